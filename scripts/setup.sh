@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install everything hlsgen needs on a fresh machine: system packages, then the package itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+need_apt=""
+for tool in yosys iverilog g++ make; do command -v "$tool" >/dev/null 2>&1 || need_apt=1; done
+if [ -n "$need_apt" ]; then
+  echo "setup: installing system packages (yosys, iverilog, g++, make)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq yosys iverilog g++ make >/dev/null
+fi
+PY=${PYTHON:-python3}
+# torch first, pinned to the CPU wheel (a bare 'torch' requirement would pull a multi-GB CUDA build).
+if ! $PY -c "import torch" >/dev/null 2>&1; then
+  echo "setup: installing torch (CPU)"
+  $PY -m pip install -q torch==2.13.0
+fi
+if ! $PY -c "import hlsgen, onnxruntime, cocotb, pyverilog, hls4ml, pytest, hypothesis" >/dev/null 2>&1 \
+   || [ "${1:-}" = "--force" ]; then
+  echo "setup: installing hlsgen and its dependencies"
+  $PY -m pip install -q -e ".[test]"
+fi
