@@ -1,0 +1,1 @@
+"""Reports: tables, comparison across pruning levels, plots."""
