@@ -1,0 +1,219 @@
+"""Engine invocations: the control interface, as plain data (ENGINE.md section 4).
+
+An invocation is one run of the engine: the host (or the RTL test bench) writes
+its fields as registers, starts the engine and waits for done.  This module is
+the single source of the register map: the HLS kernel's ``s_axilite`` scalar
+arguments and the RTL register file are generated from ``REGISTERS``.
+
+Register map: register 0 is ``kind`` (``KIND_CODES``), then every field of every
+kind, each name once, in first-appearance order over ``KINDS`` (conv, maxpool,
+avgpool, gavgpool, add).  Each register occupies ``words`` consecutive 32-bit
+words (little-endian halves for 64-bit fields); ``REGISTER_OFFSETS`` gives the
+byte offset of each one from the start of the register file.  Fields an
+invocation's kind does not use are written as 0.
+
+Each field has a width and a signedness: values are checked against them when
+an invocation is built, so a plan that validates always fits the hardware.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import UserError
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    bits: int
+    signed: bool = False
+    doc: str = ""
+
+    @property
+    def words(self) -> int:
+        """32-bit register words the field occupies."""
+        return (self.bits + 31) // 32
+
+    @property
+    def lo(self) -> int:
+        return -(1 << (self.bits - 1)) if self.signed else 0
+
+    @property
+    def hi(self) -> int:
+        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+
+
+def _u(name, bits, doc=""):
+    return Field(name, bits, False, doc)
+
+
+def _s(name, bits, doc=""):
+    return Field(name, bits, True, doc)
+
+
+ADDR = 32   # byte addresses in the activation memory and in weights.bin
+DIM = 16    # rows, columns, words
+Q = 10      # an 8-bit value or zero point, signed or unsigned (-128..255)
+
+_MAP_IN = (
+    _u("in_addr", ADDR, "byte address of pixel (0, 0) of the input map"),
+    _u("in_h", DIM, "input map height (rows outside 0..in_h-1 are padding)"),
+    _u("in_w", DIM, "input map width in pixels"),
+    _u("in_cw", DIM, "words per input pixel"),
+    _u("iy0", DIM, "first input row loaded into the input buffer"),
+    _u("iy1", DIM, "one past the last input row loaded"),
+    _u("oy0", DIM, "first output row computed"),
+    _u("oy1", DIM, "one past the last output row computed"),
+    _u("out_addr", ADDR, "byte address of pixel (0, 0) of the output map"),
+    _u("out_w", DIM, "output map width in pixels"),
+)
+_WINDOW = (
+    _u("k", 4, "square kernel size (1..15)"),
+    _u("stride", 4, "stride (both axes)"),
+    _u("pad_t", 4, "top padding rows"),
+    _u("pad_l", 4, "left padding columns"),
+)
+_QUANT = (
+    _s("zx", Q, "input zero point (padding value)"),
+    _s("zy", Q, "output zero point"),
+    _s("lo", Q, "output clamp, low"),
+    _s("hi", Q, "output clamp, high"),
+    _u("in_signed", 1, "input bytes are int8 (else uint8)"),
+)
+
+CONV = _MAP_IN + (
+    _u("out_cw", DIM, "words per output pixel in the output map (all channels of the map)"),
+    _u("out_c0w", DIM, "first word of this layer's channels in an output pixel (concat offset)"),
+    _u("out_words", DIM, "words of this layer's channels per output pixel (ceil(Cout/PI))"),
+) + _WINDOW + (
+    _u("groups", DIM, "number of PO output-channel groups"),
+    _u("w_addr", ADDR, "byte address of group 0's block in weights.bin"),
+    _u("w_group_bytes", ADDR, "bytes from one group's block to the next"),
+) + _QUANT + (
+    _u("out_signed", 1, "output bytes are int8 (else uint8)"),
+    _u("add_en", 1, "fused residual add in the epilogue"),
+    _u("add_addr", ADDR, "byte address of pixel (0, 0) of the residual map (out_words words/pixel)"),
+    _u("add_signed", 1, "residual bytes are int8 (else uint8)"),
+    _s("add_za", Q, "zero point of the conv result (term a)"),
+    _s("add_zb", Q, "zero point of the residual (term b)"),
+    _s("add_m_a", 32, "multiplier of term a"),
+    _s("add_m_b", 32, "multiplier of term b"),
+    _s("add_r", 64, "rounding constant"),
+    _u("add_s", 6, "right shift"),
+    _s("add_zy", Q, "add output zero point"),
+    _s("add_lo", Q, "add output clamp, low"),
+    _s("add_hi", Q, "add output clamp, high"),
+)
+
+POOL = _MAP_IN + _WINDOW + (
+    _s("m", 32, "fixed-point multiplier (avgpool, gavgpool)"),
+    _s("r", 64, "rounding constant"),
+    _u("s", 6, "right shift"),
+) + _QUANT + (
+    _u("count", 32, "taps per output (k*k; gavgpool: in_h*in_w)"),
+)
+
+ADD = (
+    _u("a_addr", ADDR, "byte address of operand a"),
+    _u("b_addr", ADDR, "byte address of operand b"),
+    _u("out_addr", ADDR, "byte address of the output"),
+    _u("words", ADDR, "words to process (pixels x words per pixel)"),
+    _s("za", Q, "zero point of a"),
+    _s("zb", Q, "zero point of b"),
+    _s("m_a", 32, "multiplier of a"),
+    _s("m_b", 32, "multiplier of b"),
+    _s("r", 64, "rounding constant"),
+    _u("s", 6, "right shift"),
+    _s("zy", Q, "output zero point"),
+    _s("lo", Q, "output clamp, low"),
+    _s("hi", Q, "output clamp, high"),
+    _u("a_signed", 1, "a bytes are int8"),
+    _u("b_signed", 1, "b bytes are int8"),
+)
+
+KINDS = {"conv": CONV, "maxpool": POOL, "avgpool": POOL, "gavgpool": POOL, "add": ADD}
+KIND_CODES = {"conv": 1, "maxpool": 2, "avgpool": 3, "gavgpool": 4, "add": 5}
+KIND_NAMES = {code: kind for kind, code in KIND_CODES.items()}
+
+
+def _register_map():
+    regs, seen = [_u("kind", 4, "KIND_CODES")], {"kind"}
+    for fields in KINDS.values():
+        for f in fields:
+            if f.name in seen:
+                other = next(r for r in regs if r.name == f.name)
+                assert (other.bits, other.signed) == (f.bits, f.signed), f.name
+                continue
+            seen.add(f.name)
+            regs.append(f)
+    return tuple(regs)
+
+
+REGISTERS = _register_map()
+REGISTER_BY_NAME = {f.name: f for f in REGISTERS}
+
+
+def _offsets():
+    off, out = 0, {}
+    for f in REGISTERS:
+        out[f.name] = off
+        off += 4 * f.words
+    return out, off
+
+
+REGISTER_OFFSETS, REGISTER_BYTES = _offsets()
+
+
+@dataclass
+class Invocation:
+    """One engine run: ``layer`` (IR layer name), ``kind``, and the kind's fields (ints)."""
+    layer: str
+    kind: str
+    fields: dict
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown invocation kind {self.kind!r}")
+        names = [f.name for f in KINDS[self.kind]]
+        extra = set(self.fields) - set(names)
+        if extra:
+            raise ValueError(f"{self.kind} invocation has no field(s) {sorted(extra)}")
+        full = {}
+        for f in KINDS[self.kind]:
+            v = int(self.fields.get(f.name, 0))
+            if not f.lo <= v <= f.hi:
+                raise UserError(f"layer {self.layer}: {self.kind} field {f.name}={v} does not fit "
+                                f"{'signed' if f.signed else 'unsigned'} {f.bits} bits")
+            full[f.name] = v
+        self.fields = full
+
+    def __getitem__(self, name):
+        return self.fields[name]
+
+    def registers(self) -> list:
+        """Values in ``REGISTERS`` order (kind code first, unused fields 0)."""
+        vals = dict(self.fields, kind=KIND_CODES[self.kind])
+        return [vals.get(f.name, 0) for f in REGISTERS]
+
+    def register_words(self) -> list:
+        """The register file as 32-bit unsigned words (two's complement, low word first)."""
+        words = []
+        for f, v in zip(REGISTERS, self.registers()):
+            v &= (1 << (32 * f.words)) - 1
+            words.extend((v >> (32 * i)) & 0xFFFFFFFF for i in range(f.words))
+        return words
+
+    def to_json(self) -> dict:
+        return {"layer": self.layer, "kind": self.kind, **self.fields}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Invocation":
+        d = dict(d)
+        return cls(layer=d.pop("layer"), kind=d.pop("kind"), fields=d)
+
+
+def register_map_json() -> list:
+    """The register map as data (for emitters and plan.json)."""
+    return [{"name": f.name, "bits": f.bits, "signed": f.signed, "offset": REGISTER_OFFSETS[f.name],
+             "kinds": [k for k, fs in KINDS.items() if any(g.name == f.name for g in fs)] or list(KINDS),
+             "doc": f.doc} for f in REGISTERS]
