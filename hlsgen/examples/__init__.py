@@ -1,0 +1,1 @@
+"""Example networks: small deterministic test networks (testnets) and the example zoo (zoo)."""

@@ -1,0 +1,148 @@
+"""Small deterministic quantized test networks for everyone's tests.
+
+``make(kind, path, ...)`` builds a tiny torch net with seeded random weights (no batchnorm), optionally
+zeroes whole conv filters by L1 rank, exports ONNX (opset 17, dynamic batch, static C, H, W) and
+quantizes it with onnxruntime's quantize_static on seeded random calibration inputs.  The same
+arguments always give the same file, so callers may cache on them.
+
+Kinds (default size: input 3x16x16, width 8, 10 classes):
+
+    chain   conv3x3+ReLU, conv3x3+ReLU, conv3x3 stride 2+ReLU, Flatten, Gemm
+    resnet  stem conv3x3+ReLU, maxpool 3x3/2, basic block, basic block with stride 2 and
+            1x1 downsample (residual adds + ReLU), global average pool, Flatten, Gemm
+    vgg     conv1x1, conv3x3, avgpool 2x2, conv5x5, conv1x1, avgpool 2x2 (ReLUs), Flatten, Gemm
+
+Inputs are drawn uniformly from [-1, 1] (``random_input``); calibration uses the same range.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+from ..errors import UserError
+from .quantize import check_prune, prune_filters, write_model
+
+KINDS = ("chain", "resnet", "vgg")
+DEFAULT_SIZE = {"in_ch": 3, "hw": 16, "width": 8, "classes": 10}
+CALIB_SAMPLES = 8
+INPUT_RANGE = (-1.0, 1.0)
+
+
+def _conv(i, o, k, stride=1):
+    return nn.Conv2d(i, o, k, stride=stride, padding=k // 2)
+
+
+class Chain(nn.Module):
+    def __init__(self, in_ch, hw, width, classes):
+        super().__init__()
+        self.features = nn.Sequential(
+            _conv(in_ch, width, 3), nn.ReLU(),
+            _conv(width, width, 3), nn.ReLU(),
+            _conv(width, 2 * width, 3, stride=2), nn.ReLU())
+        self.fc = nn.Linear(2 * width * ((hw + 1) // 2) ** 2, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.features(x), 1))
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 convs and a residual add; a 1x1 strided conv on the shortcut when the shape changes."""
+
+    def __init__(self, i, o, stride=1):
+        super().__init__()
+        self.conv1 = _conv(i, o, 3, stride)
+        self.conv2 = _conv(o, o, 3)
+        self.down = nn.Conv2d(i, o, 1, stride=stride) if (stride != 1 or i != o) else None
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        y = self.conv2(self.relu(self.conv1(x)))
+        return self.relu(y + (self.down(x) if self.down is not None else x))
+
+
+class ResNet(nn.Module):
+    def __init__(self, in_ch, hw, width, classes):
+        super().__init__()
+        self.stem = nn.Sequential(_conv(in_ch, width, 3), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+        self.block1 = BasicBlock(width, width)
+        self.block2 = BasicBlock(width, 2 * width, stride=2)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(2 * width, classes)
+
+    def forward(self, x):
+        x = self.block2(self.block1(self.stem(x)))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+class VGG(nn.Module):
+    def __init__(self, in_ch, hw, width, classes):
+        super().__init__()
+        self.features = nn.Sequential(
+            _conv(in_ch, width, 1), nn.ReLU(),
+            _conv(width, width, 3), nn.ReLU(),
+            nn.AvgPool2d(2),
+            _conv(width, 2 * width, 5), nn.ReLU(),
+            _conv(2 * width, 2 * width, 1), nn.ReLU(),
+            nn.AvgPool2d(2))
+        self.fc = nn.Linear(2 * width * (hw // 4) ** 2, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.features(x), 1))
+
+
+_NETS = {"chain": Chain, "resnet": ResNet, "vgg": VGG}
+
+
+def build(kind: str, seed: int = 0, **size) -> nn.Module:
+    """The float torch net of KIND with seeded random weights (eval mode)."""
+    if kind not in _NETS:
+        raise UserError(f"test network kind {kind!r}: expected one of {', '.join(KINDS)}")
+    unknown = set(size) - set(DEFAULT_SIZE)
+    if unknown:
+        raise UserError(f"test network size option(s) {', '.join(sorted(unknown))}: "
+                        f"expected {', '.join(DEFAULT_SIZE)}")
+    torch.manual_seed(seed)
+    net = _NETS[kind](**{**DEFAULT_SIZE, **size})
+    with torch.no_grad():  # He init keeps the signal alive through the ReLUs; small random biases
+        for m in net.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                m.bias.uniform_(-0.1, 0.1)
+    return net.eval()
+
+
+def make(kind: str, path, fmt: str = "qop", per_channel: bool = False, prune: float = 0.0,
+         zero_bias: bool = True, seed: int = 0, act_dtype: str = "int8", **size) -> Path:
+    """Write the quantized test network KIND to PATH and return PATH.
+
+    fmt: 'qop' (QOperator), 'qdq', or 'float' (the unquantized export, for --calibrate tests).
+    prune: fraction of filters zeroed in every conv by L1 rank (the Gemm classifier kept whole);
+    zero_bias: zero the biases of the pruned filters too.  act_dtype: 'int8' or 'uint8' activations
+    (weights are always symmetric int8).  size: in_ch, hw, width, classes.
+    """
+    net = build(kind, seed, **size)
+    prune_filters(net, check_prune(prune), zero_bias)
+    s = {**DEFAULT_SIZE, **size}
+    shape = (s["in_ch"], s["hw"], s["hw"])
+    calib = random_input(shape, n=CALIB_SAMPLES, seed=seed + 1000)
+    return write_model(net, shape, path, calib, fmt, per_channel, act_dtype)
+
+
+def input_shape(model_path) -> tuple:
+    """Per-sample input shape (C, H, W) of an ONNX model's first input."""
+    dims = onnx.load(str(model_path), load_external_data=False).graph.input[0].type.tensor_type.shape.dim
+    return tuple(int(d.dim_value) for d in dims[1:])
+
+
+def random_input(model_path_or_shape, n: int = 2, seed: int = 0) -> np.ndarray:
+    """N seeded float32 inputs uniform in INPUT_RANGE, shaped (N, C, H, W) for a model file or a (C, H, W)."""
+    if isinstance(model_path_or_shape, (str, Path)):
+        shape = input_shape(model_path_or_shape)
+    else:
+        shape = tuple(int(d) for d in model_path_or_shape)
+    rng = np.random.default_rng(seed)
+    return rng.uniform(*INPUT_RANGE, size=(n, *shape)).astype(np.float32)
