@@ -163,6 +163,7 @@ def _consumer_constraints(graph, layer, const, ids, block, foldable):
     nodes = ids(src)
     if layer.op == "conv" and layer.attrs.get("groups", 1) != 1:
         block(nodes, lambda i: f"input of grouped conv '{layer.name}'")
+        block(ids(layer.outputs[0]), lambda i: f"output of grouped conv '{layer.name}'")
         return
     needs_fold = (c != NO_CONST) & (c != zx)
     if not needs_fold.any():

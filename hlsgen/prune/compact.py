@@ -42,7 +42,7 @@ def _compact_layer(graph: ir.Graph, layer: ir.Layer, a: Analysis) -> tuple[ir.La
             raise ValueError(f"{layer.name}: folded bias leaves int32")
     o = p["w"].shape[0]
     new.params = {
-        "w": p["w"][keep_out][:, keep_in],
+        "w": p["w"][keep_out][:, keep_in] if layer.attrs.get("groups", 1) == 1 else p["w"][keep_out],
         "w_zp": np.broadcast_to(np.asarray(p["w_zp"]), (o,))[keep_out].copy(),
         "w_scale": np.broadcast_to(np.asarray(p["w_scale"], np.float32), (o,))[keep_out].copy(),
         "b": b[keep_out].astype(np.int32),

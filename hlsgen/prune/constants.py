@@ -36,8 +36,9 @@ def _matmul_const(graph, layer):
         ws = np.broadcast_to(ws, dead.shape)[dead]
         s = requant.conv_scale(xq.scale, ws, yq.scale)
         b = np.asarray(layer.params["b"], dtype=np.int64)[dead]
-        out[dead] = requant.requant_float(b, s, yq.zero_point, layer.attrs["act_min"],
-                                          layer.attrs["act_max"])
+        lo = max(layer.attrs.get("act_min", yq.qmin), yq.qmin)
+        hi = min(layer.attrs.get("act_max", yq.qmax), yq.qmax)
+        out[dead] = requant.requant_float(b, s, yq.zero_point, lo, hi)
     return out
 
 
