@@ -1,0 +1,106 @@
+"""C simulation of a built project: the HLS kernel and the host program compiled with g++.
+
+The host program is the one a user runs on the card, linked with the csim
+device backend (direct calls to the kernel function) instead of XRT; it is
+compiled against Xilinx's own ap_int / hls_stream headers from the hls4ml wheel.
+The executable is cached in ``OUT/csim/`` under a hash of its sources and flags.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+from ..util import atomic_file
+
+CXX = os.environ.get("CXX", "g++")
+# -Wno-unknown-pragmas: '#pragma HLS' is for Vitis HLS; GCC < 13 cannot silence it per file.
+WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas"]
+CXXFLAGS = ["-O2", "-std=c++17", *WARNINGS]
+CSIM_SOURCES = ("kernel/engine.cpp", "host/host.cpp", "host/npy.cpp", "host/device_csim.cpp")
+
+
+def ap_include() -> Path:
+    """Folder of Xilinx's ap_int.h / hls_stream.h as shipped in the hls4ml wheel."""
+    spec = importlib.util.find_spec("hls4ml")
+    if spec is None or not spec.origin:
+        raise UserError("hls4ml is not installed: it provides the ap_int / hls_stream headers for C simulation")
+    path = Path(spec.origin).parent / "templates" / "vivado" / "ap_types"
+    if not (path / "ap_int.h").is_file():
+        raise UserError(f"{path}: ap_int.h not found in the hls4ml wheel")
+    return path
+
+
+def compile_command(sources, exe, includes=()) -> list:
+    """g++ command line that builds EXE from SOURCES against the Xilinx headers."""
+    cmd = [CXX, *CXXFLAGS, "-isystem", str(ap_include())]
+    cmd += [f"-I{inc}" for inc in includes]
+    return cmd + [str(s) for s in sources] + ["-o", str(exe)]
+
+
+def _digest(project: Path) -> str:
+    h = hashlib.sha256(" ".join([CXX, *CXXFLAGS]).encode())
+    for folder in ("kernel", "host"):
+        for f in sorted((project / folder).glob("*")):
+            if f.suffix in (".h", ".cpp"):
+                h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build(project) -> Path:
+    """Compile (or reuse) the csim host program of PROJECT; returns the executable."""
+    project = Path(project)
+    missing = [s for s in CSIM_SOURCES if not (project / s).is_file()]
+    if missing:
+        raise UserError(f"{project}: not a built project ({missing[0]} missing); run 'hlsgen build' first")
+    exe = project / "csim" / f"host_csim_{_digest(project)}"
+    if exe.is_file():
+        return exe
+    exe.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(exe) as tmp:
+        cmd = compile_command([project / s for s in CSIM_SOURCES], tmp, [project / "host"])
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"C simulation build failed:\n{done.stderr[-4000:]}")
+    for old in exe.parent.glob("host_csim_*"):
+        if old != exe:
+            old.unlink()
+    return exe
+
+
+def simulate(project, x: np.ndarray) -> list:
+    """Run the csim host program on batch X (float32 NCHW); returns the model's outputs."""
+    project = Path(project)
+    exe = build(project)
+    work = Path(tempfile.mkdtemp(prefix="hlsgen-csim-"))
+    try:
+        np.save(work / "x.npy", np.ascontiguousarray(x, dtype=np.float32))
+        n_out = len(list_outputs(project))
+        outs = [work / f"y{i}.npy" for i in range(n_out)]
+        cmd = [str(exe), "--weights", str(project / "weights.bin"), "--input", str(work / "x.npy")]
+        for o in outs:
+            cmd += ["--output", str(o)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"C simulation failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
+        return [np.load(o) for o in outs]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def list_outputs(project: Path) -> list:
+    """Names of the model outputs, in order, as the host program writes them."""
+    import json
+    plan = json.loads((Path(project) / "plan.json").read_text())
+    return [o["name"] for o in plan_outputs(plan)]
+
+
+def plan_outputs(plan: dict) -> list:
+    return [s for s in plan["host_steps"] if s["op"] == "dequantize"]

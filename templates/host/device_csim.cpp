@@ -1,0 +1,67 @@
+// {{ banner }}
+// C simulation backend: the activation and weight memories are host arrays of
+// port words and an invocation is a direct call of the kernel function.
+#include <cstring>
+#include <stdexcept>
+
+#include "../kernel/engine.h"
+#include "device.h"
+
+namespace host {
+namespace {
+
+class CsimDevice : public Device {
+public:
+    CsimDevice(size_t act_bytes, const std::vector<uint8_t> &weights)
+        : act_((act_bytes + hlsgen::PI - 1) / hlsgen::PI),
+          wgt_((weights.size() + hlsgen::BEAT_BYTES - 1) / hlsgen::BEAT_BYTES + 1) {
+        for (size_t i = 0; i < weights.size(); ++i) {
+            hlsgen::beat_t &beat = wgt_[i / hlsgen::BEAT_BYTES];
+            const int b = i % hlsgen::BEAT_BYTES;
+            beat.range(8 * b + 7, 8 * b) = weights[i];
+        }
+    }
+
+    void write_act(size_t addr, const uint8_t *src, size_t n) override {
+        check(addr, n);
+        for (size_t i = 0; i < n; ++i) {
+            const size_t a = addr + i;
+            const int lane = a % hlsgen::PI;
+            act_[a / hlsgen::PI].range(8 * lane + 7, 8 * lane) = src[i];
+        }
+    }
+
+    void read_act(size_t addr, uint8_t *dst, size_t n) override {
+        check(addr, n);
+        for (size_t i = 0; i < n; ++i) {
+            const size_t a = addr + i;
+            const int lane = a % hlsgen::PI;
+            dst[i] = act_[a / hlsgen::PI].range(8 * lane + 7, 8 * lane).to_uint();
+        }
+    }
+
+    void run(const int64_t regs[NUM_REGISTERS]) override {
+        hlsgen_engine(act_.data(), act_.data(), wgt_.data(),
+{% for r in registers %}
+                      regs[{{ loop.index0 }}]{{ "," if not loop.last else ");" }}
+{% endfor %}
+    }
+
+    const char *name() const override { return "csim"; }
+
+private:
+    void check(size_t addr, size_t n) const {
+        if (addr + n > act_.size() * hlsgen::PI) throw std::out_of_range("activation memory access out of range");
+    }
+
+    std::vector<hlsgen::word_t> act_;
+    std::vector<hlsgen::beat_t> wgt_;
+};
+
+}  // namespace
+
+std::unique_ptr<Device> Device::open(const std::string &, size_t act_bytes, const std::vector<uint8_t> &weights) {
+    return std::unique_ptr<Device>(new CsimDevice(act_bytes, weights));
+}
+
+}  // namespace host

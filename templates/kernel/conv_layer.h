@@ -1,0 +1,57 @@
+// {{ banner }}
+// A conv invocation: input rows loaded once, then every PO-channel group computed
+// from them while the next group's weights load into the other buffer.
+#ifndef HLSGEN_CONV_LAYER_H
+#define HLSGEN_CONV_LAYER_H
+
+#include "engine.h"
+#include "epilogue.h"
+#include "mac_array.h"
+#include "output_writer.h"
+#include "tile_loader.h"
+#include "weight_loader.h"
+
+namespace hlsgen {
+
+// One group: MAC array -> epilogue -> writer, streaming pixel by pixel.
+inline void conv_group(const word_t *act_rd, word_t *act_wr, const uint8_t tile[TILE_WORDS][PI],
+                       const WeightBuf &wb, const Regs &r, int group) {
+#pragma HLS DATAFLOW
+    hls::stream<acc_vec> accs("accs");
+    hls::stream<out_vec> outs("outs");
+#pragma HLS STREAM variable=accs depth=4
+#pragma HLS STREAM variable=outs depth=4
+    mac_pixels(tile, wb, r, accs);
+    epilogue(act_rd, wb, r, group, accs, outs);
+    write_outputs(act_rd, act_wr, r, group, outs);
+}
+
+inline void conv_layer(const word_t *act_rd, word_t *act_wr, const beat_t *wgt, const Regs &r) {
+    static uint8_t tile[TILE_WORDS][PI];
+#pragma HLS ARRAY_PARTITION variable=tile complete dim=2
+    static WeightBuf ping, pong;
+#pragma HLS ARRAY_PARTITION variable=ping.w complete dim=2
+#pragma HLS ARRAY_PARTITION variable=ping.w complete dim=3
+#pragma HLS ARRAY_PARTITION variable=pong.w complete dim=2
+#pragma HLS ARRAY_PARTITION variable=pong.w complete dim=3
+    const uint32_t rows = r.k * r.k * r.in_cw;
+    load_tile(act_rd, r, tile);
+    load_weights(wgt, r.w_addr, rows, ping);
+conv_groups:
+    for (int g = 0; g < (int)r.groups; ++g) {
+#pragma HLS LOOP_TRIPCOUNT max={{ max_groups }}
+        const bool more = g + 1 < (int)r.groups;
+        const uint32_t next = r.w_addr + (g + 1) * r.w_group_bytes;
+        if (g % 2 == 0) {
+            if (more) load_weights(wgt, next, rows, pong);
+            conv_group(act_rd, act_wr, tile, ping, r, g);
+        } else {
+            if (more) load_weights(wgt, next, rows, ping);
+            conv_group(act_rd, act_wr, tile, pong, r, g);
+        }
+    }
+}
+
+}  // namespace hlsgen
+
+#endif

@@ -1,0 +1,43 @@
+// {{ banner }}
+// Top level of the hlsgen layer engine: AXI interfaces and dispatch on the
+// invocation kind.  act_rd / act_wr share the activation bank, wgt has its own.
+#include "engine.h"
+#include "add_unit.h"
+#include "conv_layer.h"
+#include "pool_unit.h"
+
+extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_wr,
+                              const hlsgen::beat_t *wgt,
+{% for r in registers %}
+                              {{ r.argtype }} {{ r.name }}{{ "," if not loop.last else ") {" }}
+{% endfor %}
+#pragma HLS INTERFACE m_axi port=act_rd offset=slave bundle=gmem_act max_read_burst_length=64 depth={{ act_words }}
+#pragma HLS INTERFACE m_axi port=act_wr offset=slave bundle=gmem_act max_write_burst_length=64 depth={{ act_words }}
+#pragma HLS INTERFACE m_axi port=wgt offset=slave bundle=gmem_wgt max_read_burst_length=64 depth={{ wgt_beats }}
+#pragma HLS INTERFACE s_axilite port=act_rd bundle=control
+#pragma HLS INTERFACE s_axilite port=act_wr bundle=control
+#pragma HLS INTERFACE s_axilite port=wgt bundle=control
+{% for r in registers %}
+#pragma HLS INTERFACE s_axilite port={{ r.name }} bundle=control
+{% endfor %}
+#pragma HLS INTERFACE s_axilite port=return bundle=control
+    hlsgen::Regs regs;
+{% for r in registers %}
+    regs.{{ r.name }} = {{ r.name }};
+{% endfor %}
+    switch ((int)regs.kind) {
+    case hlsgen::KIND_CONV:
+        hlsgen::conv_layer(act_rd, act_wr, wgt, regs);
+        break;
+    case hlsgen::KIND_MAXPOOL:
+    case hlsgen::KIND_AVGPOOL:
+    case hlsgen::KIND_GAVGPOOL:
+        hlsgen::pool_layer(act_rd, act_wr, regs, regs.kind);
+        break;
+    case hlsgen::KIND_ADD:
+        hlsgen::add_layer(act_rd, act_wr, regs);
+        break;
+    default:
+        break;
+    }
+}

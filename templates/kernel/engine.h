@@ -1,0 +1,65 @@
+// {{ banner }}
+// The hlsgen layer engine: configuration, types and the top-level function.
+// Engine: PI = {{ pi }} input lanes x PO = {{ po }} output lanes (docs/ENGINE.md).
+#ifndef HLSGEN_ENGINE_H
+#define HLSGEN_ENGINE_H
+
+// Xilinx's arbitrary-precision headers trip GCC's -Wuninitialized after inlining;
+// silence that for the library only (our own code is compiled with -Wall -Wextra -Werror).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <ap_int.h>
+#include <hls_stream.h>
+#pragma GCC diagnostic pop
+// Loop labels name the loops in Vitis HLS reports; C++ itself never jumps to them.
+#pragma GCC diagnostic ignored "-Wunused-label"
+
+#include <stdint.h>
+
+namespace hlsgen {
+
+const int PI = {{ pi }};                  // input lanes: bytes per activation word
+const int PO = {{ po }};                  // output lanes: output channels per group
+const int TILE_WORDS = {{ tile_words }};  // input buffer capacity in words
+const int W_ROWS = {{ w_rows }};          // weight buffer capacity in rows (K*K*Cw taps)
+const int BEAT_BYTES = 64;                // weight port width
+const int MAX_PIXELS = {{ max_pixels }};  // largest output tile (trip-count hint)
+
+typedef ap_uint<8 * PI> word_t;           // one activation word: PI channels of a pixel
+typedef ap_uint<8 * BEAT_BYTES> beat_t;   // one weight-port beat
+
+// Invocation kinds (hlsgen/plan/invocation.py KIND_CODES).
+{% for name, code in kinds %}
+const int KIND_{{ name | upper }} = {{ code }};
+{% endfor %}
+
+// The invocation registers, in register-map order.
+struct Regs {
+{% for r in registers %}
+    {{ r.ctype }} {{ r.name }};  // {{ r.doc }}
+{% endfor %}
+};
+
+// PO accumulators of one output pixel, and its PO result bytes.
+struct acc_vec { int32_t v[PO]; };
+struct out_vec { uint8_t v[PO]; };
+
+// One byte of an activation word, sign- or zero-extended.
+inline int16_t lane_value(uint8_t byte, bool is_signed) {
+    return is_signed ? (int16_t)(int8_t)byte : (int16_t)byte;
+}
+
+inline int32_t clamp32(int64_t v, int32_t lo, int32_t hi) {
+    return v < lo ? lo : (v > hi ? hi : (int32_t)v);
+}
+
+}  // namespace hlsgen
+
+extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_wr,
+                              const hlsgen::beat_t *wgt,
+{% for r in registers %}
+                              {{ r.argtype }} {{ r.name }}{{ "," if not loop.last else ");" }}
+{% endfor %}
+
+#endif

@@ -1,0 +1,69 @@
+// {{ banner }}
+// Vector unit, pooling: max pool, average pool and global average pool over PI
+// lanes, one input word per cycle, from rows held in the input buffer.
+#ifndef HLSGEN_POOL_UNIT_H
+#define HLSGEN_POOL_UNIT_H
+
+#include "engine.h"
+#include "requant.h"
+#include "tile_loader.h"
+
+namespace hlsgen {
+
+inline void pool_layer(const word_t *act_rd, word_t *act_wr, const Regs &r, int kind) {
+    static uint8_t tile[TILE_WORDS][PI];
+#pragma HLS ARRAY_PARTITION variable=tile complete dim=2
+    load_tile(act_rd, r, tile);
+    const bool global = kind == KIND_GAVGPOOL;
+    const int kh_n = global ? (int)r.in_h : (int)r.k, kw_n = global ? (int)r.in_w : (int)r.k;
+    const int stride = global ? 1 : (int)r.stride, pad_t = global ? 0 : (int)r.pad_t,
+              pad_l = global ? 0 : (int)r.pad_l;
+pool_rows:
+    for (int oy = r.oy0; oy < (int)r.oy1; ++oy) {
+#pragma HLS LOOP_TRIPCOUNT max={{ max_rows }}
+    pool_cols:
+        for (int ox = 0; ox < (int)r.out_w; ++ox) {
+#pragma HLS LOOP_TRIPCOUNT max={{ max_cols }}
+        pool_words:
+            for (int cw = 0; cw < (int)r.in_cw; ++cw) {
+#pragma HLS LOOP_TRIPCOUNT max={{ max_cw }}
+                int32_t best[PI], sum[PI];
+#pragma HLS ARRAY_PARTITION variable=best complete
+#pragma HLS ARRAY_PARTITION variable=sum complete
+            pool_init:
+                for (int i = 0; i < PI; ++i) {
+#pragma HLS UNROLL
+                    best[i] = -(1 << 30);
+                    sum[i] = 0;
+                }
+            pool_taps:
+                for (int t = 0; t < kh_n * kw_n; ++t) {
+#pragma HLS PIPELINE II=1
+                    const int iy = oy * stride - pad_t + t / kw_n, ix = ox * stride - pad_l + t % kw_n;
+                    if (iy < 0 || iy >= (int)r.in_h || ix < 0 || ix >= (int)r.in_w) continue;
+                    int16_t x[PI];
+                    tile_word(tile, r, iy, ix, cw, x);
+                pool_lanes:
+                    for (int i = 0; i < PI; ++i) {
+#pragma HLS UNROLL
+                        best[i] = x[i] > best[i] ? x[i] : best[i];
+                        sum[i] += x[i] - r.zx;
+                    }
+                }
+                word_t y = 0;
+            pool_out_lanes:
+                for (int i = 0; i < PI; ++i) {
+#pragma HLS UNROLL
+                    const int32_t q = kind == KIND_MAXPOOL ? best[i]
+                                                           : affine((int64_t)sum[i] * r.m, r.r, r.s, r.zy, r.lo, r.hi);
+                    y.range(8 * i + 7, 8 * i) = (uint8_t)q;
+                }
+                act_wr[r.out_addr / PI + (oy * r.out_w + ox) * r.in_cw + cw] = y;
+            }
+        }
+    }
+}
+
+}  // namespace hlsgen
+
+#endif
