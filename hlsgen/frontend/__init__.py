@@ -1,0 +1,54 @@
+"""ONNX -> integer IR.
+
+``load(path, calibrate=None)`` reads a QOperator, QDQ or (with ``calibrate``) float model:
+
+1. ``model_file``: parse and check the file, its one float32 NCHW input (static C, H, W) and
+   its outputs; reject operators hlsgen does not take, naming the node.
+2. ``calibrate``: a float model is first quantized by onnxruntime's ``quantize_static``.
+3. ``fuse``: onnxruntime's optimizer turns QDQ patterns into the integer operators it really runs
+   (QOperator models pass through unchanged), so the IR describes onnxruntime's fused execution.
+4. ``convert`` / ``ops``: the fused graph becomes an ``ir.Graph`` (one converter per operator).
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from .. import ir
+from ..errors import UserError
+from . import model_file
+from .calibrate import quantize_float_model
+from .convert import to_ir
+from .fuse import fused_model
+
+__all__ = ["load"]
+
+
+def load(path, calibrate=None) -> ir.Graph:
+    """Read the ONNX model at PATH as an ir.Graph; UserError (one line) on anything hlsgen cannot take.
+
+    calibrate: None for quantized models; 'random' or a folder of .npy inputs to quantize a float model.
+    """
+    path = Path(path)
+    model = model_file.read(path)
+    input_name, shape, batch = model_file.interface(model, path)
+    fmt = model_file.source_format(model)
+    if fmt == "float":
+        if calibrate is None:
+            raise UserError(f"{path}: a float model (no quantized operators); quantize it on the way in "
+                            "with --calibrate random or --calibrate DIR")
+        model_file.check_ops(model, path, model_file.FLOAT_MODEL_OPS)
+        with tempfile.TemporaryDirectory(prefix="hlsgen-calibrate-") as tmp:
+            quantized = Path(tmp) / "quantized.onnx"
+            quantize_float_model(path, quantized, calibrate, path, input_name, shape)
+            return _load_quantized(quantized, model_file.read(quantized), path, "float", input_name, shape, batch)
+    if calibrate is not None:
+        raise UserError(f"{path}: already quantized ({fmt}); --calibrate applies to float models only")
+    return _load_quantized(path, model, path, fmt, input_name, shape, batch)
+
+
+def _load_quantized(path, model, label, fmt, input_name, shape, batch) -> ir.Graph:
+    model_file.check_ops(model, label, model_file.QUANTIZED_MODEL_OPS)
+    original_ops = {n.name: n.op_type for n in model.graph.node if n.name}
+    return to_ir(fused_model(path, label), label, input_name=input_name, input_shape=shape, batch=batch,
+                 source_format=fmt, name=Path(label).stem, original_ops=original_ops)

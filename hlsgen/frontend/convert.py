@@ -1,0 +1,140 @@
+"""The fused ONNX graph (QOperator form) -> ir.Graph.
+
+``to_ir`` walks the nodes in order and hands each to the converter registered for its op type
+in ``ops.py``.  ``Builder`` holds what the converters share: constants, the IR tensors built so
+far, and helpers that read quantization parameters and raise one-line errors naming the node.
+"""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from .. import ir
+from ..errors import UserError
+from .model_file import node_names
+
+
+class Builder:
+    """State of one conversion; converters call its helpers and ``add``."""
+
+    def __init__(self, model: onnx.ModelProto, label, original_ops: dict, input_name: str, batch):
+        self.label = label
+        self.input_name = input_name          # the float model input
+        self.batch = batch                    # its static batch size, or None
+        self.graph = model.graph
+        self.original_ops = original_ops      # node name -> op type in the file the user gave
+        self.consts = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+        self.tensors = {}                     # name -> ir.Tensor
+        self.float_values = set()             # dequantized values that only float ops would read
+        self.layers = []
+        self.outputs = [o.name for o in model.graph.output]
+        self.node = None                      # the node being converted
+        self.name = ""                        # its unique name
+
+    # -- errors -------------------------------------------------------------
+    def error(self, message: str) -> UserError:
+        return UserError(f"{self.label}: node {self.name!r} ({self.node.op_type}): {message}")
+
+    def float_error(self) -> UserError:
+        op = self.original_ops.get(self.node.name, self.node.op_type)
+        return UserError(
+            f"{self.label}: node {self.name!r} ({op}) computes in float: onnxruntime does not fuse it "
+            "into an integer operator (hlsgen needs QOperator nodes, or DequantizeLinear/QuantizeLinear "
+            "around it that onnxruntime fuses)")
+
+    # -- inputs -------------------------------------------------------------
+    def has_input(self, i: int) -> bool:
+        return len(self.node.input) > i and self.node.input[i] != ""
+
+    def const(self, i: int, what: str) -> np.ndarray:
+        name = self.node.input[i] if self.has_input(i) else ""
+        if name not in self.consts:
+            raise self.error(f"{what} ({name or 'missing'}) must be a constant")
+        return self.consts[name]
+
+    def activation(self, i: int) -> ir.Tensor:
+        """The integer IR tensor read as input I; float values mean onnxruntime runs this node in float."""
+        name = self.node.input[i] if self.has_input(i) else ""
+        if name in self.float_values or (name in self.tensors and self.tensors[name].q is None):
+            raise self.float_error()
+        if name not in self.tensors:
+            raise self.error(f"input {name or i!r} must be a feature map computed by the model, not a constant")
+        return self.tensors[name]
+
+    def qparams(self, scale_i: int, zp_i: int, what: str) -> ir.QParams:
+        """Per-tensor quantization from a scale and an (optional, default uint8 0) zero point input."""
+        scale = np.asarray(self.const(scale_i, f"{what} scale"))
+        if self.has_input(zp_i):
+            zp = np.asarray(self.const(zp_i, f"{what} zero point"))
+        else:
+            zp = np.zeros((), np.uint8)
+        if scale.size != 1 or zp.size != 1:
+            raise self.error(f"{what} must be quantized per tensor (scalar scale and zero point)")
+        if scale.dtype != np.float32 or zp.dtype.name not in ir.DTYPE_RANGE:
+            raise self.error(f"{what} is quantized as {zp.dtype.name} with {scale.dtype.name} scale; "
+                             "hlsgen takes int8 or uint8 with float32 scales")
+        if not (np.isfinite(scale) and float(scale.ravel()[0]) > 0):
+            raise self.error(f"{what} scale {float(scale.ravel()[0])} must be positive and finite")
+        return ir.QParams(float(scale.ravel()[0]), int(zp.ravel()[0]), zp.dtype.name)
+
+    def read_quantized(self, i: int, scale_i: int, zp_i: int, what: str = "input") -> ir.Tensor:
+        """Activation input I, checking that the node reads it with the quantization it was written with."""
+        t = self.activation(i)
+        q = self.qparams(scale_i, zp_i, what)
+        if q != t.q:
+            raise self.error(f"reads {t.name!r} as scale {q.scale!r}, zero point {q.zero_point} ({q.dtype}) "
+                             f"but it was written as scale {t.q.scale!r}, zero point {t.q.zero_point} "
+                             f"({t.q.dtype}); hlsgen needs one quantization per tensor")
+        return t
+
+    def attrs(self) -> dict:
+        out = {}
+        for a in self.node.attribute:
+            v = onnx.helper.get_attribute_value(a)
+            out[a.name] = v.decode() if isinstance(v, bytes) else v
+        return out
+
+    # -- outputs ------------------------------------------------------------
+    def add(self, op: str, inputs: list, shape: tuple, q: ir.QParams | None,
+            attrs: dict | None = None, params: dict | None = None) -> None:
+        """Append a layer named after the node, writing the node's first output."""
+        if any(shape_dim < 1 for shape_dim in shape):
+            raise self.error(f"output shape {tuple(shape)} is empty")
+        out = self.node.output[0]
+        self.tensors[out] = ir.Tensor(out, tuple(int(d) for d in shape), q)
+        self.layers.append(ir.Layer(self.name, op, [t.name for t in inputs], [out],
+                                    attrs or {}, params or {}))
+
+
+def to_ir(model: onnx.ModelProto, label, *, input_name: str, input_shape: tuple, batch,
+          source_format: str, name: str, original_ops: dict) -> ir.Graph:
+    """Convert the fused graph MODEL into the IR (raises UserError naming the node on anything unsupported)."""
+    from .ops import CONVERTERS
+
+    b = Builder(model, label, original_ops, input_name, batch)
+    b.tensors[input_name] = ir.Tensor(input_name, tuple(input_shape), None)
+    for node_name, node in zip(node_names(model), model.graph.node):
+        b.node, b.name = node, node_name
+        if node.op_type == "Constant":
+            b.consts[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+            continue
+        convert = CONVERTERS.get(node.op_type)
+        if convert is None:
+            if any(i in b.float_values or (i in b.tensors and b.tensors[i].q is None) for i in node.input):
+                raise b.float_error()
+            raise b.error("operator not supported by hlsgen")
+        convert(b)
+    for out in b.outputs:
+        t = b.tensors.get(out)
+        if t is None:
+            raise UserError(f"{label}: output {out!r} is not a feature map hlsgen can compute")
+        if t.q is not None:
+            raise UserError(f"{label}: output {out!r} is a quantized {t.q.dtype} tensor; hlsgen needs "
+                            "models whose outputs are dequantized (DequantizeLinear) to float")
+    tensors = {t.name: t for t in b.tensors.values()
+               if any(t.name in layer.inputs or t.name in layer.outputs for layer in b.layers)}
+    graph = ir.Graph(tensors=tensors, layers=b.layers, inputs=[input_name], outputs=list(b.outputs),
+                     source_format=source_format, name=name, meta={"batch": batch})
+    graph.validate()
+    return graph

@@ -1,0 +1,121 @@
+"""Reading an ONNX file and checking what hlsgen needs of it, with one-line errors naming the file.
+
+``read(path)`` parses and checks the file; ``interface(model, label)`` checks the model's one input
+(float32 NCHW, static C, H, W) and outputs; ``check_ops`` rejects operators hlsgen does not take.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import onnx
+from google.protobuf.message import DecodeError
+
+from ..errors import UserError
+
+ONNX_DOMAINS = ("", "ai.onnx", "com.microsoft")
+
+QOPERATOR_OPS = frozenset({
+    "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd",
+    "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat"})
+# float ops that DequantizeLinear/QuantizeLinear pairs around them turn into integer ops (QDQ)
+QDQ_OPS = frozenset({"Conv", "Gemm", "MatMul", "Add", "AveragePool", "GlobalAveragePool", "Concat"})
+# ops on quantized tensors either way, and graph plumbing onnxruntime folds away
+PLAIN_OPS = frozenset({"MaxPool", "Flatten", "Reshape", "Relu", "Clip", "Identity", "Constant"})
+QUANTIZED_MODEL_OPS = QOPERATOR_OPS | QDQ_OPS | PLAIN_OPS
+# what a float model may hold before it is quantized (onnxruntime folds BatchNormalization into Conv)
+FLOAT_MODEL_OPS = QDQ_OPS | PLAIN_OPS | {"BatchNormalization", "Dropout"}
+
+
+def read(path) -> onnx.ModelProto:
+    """Parse PATH as an ONNX model and run onnx's checker; UserError on anything else."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: no such file")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, expected an ONNX model file")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    if not data:
+        raise UserError(f"{path}: empty file, expected an ONNX model")
+    try:
+        model = onnx.load_from_string(data)
+    except (DecodeError, ValueError, RuntimeError):
+        raise UserError(f"{path}: {_what_it_is(data)}, not an ONNX model") from None
+    if not model.graph.node or not model.opset_import:
+        raise UserError(f"{path}: {_what_it_is(data)}, not an ONNX model (no graph)")
+    try:
+        onnx.checker.check_model(model)
+    except (onnx.checker.ValidationError, ValueError) as e:
+        raise UserError(f"{path}: invalid ONNX model: {str(e).strip().splitlines()[0]}") from None
+    return model
+
+
+def _what_it_is(data: bytes) -> str:
+    try:
+        text = data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return "unreadable or truncated protobuf"
+    if all(c.isprintable() or c in "\r\n\t" for c in text):
+        return "a text file"
+    return "unreadable or truncated protobuf"
+
+
+def interface(model: onnx.ModelProto, label) -> tuple:
+    """Check the model's input and outputs; return (input name, (C, H, W), static batch or None)."""
+    graph = model.graph
+    consts = {t.name for t in graph.initializer}
+    inputs = [i for i in graph.input if i.name not in consts]
+    if len(inputs) != 1:
+        raise UserError(f"{label}: the model has {len(inputs)} inputs; hlsgen takes models with one input")
+    x = inputs[0]
+    ttype = x.type.tensor_type
+    if ttype.elem_type != onnx.TensorProto.FLOAT:
+        dtype = onnx.TensorProto.DataType.Name(ttype.elem_type).lower()
+        raise UserError(f"{label}: input {x.name!r} is {dtype}; hlsgen needs a float32 NCHW input")
+    dims = list(ttype.shape.dim)
+    shown = ", ".join(str(d.dim_value) if d.HasField("dim_value") else (d.dim_param or "?") for d in dims)
+    if len(dims) != 4:
+        raise UserError(f"{label}: input {x.name!r} has shape ({shown}); hlsgen needs an NCHW input")
+    if not all(d.HasField("dim_value") and d.dim_value > 0 for d in dims[1:]):
+        raise UserError(f"{label}: input {x.name!r} has shape ({shown}) with dynamic channel or spatial "
+                        "dimensions; hlsgen needs static C, H, W (the batch may be dynamic)")
+    batch = int(dims[0].dim_value) if dims[0].HasField("dim_value") and dims[0].dim_value > 0 else None
+    produced = {o for n in graph.node for o in n.output if o}
+    for out in graph.output:
+        if out.name not in produced:
+            raise UserError(f"{label}: output {out.name!r} is produced by no node")
+    return x.name, tuple(int(d.dim_value) for d in dims[1:]), batch
+
+
+def node_names(model: onnx.ModelProto) -> list:
+    """Unique names for the nodes: their own, ``op_N`` (N = node index) for unnamed ones, ``_k`` for repeats."""
+    seen = set()
+    names = []
+    for i, node in enumerate(model.graph.node):
+        base = node.name or f"op_{i}"
+        name, k = base, 2
+        while name in seen:
+            name, k = f"{base}_{k}", k + 1
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def check_ops(model: onnx.ModelProto, label, allowed: frozenset) -> None:
+    """UserError naming the first node whose operator is not in ALLOWED."""
+    for name, node in zip(node_names(model), model.graph.node):
+        if node.op_type not in allowed or node.domain not in ONNX_DOMAINS:
+            op = node.op_type if node.domain in ONNX_DOMAINS else f"{node.domain}:{node.op_type}"
+            raise UserError(f"{label}: node {name!r} ({op}): operator not supported by hlsgen")
+
+
+def source_format(model: onnx.ModelProto) -> str:
+    """'qop' if the model holds QOperator ops, else 'qdq' if it holds DequantizeLinear, else 'float'."""
+    ops = {n.op_type for n in model.graph.node}
+    if ops & (QOPERATOR_OPS - {"QuantizeLinear", "DequantizeLinear"}):
+        return "qop"
+    if "DequantizeLinear" in ops:
+        return "qdq"
+    return "float"
