@@ -1,0 +1,170 @@
+"""Write the compacted model back as ONNX, in the format it came in.
+
+The original model is edited, not re-emitted: for every conv/gemm that loses
+channels, its weight initializer is sliced (output rows, input columns), its
+per-channel scales and zero points are sliced, and its int32 bias is sliced and
+corrected for folded constant inputs.  A Reshape with an explicit size gets the
+new size.  Everything else (names, scales, activations, other nodes) stays as it
+was, so onnxruntime runs the same kernels on fewer channels.
+
+Both formats are handled per node:
+
+    QOperator  QLinearConv (w, w_scale, w_zp, B), com.microsoft QGemm (B, b_scale, b_zp, C, transB),
+               QLinearMatMul (b is (I, O); no bias, so nothing can be folded into it)
+    QDQ        Conv / Gemm / MatMul whose weight (and bias) inputs are DequantizeLinear of initializers
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from .. import ir
+from ..errors import UserError
+from .analysis import Analysis
+from .compact import bias_correction
+
+WEIGHT_INPUT = {"QLinearConv": 3, "QGemm": 3, "QLinearMatMul": 3, "Conv": 1, "Gemm": 1, "MatMul": 1}
+
+
+class _Model:
+    """Lookups and initializer edits on an ONNX model."""
+
+    def __init__(self, model: onnx.ModelProto):
+        self.model = model
+        g = model.graph
+        self.nodes = {n.name: n for n in g.node if n.name}
+        self.producer = {o: n for n in g.node for o in n.output}
+        self.inits = {t.name: t for t in g.initializer}
+        self._fresh = itertools.count()
+
+    def node(self, layer: ir.Layer) -> onnx.NodeProto:
+        if layer.name not in self.nodes:
+            raise UserError(f"node {layer.name!r}: not found in the ONNX model")
+        return self.nodes[layer.name]
+
+    def source(self, node, idx):
+        """(node, input index) holding the initializer behind NODE's input IDX (through a DequantizeLinear)."""
+        if idx >= len(node.input) or not node.input[idx]:
+            return None
+        name = node.input[idx]
+        if name in self.inits:
+            return node, idx
+        dq = self.producer.get(name)
+        if dq is not None and dq.op_type == "DequantizeLinear" and dq.input[0] in self.inits:
+            return dq, 0
+        return None
+
+    def array(self, ref):
+        node, idx = ref
+        return numpy_helper.to_array(self.inits[node.input[idx]])
+
+    def replace(self, ref, value: np.ndarray):
+        """Point input REF at a new initializer holding VALUE (the old one may be shared)."""
+        node, idx = ref
+        old = node.input[idx]
+        name = f"{old}_pruned{next(self._fresh)}"
+        t = numpy_helper.from_array(np.ascontiguousarray(value), name)
+        self.model.graph.initializer.append(t)
+        self.inits[name] = t
+        node.input[idx] = name
+
+    def drop_unused_initializers(self):
+        used = {i for n in self.model.graph.node for i in n.input}
+        keep = [t for t in self.model.graph.initializer if t.name in used or
+                t.name in {i.name for i in self.model.graph.input}]
+        del self.model.graph.initializer[:]
+        self.model.graph.initializer.extend(keep)
+
+
+def _weight_layout(m: _Model, node):
+    """(weight ref, output axis of the weight, int32 bias ref or None, weight scale / zero point refs)."""
+    op = node.op_type
+    if op not in WEIGHT_INPUT:
+        raise UserError(f"node {node.name!r}: cannot slice weights of op {op}")
+    w = m.source(node, WEIGHT_INPUT[op])
+    if w is None:
+        raise UserError(f"node {node.name!r}: weights are not a constant initializer")
+    trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0)
+    out_axis = {"QLinearMatMul": 1, "MatMul": 1, "QGemm": 0 if trans_b else 1,
+                "Gemm": 0 if trans_b else 1}.get(op, 0)
+    if op.startswith("Q"):
+        quant = [m.source(node, 4), m.source(node, 5)]
+    elif w[0] is not node:                 # DequantizeLinear(w, scale, zero point)
+        quant = [m.source(w[0], 1), m.source(w[0], 2)]
+    else:
+        quant = []
+    bias_idx = {"QLinearConv": 8, "QGemm": 6, "Conv": 2, "Gemm": 2}.get(op)
+    bias = m.source(node, bias_idx) if bias_idx is not None else None
+    return w, out_axis, bias, [q for q in quant if q is not None]
+
+
+def bias_foldable(model: onnx.ModelProto):
+    """The ``foldable`` predicate of ``analyze`` for this model: the node has an int32 bias initializer."""
+    m = _Model(model)
+
+    def foldable(layer):
+        _, _, bias, _ = _weight_layout(m, m.node(layer))
+        return bias is not None and m.array(bias).dtype == np.int32
+    return foldable
+
+
+def _slice_layer(m: _Model, graph: ir.Graph, layer: ir.Layer, a: Analysis) -> None:
+    src, out = layer.inputs[0], layer.outputs[0]
+    keep_in, keep_out = a.keep[src], a.keep[out]
+    zx = graph.tensor(src).q.zero_point
+    fold = a.folded(src, zx)
+    if keep_in.all() and keep_out.all():
+        return
+    node = m.node(layer)
+    w_ref, out_axis, bias_ref, quant_refs = _weight_layout(m, node)
+    w = m.array(w_ref)
+    in_axis = 1 - out_axis if w.ndim == 2 else 1
+    m.replace(w_ref, np.compress(keep_in, np.compress(keep_out, w, axis=out_axis), axis=in_axis))
+    for ref in quant_refs:
+        v = m.array(ref)
+        if v.size > 1:
+            m.replace(ref, v[keep_out])
+    if bias_ref is not None:
+        b = m.array(bias_ref).astype(np.int64)
+        if fold.any():
+            b = b + bias_correction(layer, a.const[src], fold, zx)
+        m.replace(bias_ref, b[keep_out].astype(np.int32))
+        if bias_ref[0] is not node:  # QDQ: the bias scale is per channel too
+            dq = bias_ref[0]
+            for idx in (1, 2):
+                ref = m.source(dq, idx)
+                if ref is not None and m.array(ref).size > 1:
+                    m.replace(ref, m.array(ref)[keep_out])
+    elif fold.any():
+        raise ValueError(f"{layer.name}: folded channels but no bias to fold into")
+
+
+def _resize_reshapes(m: _Model, graph: ir.Graph, layer: ir.Layer, a: Analysis) -> None:
+    """A Reshape with an explicit flattened size gets the live size."""
+    node = m.nodes.get(layer.name)
+    if node is None or node.op_type != "Reshape":
+        return
+    old = graph.tensor(layer.outputs[0]).channels
+    new = int(a.keep[layer.outputs[0]].sum())
+    ref = m.source(node, 1)
+    shape = m.array(ref)
+    if old != new and old in shape:
+        m.replace(ref, np.where(shape == old, new, shape).astype(shape.dtype))
+
+
+def export(model: onnx.ModelProto, graph: ir.Graph, a: Analysis) -> onnx.ModelProto:
+    """A copy of MODEL with the channels that analysis A removes sliced out."""
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    m = _Model(out)
+    for layer in graph.layers:
+        if layer.op in ("conv", "gemm"):
+            _slice_layer(m, graph, layer, a)
+        elif layer.op == "flatten":
+            _resize_reshapes(m, graph, layer, a)
+    m.drop_unused_initializers()
+    del out.graph.value_info[:]          # intermediate shapes changed; onnxruntime infers them
+    return out
