@@ -1,0 +1,72 @@
+"""hlsgen simplify on the command line: formats, nothing to prune, bad paths, float models."""
+import numpy as np
+import onnx
+import pytest
+
+from hlsgen.cli import main as cli
+from hlsgen.examples import testnets
+from hlsgen.golden.reference import ort_run
+
+
+def _initializer_elements(path):
+    return sum(int(np.prod(t.dims)) for t in onnx.load(str(path)).graph.initializer)
+
+
+def _node_ops(path):
+    return sorted(n.op_type for n in onnx.load(str(path)).graph.node)
+
+
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+def test_output_keeps_the_input_format_and_gets_smaller(fmt, tmp_path, capsys):
+    path = testnets.make("resnet", tmp_path / "m.onnx", fmt=fmt, per_channel=True, prune=0.5)
+    out = tmp_path / "s.onnx"
+    assert cli(["simplify", str(path), "-o", str(out)]) == 0
+    assert _node_ops(out) == _node_ops(path)
+    assert _initializer_elements(out) < _initializer_elements(path)
+    assert "removed" in capsys.readouterr().err
+    x = testnets.random_input(path, n=3)
+    assert int((ort_run(out, x)[0] != ort_run(path, x)[0]).sum()) == 0
+
+
+def test_nothing_pruned_gives_an_equivalent_model_and_says_so(tmp_path, capsys):
+    path = testnets.make("chain", tmp_path / "m.onnx", prune=0.0)
+    out = tmp_path / "s.onnx"
+    assert cli(["simplify", str(path), "-o", str(out)]) == 0
+    assert "nothing to remove" in capsys.readouterr().err
+    assert _initializer_elements(out) == _initializer_elements(path)
+    x = testnets.random_input(path, n=3)
+    assert int((ort_run(out, x)[0] != ort_run(path, x)[0]).sum()) == 0
+
+
+def test_unwritable_output_exits_2_and_leaves_nothing(tmp_path, capsys):
+    path = testnets.make("chain", tmp_path / "m.onnx", prune=0.5)
+    assert cli(["simplify", str(path), "-o", str(tmp_path / "no" / "such" / "dir" / "s.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error" in err
+    assert cli(["simplify", str(path), "-o", str(tmp_path)]) == 2      # a folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+
+
+def test_bad_model_exits_2(tmp_path, capsys):
+    bad = tmp_path / "bad.onnx"
+    bad.write_text("not a model\n")
+    assert cli(["simplify", str(bad), "-o", str(tmp_path / "s.onnx")]) == 2
+    assert "bad.onnx" in capsys.readouterr().err
+    assert not (tmp_path / "s.onnx").exists()
+
+
+def test_float_model_quantized_on_the_way_in_is_written_as_qdq(tmp_path):
+    path = testnets.make("chain", tmp_path / "f.onnx", fmt="float", prune=0.5)
+    out = tmp_path / "s.onnx"
+    assert cli(["simplify", str(path), "--calibrate", "random", "-o", str(out)]) == 0
+    ops = _node_ops(out)
+    assert "DequantizeLinear" in ops and "QLinearConv" not in ops
+    # the reference is the same quantization of the float model, unsimplified
+    q = tmp_path / "q.onnx"
+    from hlsgen.frontend.calibrate import quantize_float_model
+    from hlsgen.frontend.model_file import interface, read
+    name, shape, _ = interface(read(path), path)
+    quantize_float_model(path, q, "random", path, name, shape)
+    assert _initializer_elements(out) < _initializer_elements(q)
+    x = testnets.random_input(path, n=3)
+    assert int((ort_run(out, x)[0] != ort_run(q, x)[0]).sum()) == 0
