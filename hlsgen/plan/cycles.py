@@ -1,0 +1,124 @@
+"""Cycle model: exactly ENGINE.md section 5 (the RTL twin counts the same), per invocation and per layer.
+
+Notation as there: BR, LR (act_rd), BW, LW (wgt), BO (act_wr), PL, OV. Conv: one
+act_rd stream of the input rows then the residual rows; weight block g streams
+from the start of group g-1's first row (double buffer); every row of every
+group starts at max(previous row end, its weight block, its input row, its
+residual row) and takes out_w*c_px, c_px = max(k*k*in_cw, ceil(PO/BO)).
+Vector ops: pools row by row (k*k cycles per output word), gavgpool and add
+after their whole input stream. Every invocation ends PL + OV after its last row.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import Engine
+
+
+def _cdiv(a, b):
+    return -(-a // b)
+
+
+def _ready(e: Engine, nbytes: np.ndarray) -> np.ndarray:
+    """Cycle at which the act_rd stream (begun at 0) has delivered ``nbytes`` bytes."""
+    p = e.ports["act_rd"]
+    return p["latency"] + _cdiv(nbytes, p["bytes_per_cycle"])
+
+
+def _row_needs(e: Engine, f: dict) -> tuple:
+    """Per output row of the tile: the cycle its last needed input row is present (0: no wait)."""
+    row_bytes = f["in_w"] * f["in_cw"] * e.pi
+    nrows = f["iy1"] - f["iy0"]
+    oy = np.arange(f["oy0"], f["oy1"], dtype=np.int64)
+    need = np.minimum(oy * f["stride"] - f["pad_t"] + f["k"] - 1, f["iy1"] - 1) - f["iy0"]
+    ready = np.where(need >= 0, _ready(e, (need + 1) * row_bytes), 0)
+    return ready, row_bytes * nrows
+
+
+def _rows_end(start: int, needs: np.ndarray, row_cycles: int) -> int:
+    """End of rows run in order, each starting at max(previous end, its need), the first not before start."""
+    n = len(needs)
+    tail = needs + (n - np.arange(n)) * row_cycles
+    return int(max(start + n * row_cycles, tail.max(initial=0)))
+
+
+def conv(e: Engine, f: dict) -> dict:
+    t = e.timing
+    n_out = f["oy1"] - f["oy0"]
+    needs, in_bytes = _row_needs(e, f)
+    res_bytes = 0
+    if f["add_en"]:
+        rrow = f["out_w"] * f["out_words"] * e.pi
+        res_bytes = rrow * n_out
+        needs = np.maximum(needs, _ready(e, in_bytes + rrow * np.arange(1, n_out + 1, dtype=np.int64)))
+    c_px = max(f["k"] * f["k"] * f["in_cw"], _cdiv(e.po, e.bpc("act_wr")))
+    row_cycles = f["out_w"] * c_px
+    wp = e.ports["wgt"]
+    load = wp["latency"] + _cdiv(f["w_group_bytes"], wp["bytes_per_cycle"])
+    end, load_start = 0, 0
+    for g in range(f["groups"]):
+        start = max(end, load_start + load)          # S(g): first row of group g
+        if g == 0:
+            end = _rows_end(start, needs, row_cycles)
+        else:                                          # every input row is present by now
+            end = start + n_out * row_cycles
+        load_start = start                             # L(g+1) = S(g)
+    total = end + t["pipeline_latency"] + t["invocation_overhead"]
+    mac = f["groups"] * n_out * f["out_w"] * f["k"] * f["k"] * f["in_cw"]
+    wr = n_out * f["out_w"] * f["out_words"] * e.pi
+    return _result(e, total, mac, in_bytes + res_bytes, wr, f["groups"] * f["w_group_bytes"])
+
+
+def pool(e: Engine, f: dict, kind: str) -> dict:
+    t = e.timing
+    n_out = f["oy1"] - f["oy0"]
+    words = n_out * f["out_w"] * f["in_cw"]
+    if kind == "gavgpool":
+        in_bytes = f["in_w"] * f["in_cw"] * e.pi * (f["iy1"] - f["iy0"])
+        work = f["in_cw"] * f["in_h"] * f["in_w"]
+        end = int(_ready(e, in_bytes)) + work
+    else:
+        needs, in_bytes = _row_needs(e, f)
+        work = words * f["k"] * f["k"]
+        end = _rows_end(0, needs, f["out_w"] * f["in_cw"] * f["k"] * f["k"])
+    total = end + t["pipeline_latency"] + t["invocation_overhead"]
+    return _result(e, total, work, in_bytes, words * e.pi, 0)
+
+
+def add(e: Engine, f: dict) -> dict:
+    t = e.timing
+    rd = 2 * f["words"] * e.pi
+    total = int(_ready(e, rd)) + f["words"] + t["pipeline_latency"] + t["invocation_overhead"]
+    return _result(e, total, f["words"], rd, f["words"] * e.pi, 0)
+
+
+def _result(e, total, mac, rd, wr, wgt) -> dict:
+    mem = max(rd / e.bpc("act_rd"), wr / e.bpc("act_wr"), wgt / e.bpc("wgt") if wgt else 0)
+    return {"cycles": int(total), "compute_cycles": int(mac), "rd_bytes": int(rd), "wr_bytes": int(wr),
+            "wgt_bytes": int(wgt), "memory_cycles": int(np.ceil(mem))}
+
+
+def invocation(e: Engine, inv) -> dict:
+    if inv.kind == "conv":
+        return conv(e, inv.fields)
+    if inv.kind == "add":
+        return add(e, inv.fields)
+    return pool(e, inv.fields, inv.kind)
+
+
+def layer_cycles(e: Engine, invocations: list) -> dict:
+    """Sum over a layer's invocations; ``bound`` = memory when transfers outlast the MACs."""
+    tot = {"cycles": 0, "compute_cycles": 0, "rd_bytes": 0, "wr_bytes": 0, "wgt_bytes": 0, "memory_cycles": 0}
+    per = []
+    for inv in invocations:
+        r = invocation(e, inv)
+        per.append(r["cycles"])
+        for key in tot:
+            tot[key] += r[key]
+    tot["bound"] = "memory" if tot["memory_cycles"] > tot["compute_cycles"] else "compute"
+    tot["invocation_cycles"] = per
+    return tot
+
+
+def total_cycles(e: Engine, invocations: list) -> int:
+    return sum(invocation(e, inv)["cycles"] for inv in invocations)

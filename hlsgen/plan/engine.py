@@ -1,0 +1,131 @@
+"""Engine configuration: the PO x PI MAC array, its buffers, ports and timing constants.
+
+The planner picks (PI, PO) by evaluating the cycle model of the whole network
+for every candidate shape that fits the DSP budget (``planner.choose_engine``);
+this module holds the configuration, the candidate shapes and the port
+bandwidths derived from the target's memory banks and the clock.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from importlib import resources as importlib_resources
+
+from ..errors import UserError
+
+DEFAULT_DSP_SHARE = 0.6        # default budget: share of the user region's DSPs
+BUFFER_MEMORY_SHARE = 0.5      # on-chip memory share for buffers, times (DSP share)^2
+PORT_BYTES_MAX = 64            # 512-bit AXI data width
+BURST_ALIGN = 64               # every weights.bin block and every map starts on 64 bytes
+
+# Timing constants (ENGINE.md section 5); the RTL twin uses the same values from plan.json.
+TIMING = {
+    "invocation_overhead": 32,   # control: register reads, start/done handshake
+    "pipeline_latency": 12,      # MAC array + requant + write path, after the last pixel
+    "act_rd_latency": 64,        # first byte of a read stream (DDR/HBM read latency)
+    "wgt_latency": 64,
+}
+
+
+def load_targets() -> dict:
+    text = importlib_resources.files("hlsgen").joinpath("data/targets.json").read_text()
+    return json.loads(text)
+
+
+def get_target(name: str) -> tuple:
+    """(canonical name, target dict); UserError listing the known targets."""
+    data = load_targets()
+    key = data["aliases"].get(name, name)
+    if key not in data["targets"]:
+        known = ", ".join(sorted(list(data["targets"]) + list(data["aliases"])))
+        raise UserError(f"--target {name}: unknown target (known: {known})")
+    return key, data["targets"][key]
+
+
+def macs_per_dsp(target: dict) -> int:
+    return int(target["int8_macs_per_dsp"])
+
+
+def default_dsp_budget(target: dict) -> int:
+    return int(target["user"]["dsp"] * DEFAULT_DSP_SHARE)
+
+
+def ports(target: dict, clock_mhz: float) -> dict:
+    """Port bandwidths in bytes/cycle (powers of two, ENGINE.md section 5): act_rd and act_wr
+    share one bank, wgt has its own. A target with a single bank shares it among all three."""
+    mem = target["memory"]
+    bank = min(PORT_BYTES_MAX * 2, int(mem["gbps_per_bank"] * 1e9 / (clock_mhz * 1e6)))
+    act_share = 2 if mem["banks"] > 1 else 3
+    act = pow2_floor(min(PORT_BYTES_MAX, bank // act_share))
+    wgt = pow2_floor(min(PORT_BYTES_MAX, bank if mem["banks"] > 1 else bank // act_share))
+    banks = [mem["vitis_bank"].format(i=0), mem["vitis_bank"].format(i=1 if mem["banks"] > 1 else 0)]
+    return {
+        "act_rd": {"bytes_per_cycle": act, "latency": TIMING["act_rd_latency"], "bank": banks[0]},
+        "act_wr": {"bytes_per_cycle": act, "latency": 0, "bank": banks[0]},
+        "wgt": {"bytes_per_cycle": wgt, "latency": TIMING["wgt_latency"], "bank": banks[1]},
+    }
+
+
+@dataclass
+class Engine:
+    """One engine configuration (plan.json ``engine``)."""
+    pi: int                     # input lanes: bytes per word
+    po: int                     # output lanes: accumulators, channels per group
+    macs_per_dsp: int
+    ports: dict
+    in_buf_bytes: int = 0       # input tile buffer (rows of the input map)
+    w_buf_bytes: int = 0        # two weight blocks (double buffer)
+    timing: dict = field(default_factory=lambda: dict(TIMING))
+
+    @property
+    def macs_per_cycle(self) -> int:
+        return self.pi * self.po
+
+    def bpc(self, port: str) -> int:
+        return self.ports[port]["bytes_per_cycle"]
+
+    def words(self, channels: int) -> int:
+        return -(-channels // self.pi)
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["macs_per_cycle"] = self.macs_per_cycle
+        d["array"] = (f"{self.po} x {self.pi} MAC array: one input word (PI={self.pi} channels of one "
+                      f"pixel at one kernel tap) times PO={self.po} output channels per cycle; "
+                      "reduction over (kh, kw, input word) in time; output-stationary")
+        return d
+
+
+def mac_dsps(pi: int, po: int, per_dsp: int) -> int:
+    """DSPs of the MAC array plus the epilogue (one 24x24 requant multiplier, 2 DSPs, per output lane)."""
+    return -(-(pi * po) // per_dsp) + 2 * po
+
+
+def candidates(dsp_budget: int, per_dsp: int) -> list:
+    """(PI, PO) powers of two, PO a multiple of PI, that fit the DSP budget."""
+    out = []
+    for lpi in range(1, 9):           # PI 2..256
+        for lpo in range(lpi, 11):    # PO PI..1024
+            pi, po = 1 << lpi, 1 << lpo
+            if mac_dsps(pi, po, per_dsp) <= dsp_budget:
+                out.append((pi, po))
+    return out
+
+
+def buffer_budget_bytes(target: dict, dsp_budget: int) -> int:
+    """On-chip bytes the buffers may take: a share of the user region that grows with the square
+    of the DSP share (a small engine is meant for small parts and must tile)."""
+    user = target["user"]
+    onchip = user["bram36"] * 4608 + user["uram"] * 36864
+    share = min(1.0, dsp_budget / user["dsp"])
+    return int(onchip * BUFFER_MEMORY_SHARE * share * share)
+
+
+def align(n: int, a: int = BURST_ALIGN) -> int:
+    return -(-n // a) * a
+
+
+
+
+def pow2_floor(n: int) -> int:
+    return 1 << max(0, int(n).bit_length() - 1)

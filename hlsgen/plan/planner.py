@@ -1,0 +1,195 @@
+"""make_plan: compact the graph, choose the engine, schedule, estimate; Plan.write / Plan.load.
+
+A Plan is plain data: ``data`` (what plan.json holds), ``weights`` (weights.bin)
+and ``report`` (report.md). Everything downstream (tiled golden, emitters, RTL
+test bench) reads ``data``; nothing reads the IR again.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import ir
+from ..errors import UserError
+from ..util import atomic_dir
+from . import cycles, engine as eng, resources
+from .invocation import Invocation, register_map_json
+from .report import render
+from .schedule import Schedule, buffer_needs, lower
+
+
+@dataclass
+class Plan:
+    data: dict
+    weights: bytes
+    report: str
+    seconds: float = 0.0     # planning time (not written)
+
+    @property
+    def invocations(self) -> list:
+        return [Invocation.from_json(d) for d in self.data["invocations"]]
+
+    def write(self, folder) -> Path:
+        """Write plan.json, weights.bin and report.md into FOLDER (created, contents replaced)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "plan.json").write_text(json.dumps(self.data, indent=1) + "\n")
+        (folder / "weights.bin").write_bytes(self.weights)
+        (folder / "report.md").write_text(self.report)
+        return folder
+
+    @classmethod
+    def load(cls, folder) -> "Plan":
+        folder = Path(folder)
+        try:
+            data = json.loads((folder / "plan.json").read_text())
+            weights = (folder / "weights.bin").read_bytes()
+        except (OSError, ValueError) as e:
+            raise UserError(f"{folder}: not a built project ({e})") from None
+        report = (folder / "report.md").read_text() if (folder / "report.md").exists() else ""
+        return cls(data, weights, report)
+
+
+def write_atomic(plan: Plan, out) -> None:
+    with atomic_dir(out) as tmp:
+        plan.write(tmp)
+
+
+def _compact(graph: ir.Graph):
+    try:
+        from ..prune import compact
+        g2, _ = compact(graph)
+        return g2, "compacted (hlsgen.prune.compact)"
+    except ImportError as e:
+        return graph, f"not compacted: hlsgen.prune unavailable ({e})"
+
+
+def _engine_for(target: dict, clock: float, budget: int, pi: int, po: int, needs: dict) -> eng.Engine:
+    buf = eng.buffer_budget_bytes(target, budget)
+    in_buf = max(needs["in_min"], min(needs["in_max"], buf))
+    in_buf = eng.align(in_buf, pi)
+    return eng.Engine(pi=pi, po=po, macs_per_dsp=eng.macs_per_dsp(target), ports=eng.ports(target, clock),
+                      in_buf_bytes=in_buf, w_buf_bytes=2 * needs["w_block"])
+
+
+def _largest_fitting_budget(graph, target, clock) -> int:
+    per = eng.macs_per_dsp(target)
+    best = 0
+    for pi, po in eng.candidates(target["user"]["dsp"], per):
+        e = _engine_for(target, clock, eng.mac_dsps(pi, po, per), pi, po, buffer_needs(graph, pi, po))
+        res = resources.estimate(e)
+        if not resources.misfit(res, target["user"]):
+            best = max(best, res["dsp"])
+    return best
+
+
+def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None):
+    """The (PI, PO) shape with the fewest total cycles over the whole network: (engine, schedule)."""
+    per = eng.macs_per_dsp(target)
+    shapes = eng.candidates(budget, per)
+    if not shapes:
+        raise UserError(f"--dsp-budget {budget}: too small for the smallest engine "
+                        f"({eng.mac_dsps(2, 2, per)} DSPs)")
+    best = None
+    for pi, po in shapes:
+        e = _engine_for(target, clock, budget, pi, po, buffer_needs(graph, pi, po))
+        if progress:
+            progress.update(1, f"PI={pi} PO={po}")
+        if resources.misfit(resources.estimate(e), target["user"]):
+            continue
+        sched = lower(graph, e, pack=False)
+        total = cycles.total_cycles(e, sched.invocations)
+        key = (total, eng.mac_dsps(pi, po, per), -pi)
+        if best is None or key < best[0]:
+            best = (key, e)
+    if best is None:
+        fit = _largest_fitting_budget(graph, target, clock)
+        misfit = resources.misfit(resources.estimate(
+            _engine_for(target, clock, budget, *shapes[0], buffer_needs(graph, *shapes[0]))), target["user"])
+        raise UserError(f"--dsp-budget {budget}: no engine fits the target ({', '.join(misfit)}); "
+                        f"largest DSP budget that fits: {fit}")
+    return best[1]
+
+
+def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, progress=None) -> Plan:
+    t0 = time.perf_counter()
+    key, tgt = eng.get_target(target)
+    clock = float(clock_mhz) if clock_mhz is not None else float(tgt["clock_mhz"])
+    if not 1 <= clock <= 1000:
+        raise UserError(f"--clock-mhz {clock_mhz}: must be between 1 and 1000")
+    user_dsp = tgt["user"]["dsp"]
+    budget = int(dsp_budget) if dsp_budget is not None else eng.default_dsp_budget(tgt)
+    if budget > user_dsp:
+        raise UserError(f"--dsp-budget {budget}: {key} has {user_dsp} DSPs in its user region")
+    if budget < 1:
+        raise UserError(f"--dsp-budget {budget}: must be positive")
+    g2, compaction = _compact(graph)
+    e = choose_engine(g2, tgt, clock, budget, progress)
+    sched = lower(g2, e, pack=True)
+    data = _plan_data(graph, g2, key, tgt, clock, budget, e, sched, compaction)
+    return Plan(data, sched.weights, render(data), seconds=time.perf_counter() - t0)
+
+
+def _plan_data(graph, g2, key, tgt, clock, budget, e: eng.Engine, sched: Schedule, compaction) -> dict:
+    res = resources.estimate(e)
+    layers, total = [], 0
+    step_of = {name: s for s in sched.steps for name in s.layers}
+    for layer in g2.layers:
+        s = step_of[layer.name]
+        dense_layer = _find(graph, layer.name)
+        rec = {"name": layer.name, "op": layer.op,
+               "macs": ir.layer_macs(graph, dense_layer) if dense_layer else ir.layer_macs(g2, layer),
+               "macs_live": ir.layer_macs(g2, layer),
+               "in_shape": list(g2.tensor(layer.inputs[0]).shape),
+               "out_shape": list(g2.tensor(layer.outputs[0]).shape),
+               "channels_live": g2.tensor(layer.outputs[0]).channels,
+               "channels_total": graph.tensor(layer.outputs[0]).channels if layer.outputs[0] in graph.tensors
+               else g2.tensor(layer.outputs[0]).channels}
+        if s.name != layer.name:
+            rec.update(fused_into=s.name, cycles=0, bound="fused", invocations=0)
+        elif s.invocations:
+            c = cycles.layer_cycles(e, s.invocations)
+            total += c["cycles"]
+            rec.update(cycles=c["cycles"], compute_cycles=c["compute_cycles"], memory_cycles=c["memory_cycles"],
+                       bound=c["bound"], invocations=len(s.invocations), invocation_cycles=c["invocation_cycles"],
+                       utilization=round(rec["macs_live"] / (e.macs_per_cycle * c["cycles"]), 4)
+                       if c["cycles"] else 0.0,
+                       fused=s.layers[1:], **{k: v for k, v in s.info.items() if k in ("stem", "groups", "k")})
+        else:
+            rec.update(cycles=0, bound="host" if s.host else "free", invocations=0)
+        layers.append(rec)
+    ej = e.to_json()
+    return {
+        "target": key,
+        "target_name": tgt["name"],
+        "platform": tgt["platform"],
+        "clock_mhz": clock,
+        "dsp_budget": budget,
+        "compaction": compaction,
+        "engine": ej,
+        "resources": res,
+        "resources_available": {k: tgt["user"][k] for k in ("dsp", "lut", "ff", "bram36", "uram")},
+        "total_cycles": total,
+        "latency_ms": round(total / (clock * 1e3), 6),
+        "fps": round(clock * 1e6 / total, 3) if total else 0.0,
+        "macs": sum(r["macs"] for r in layers),
+        "macs_live": sum(r["macs_live"] for r in layers),
+        "act_bytes": sched.act_bytes,
+        "weights_bytes": sched.weight_bytes,
+        "inputs": [{"name": n, "shape": list(graph.tensor(n).shape)} for n in g2.inputs],
+        "outputs": [{"name": n, "shape": list(g2.tensor(n).shape)} for n in g2.outputs],
+        "host": sched.host_steps,
+        "layers": layers,
+        "tensors": {name: t.to_json() for name, t in sched.tensors.items()},
+        "invocations": [inv.to_json() for inv in sched.invocations],
+        "registers": register_map_json(),
+    }
+
+
+def _find(graph, name):
+    for layer in graph.layers:
+        if layer.name == name:
+            return layer
+    return None

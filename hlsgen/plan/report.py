@@ -1,0 +1,47 @@
+"""report.md: the plan as a human reads it (per-layer table, totals, resources)."""
+from __future__ import annotations
+
+
+def _shape(s) -> str:
+    return "x".join(str(v) for v in s)
+
+
+def render(d: dict) -> str:
+    e = d["engine"]
+    lines = [
+        f"# hlsgen plan: {d['target_name']} ({d['target']}, platform {d['platform']})",
+        "",
+        f"Engine: {e['array']}.",
+        f"PI={e['pi']}, PO={e['po']}: {e['macs_per_cycle']} int8 MACs/cycle at {d['clock_mhz']:g} MHz "
+        f"(DSP budget {d['dsp_budget']}). Input buffer {e['in_buf_bytes']} bytes, weight double buffer "
+        f"{e['w_buf_bytes']} bytes. Ports (bytes/cycle): "
+        + ", ".join(f"{k} {v['bytes_per_cycle']} ({v['bank']})" for k, v in e["ports"].items()) + ".",
+        f"Graph: {d['compaction']}.",
+        "",
+        "| layer | op | in | out | channels live/total | MACs dense | MACs live | invocations | cycles | bound | utilization |",
+        "|---|---|---|---|---|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in d["layers"]:
+        note = f"fused into {r['fused_into']}" if "fused_into" in r else r["bound"]
+        if r.get("stem"):
+            note += " (stem, host im2col)"
+        util = f"{r['utilization']:.2f}" if "utilization" in r else ""
+        lines.append(f"| {r['name']} | {r['op']} | {_shape(r['in_shape'])} | {_shape(r['out_shape'])} | "
+                     f"{r['channels_live']}/{r['channels_total']} | {r['macs']} | {r['macs_live']} | "
+                     f"{r['invocations']} | {r['cycles']} | {note} | {util} |")
+    eff = d["macs"] / (e["macs_per_cycle"] * d["total_cycles"]) if d["total_cycles"] else 0.0
+    res, avail = d["resources"], d["resources_available"]
+    lines += [
+        "",
+        f"Totals: {d['total_cycles']} cycles, latency {d['latency_ms']:.3f} ms, {d['fps']:.1f} fps at "
+        f"{d['clock_mhz']:g} MHz (batch 1). MACs dense {d['macs']}, live {d['macs_live']}; "
+        f"efficiency (dense MACs / (MACs per cycle x cycles)) {eff:.3f}.",
+        f"Memory: activations {d['act_bytes']} bytes, weights.bin {d['weights_bytes']} bytes, "
+        f"{len(d['invocations'])} invocations.",
+        "",
+        "| resource | engine | available (user region) | share |",
+        "|---|---:|---:|---:|",
+    ]
+    for k in ("dsp", "lut", "ff", "bram36", "uram"):
+        lines.append(f"| {k} | {res[k]} | {avail[k]} | {res[k] / avail[k]:.1%} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,529 @@
+"""Schedule: the compacted IR mapped onto engine invocations (ENGINE.md sections 1, 3, 4).
+
+``lower(graph, engine)`` decides, layer by layer: where every tensor lives in the
+activation memory, which layers fuse (clip into its producer, a residual add
+into the conv epilogue), the row tiles of every conv and pool (sized to the
+input buffer), and the fields of every invocation. With ``pack=True`` it also
+builds weights.bin (engine layout, bias' with zx folded, requant scale bits).
+The cycle model, the tiled golden and the emitters read the result.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import ir
+from ..errors import UserError
+from ..golden import requant
+from .engine import Engine, align
+from .invocation import Invocation
+
+VECTOR_OPS = ("maxpool", "avgpool", "gavgpool")
+
+
+@dataclass
+class TensorMap:
+    """Where an integer tensor lives: a feature map of ``map_cw`` words per pixel at ``addr``.
+
+    The tensor's own channels are words ``c0w .. c0w + ceil(C/PI) - 1`` of each pixel
+    (``c0w`` > 0 inside a concat). ``view_of``: a flatten output, laid out as its source.
+    """
+    name: str
+    shape: tuple
+    q: ir.QParams
+    addr: int
+    h: int
+    w: int
+    c: int
+    map_cw: int
+    c0w: int = 0
+    view_of: str | None = None
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "shape": list(self.shape), "addr": self.addr, "c": self.c,
+                "h": self.h, "w": self.w, "map_cw": self.map_cw, "c0w": self.c0w,
+                "view_of": self.view_of, "scale": self.q.scale, "zero_point": self.q.zero_point,
+                "dtype": self.q.dtype}
+
+
+@dataclass
+class Step:
+    """One IR layer (or a fused run of layers) and what runs for it."""
+    name: str
+    op: str
+    layers: list                     # IR layer names it covers (first = name)
+    invocations: list = field(default_factory=list)
+    host: list = field(default_factory=list)
+    blocks: list = field(default_factory=list)   # (offset, bytes) in weights.bin
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class Schedule:
+    engine: Engine
+    tensors: dict                    # name -> TensorMap
+    steps: list
+    act_bytes: int
+    weights: bytes | None
+    weight_bytes: int
+
+    @property
+    def invocations(self) -> list:
+        return [inv for s in self.steps for inv in s.invocations]
+
+    @property
+    def host_steps(self) -> list:
+        return [h for s in self.steps for h in s.host]
+
+
+def _signed(q: ir.QParams) -> int:
+    return int(q.dtype == "int8")
+
+
+def _hw(shape) -> tuple:
+    return (int(shape[1]), int(shape[2])) if len(shape) == 3 else (1, 1)
+
+
+class _Lowering:
+    def __init__(self, graph: ir.Graph, engine: Engine, pack: bool):
+        self.g, self.e, self.pack = graph, engine, pack
+        self.tensors: dict = {}
+        self.act_top = 0
+        self.wblob = bytearray()
+        self.wsize = 0
+        self.order = {layer.name: i for i, layer in enumerate(graph.layers)}
+        self.producer = {t: layer for layer in graph.layers for t in layer.outputs}
+        self.consumers: dict = {}
+        for layer in graph.layers:
+            for t in layer.inputs:
+                self.consumers.setdefault(t, []).append(layer)
+        self.concat_slot = self._plan_concats()
+        self.done: set = set()
+
+    # -- memory ------------------------------------------------------------
+    def _alloc(self, nbytes: int) -> int:
+        addr = self.act_top
+        self.act_top = align(addr + nbytes)
+        return addr
+
+    def _new_map(self, name: str, shape=None, q=None) -> TensorMap:
+        t = self.g.tensor(name)
+        shape = tuple(shape or t.shape)
+        q = q or t.q
+        c = int(shape[0])
+        h, w = _hw(shape)
+        if name in self.concat_slot:
+            cat, c0w = self.concat_slot[name]
+            base = self._map(cat)
+            m = TensorMap(name, shape, q, base.addr, h, w, c, base.map_cw, c0w)
+        else:
+            cw = self.e.words(c)
+            m = TensorMap(name, shape, q, self._alloc(h * w * cw * self.e.pi), h, w, c, cw)
+        self.tensors[name] = m
+        return m
+
+    def _map(self, name: str) -> TensorMap:
+        if name not in self.tensors:
+            if self.g.tensor(name).q is None:
+                raise UserError(f"tensor {name}: float tensor inside the integer graph")
+            self._new_map(name)
+        return self.tensors[name]
+
+    def _plan_concats(self) -> dict:
+        """Concat inputs become channel slices of the concat's map (word-aligned, same quantization)."""
+        slot = {}
+        for layer in self.g.layers:
+            if layer.op != "concat":
+                continue
+            out = self.g.tensor(layer.outputs[0])
+            if layer.attrs.get("axis", 0) != 0:
+                raise UserError(f"node {layer.name}: concat on an axis other than channels is not supported")
+            c0 = 0
+            for k, t in enumerate(layer.inputs):
+                ti = self.g.tensor(t)
+                prod = self.producer.get(t)
+                ok = (ti.q == out.q and c0 % self.e.pi == 0 and prod is not None
+                      and prod.op in ("conv",) + VECTOR_OPS and len(self.consumers[t]) == 1
+                      and t not in self.g.outputs)
+                if not ok:
+                    raise UserError(f"node {layer.name}: concat input {t} must come from a conv or pool "
+                                    f"used only here, with the concat's quantization and a channel offset "
+                                    f"that is a multiple of PI={self.e.pi} (it starts at channel {c0})")
+                slot[t] = (layer.outputs[0], c0 // self.e.pi)
+                c0 += ti.channels
+        return slot
+
+    # -- weights ------------------------------------------------------------
+    def _block(self, data: bytes) -> int:
+        off = self.wsize
+        size = align(len(data))
+        if self.pack:
+            self.wblob += data + bytes(size - len(data))
+        self.wsize += size
+        return off
+
+    def _conv_weights(self, wq: np.ndarray, bias: np.ndarray, scale: np.ndarray, cin_words: int):
+        """Pack one conv (w' as (O, I, K, K), int32 bias', float32 scale) into groups; return
+        (w_addr, group_bytes, groups)."""
+        pi, po = self.e.pi, self.e.po
+        o, i, k, _ = wq.shape
+        groups = -(-o // po)
+        wbytes = k * k * cin_words * po * pi
+        gbytes = align(wbytes) + align(8 * po)
+        w_addr = self.wsize
+        if self.pack:
+            full = np.zeros((groups * po, cin_words * pi, k, k), np.int8)
+            full[:o, :i] = wq
+            arr = full.reshape(groups, po, cin_words, pi, k, k).transpose(0, 4, 5, 2, 1, 3)
+            consts = np.zeros((groups * po, 2), np.uint32)
+            consts[:o, 0] = bias.astype(np.int32).view(np.uint32)
+            consts[:o, 1] = scale.astype(np.float32).view(np.uint32)
+            consts = consts.reshape(groups, po * 2).astype("<u4")
+            for g in range(groups):
+                blk = bytearray(gbytes)
+                blk[:wbytes] = arr[g].tobytes()
+                blk[align(wbytes):align(wbytes) + 8 * po] = consts[g].tobytes()
+                self.wblob += blk
+        self.wsize += groups * gbytes
+        return w_addr, gbytes, groups
+
+    # -- helpers ------------------------------------------------------------
+    def _single_consumer(self, t: str, op: str):
+        cons = self.consumers.get(t, [])
+        if len(cons) == 1 and cons[0].op == op and t not in self.g.outputs:
+            return cons[0]
+        return None
+
+    def _fuse_clip(self, t: str, lo: int, hi: int, covered: list):
+        """Follow a single-consumer clip: returns (tensor, lo, hi)."""
+        clip = self._single_consumer(t, "clip")
+        if clip is None:
+            return t, lo, hi
+        out = clip.outputs[0]
+        if self.g.tensor(out).q != self.g.tensor(t).q:
+            return t, lo, hi
+        covered.append(clip.name)
+        return out, max(lo, clip.attrs["act_min"]), min(hi, clip.attrs["act_max"])
+
+    def _rows(self, in_h, out_h, k, s, pt, row_bytes, all_rows=False):
+        """Row tiles [(iy0, iy1, oy0, oy1)] whose input rows fit the input buffer."""
+        cap = self.e.in_buf_bytes // max(row_bytes, 1)
+        if all_rows:
+            if in_h > cap:
+                raise AssertionError("input buffer smaller than a whole map")
+            return [(0, in_h, 0, out_h)]
+        if self._span(0, out_h, k, s, pt, in_h) <= cap:
+            n = out_h
+        else:
+            n = max(1, (cap - k) // s + 1)
+        tiles = []
+        for oy in range(0, out_h, n):
+            iy0, iy1 = self._in_rows(oy, min(out_h, oy + n), k, s, pt, in_h)
+            if iy1 - iy0 > cap:
+                raise AssertionError("input buffer smaller than a tile's window")
+            tiles.append((iy0, iy1, oy, min(out_h, oy + n)))
+        return tiles
+
+    @staticmethod
+    def _in_rows(oy0, oy1, k, s, pt, in_h):
+        return max(0, oy0 * s - pt), max(min(in_h, (oy1 - 1) * s - pt + k), max(0, oy0 * s - pt))
+
+    def _span(self, oy0, oy1, k, s, pt, in_h):
+        a, b = self._in_rows(oy0, oy1, k, s, pt, in_h)
+        return b - a
+
+    # -- layers ---------------------------------------------------------------
+    def run(self) -> Schedule:
+        steps = []
+        for layer in self.g.layers:
+            if layer.name in self.done:
+                continue
+            fn = getattr(self, f"_lower_{layer.op}")
+            step = fn(layer)
+            self.done.update(step.layers)
+            steps.append(step)
+        return Schedule(self.e, self.tensors, steps, self.act_top,
+                        bytes(self.wblob) if self.pack else None, self.wsize)
+
+    def _lower_quantize(self, layer):
+        m = self._map(layer.outputs[0])
+        return Step(layer.name, "quantize", [layer.name],
+                    host=[{"kind": "quantize", "layer": layer.name, "input": layer.inputs[0],
+                           "tensor": m.name}])
+
+    def _lower_dequantize(self, layer):
+        m = self._map(layer.inputs[0])
+        return Step(layer.name, "dequantize", [layer.name],
+                    host=[{"kind": "dequantize", "layer": layer.name, "tensor": m.name,
+                           "output": layer.outputs[0]}])
+
+    def _lower_flatten(self, layer):
+        src = self._map(layer.inputs[0])
+        t = self.g.tensor(layer.outputs[0])
+        self.tensors[t.name] = TensorMap(t.name, tuple(t.shape), src.q, src.addr, src.h, src.w, src.c,
+                                         src.map_cw, src.c0w, view_of=src.name)
+        return Step(layer.name, "flatten", [layer.name], info={"free": "layout permutation in the gemm weights"})
+
+    def _lower_concat(self, layer):
+        self._map(layer.outputs[0])
+        return Step(layer.name, "concat", [layer.name], info={"free": "inputs written at channel offsets"})
+
+    def _epilogue(self, layer, lo, hi, covered):
+        """Fuse clip, residual add and its clip after a conv/gemm: (out tensor, fields)."""
+        out, lo, hi = self._fuse_clip(layer.outputs[0], lo, hi, covered)
+        q_conv = self.g.tensor(out).q
+        f = {"zy": q_conv.zero_point, "lo": lo, "hi": hi, "out_signed": _signed(q_conv)}
+        add = self._single_consumer(out, "add")
+        if add is not None and out not in self.concat_slot:
+            other = add.inputs[1] if add.inputs[0] == out else add.inputs[0]
+            res = self.tensors.get(other)
+            ok = (other != out and res is not None and res.view_of is None and res.c0w == 0
+                  and res.map_cw == self.e.words(res.c) and tuple(res.shape) == tuple(self.g.tensor(out).shape))
+            if ok:
+                covered.append(add.name)
+                q_out = self.g.tensor(add.outputs[0]).q
+                a_lo, a_hi = add.attrs["act_min"], add.attrs["act_max"]
+                out2, a_lo, a_hi = self._fuse_clip(add.outputs[0], a_lo, a_hi, covered)
+                ma, mb, r, s = _add_affine(q_conv, res.q, q_out, a_lo, a_hi, add.name)
+                f.update(add_en=1, add_addr=res.addr, add_signed=_signed(res.q), add_za=q_conv.zero_point,
+                         add_zb=res.q.zero_point, add_m_a=ma, add_m_b=mb, add_r=r, add_s=s,
+                         add_zy=q_out.zero_point, add_lo=a_lo, add_hi=a_hi, out_signed=_signed(q_out))
+                out = out2
+        return out, f
+
+    def _lower_gemm(self, layer):
+        return self._lower_conv(layer)
+
+    def _lower_conv(self, layer):
+        e = self.e
+        covered = [layer.name]
+        x = self._map(layer.inputs[0])
+        xq = x.q
+        w = layer.params["w"].astype(np.int32) - layer.params["w_zp"].astype(np.int32).reshape(
+            (-1,) + (1,) * (layer.params["w"].ndim - 1))
+        if w.min(initial=0) < -128 or w.max(initial=0) > 127:
+            raise UserError(f"node {layer.name}: weight minus its zero point does not fit int8")
+        out_t = self.g.tensor(layer.outputs[0])
+        scale = requant.conv_scale(xq.scale, layer.params["w_scale"], out_t.q.scale)
+        bias = layer.params["b"].astype(np.int64) - xq.zero_point * w.reshape(w.shape[0], -1).sum(1)
+        if np.abs(bias).max(initial=0) >= 2 ** 31:
+            raise UserError(f"node {layer.name}: bias with the input zero point folded overflows int32")
+        stem = False
+        host = []
+        if layer.op == "gemm":
+            src = self.tensors[x.view_of] if x.view_of else x
+            c, h, wd = src.c, src.h, src.w
+            cw = e.words(c)
+            if src.c0w != 0 or src.map_cw != cw:
+                raise UserError(f"node {layer.name}: gemm input must be a whole feature map")
+            # ONNX flatten index c*H*W + y*W + x  ->  engine index ((y*W + x)*Cw)*PI + c
+            w4 = w.reshape(w.shape[0], c, h, wd).transpose(0, 2, 3, 1)
+            wp = np.zeros((w.shape[0], h, wd, cw * e.pi), np.int32)
+            wp[..., :c] = w4
+            wq = wp.reshape(w.shape[0], -1, 1, 1)
+            k, s, pt, pl = 1, 1, 0, 0
+            in_h, in_w, in_cw, out_h, out_w = 1, 1, h * wd * cw, 1, 1
+            x = src
+        else:
+            kh, kw = layer.attrs["kernel"]
+            sh, sw = layer.attrs["stride"]
+            pads = layer.attrs["pads"]
+            if kh != kw or sh != sw or tuple(layer.attrs.get("dilation", (1, 1))) != (1, 1):
+                raise UserError(f"node {layer.name}: only square kernels, equal strides and no dilation "
+                                "are supported")
+            k, s, pt, pl = kh, sh, pads[0], pads[1]
+            if k > 15 or s > 15 or pt > 15 or pl > 15:
+                raise UserError(f"node {layer.name}: kernel, stride or padding above 15")
+            groups = layer.attrs.get("groups", 1)
+            if groups > 1:   # block-diagonal dense weights (correct, not efficient)
+                o, ig = w.shape[0], w.shape[1]
+                dense = np.zeros((o, ig * groups, k, k), np.int32)
+                og = o // groups
+                for gi in range(groups):
+                    dense[gi * og:(gi + 1) * og, gi * ig:(gi + 1) * ig] = w[gi * og:(gi + 1) * og]
+                w = dense
+            out_h, out_w = int(out_t.shape[1]), int(out_t.shape[2])
+            cin = w.shape[1]
+            prod = self.producer.get(layer.inputs[0])
+            if (cin < e.pi and k > 1 and groups == 1 and prod is not None and prod.op == "quantize"
+                    and x.c0w == 0):
+                stem = True
+                packed = self._new_packed(layer, x, k * k * cin, out_h, out_w)
+                host.append({"kind": "im2col", "layer": layer.name, "src": x.name, "dst": packed.name,
+                             "k": k, "stride": s, "pad_t": pt, "pad_l": pl, "zx": xq.zero_point})
+                wq = w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1, 1, 1)
+                x, k, s, pt, pl = packed, 1, 1, 0, 0
+            else:
+                wq = w
+            in_h, in_w, in_cw = x.h, x.w, x.map_cw
+            if x.c0w != 0 or x.map_cw != e.words(x.c):
+                raise UserError(f"node {layer.name}: input must be a whole feature map")
+        cin_words = in_cw
+        w_addr, gbytes, ngroups = self._conv_weights(wq, bias, scale, cin_words)
+        out_name, epi = self._epilogue(layer, layer.attrs["act_min"], layer.attrs["act_max"], covered)
+        y = self._map(out_name)
+        row_bytes = in_w * in_cw * e.pi
+        step = Step(layer.name, layer.op, covered, host=host,
+                    info={"stem": stem, "k": k, "stride": s, "cin_words": cin_words,
+                          "cout": int(w.shape[0]), "groups": ngroups, "group_bytes": gbytes,
+                          "out_h": out_h, "out_w": out_w, "in": x.name, "out": y.name})
+        base = dict(in_addr=x.addr, in_h=in_h, in_w=in_w, in_cw=in_cw, out_addr=y.addr, out_w=out_w,
+                    out_cw=y.map_cw, out_c0w=y.c0w, out_words=e.words(int(w.shape[0])), k=k, stride=s,
+                    pad_t=pt, pad_l=pl, groups=ngroups, w_addr=w_addr, w_group_bytes=gbytes,
+                    zx=xq.zero_point, in_signed=_signed(xq), **epi)
+        for iy0, iy1, oy0, oy1 in self._rows(in_h, out_h, k, s, pt, row_bytes):
+            step.invocations.append(Invocation(layer.name, "conv",
+                                               dict(base, iy0=iy0, iy1=iy1, oy0=oy0, oy1=oy1)))
+        return step
+
+    def _new_packed(self, layer, x, c, h, w):
+        name = f"{layer.name}:im2col"
+        cw = self.e.words(c)
+        m = TensorMap(name, (c, h, w), x.q, self._alloc(h * w * cw * self.e.pi), h, w, c, cw)
+        self.tensors[name] = m
+        return m
+
+    def _pool(self, layer, kind):
+        e = self.e
+        x = self._map(layer.inputs[0])
+        if x.c0w != 0 or x.map_cw != e.words(x.c):
+            raise UserError(f"node {layer.name}: pool input must be a whole feature map")
+        out_t = self.g.tensor(layer.outputs[0])
+        y = self._map(layer.outputs[0])
+        qx, qy = x.q, out_t.q
+        if kind == "gavgpool":
+            k, s, pt, pl, count = 0, 1, 0, 0, x.h * x.w
+            out_h, out_w = 1, 1
+        else:
+            kh, kw = layer.attrs["kernel"]
+            sh, sw = layer.attrs["stride"]
+            pads = layer.attrs.get("pads", (0, 0, 0, 0))
+            if kh != kw or sh != sw:
+                raise UserError(f"node {layer.name}: only square pooling windows and equal strides")
+            if kind == "avgpool" and any(pads) and not layer.attrs.get("count_include_pad", 0):
+                raise UserError(f"node {layer.name}: padded average pooling needs count_include_pad=1")
+            k, s, pt, pl, count = kh, sh, pads[0], pads[1], kh * kw
+            out_h, out_w = int(out_t.shape[1]), int(out_t.shape[2])
+        if kind == "maxpool":
+            if qx != qy:
+                raise UserError(f"node {layer.name}: maxpool must keep the quantization of its input")
+            m, r, sh_ = 0, 0, 0
+            lo, hi = qy.qmin, qy.qmax
+        else:
+            m, r, sh_ = _pool_affine(qx, qy, count, layer.name)
+            lo, hi = qy.qmin, qy.qmax
+        fields = dict(in_addr=x.addr, in_h=x.h, in_w=x.w, in_cw=x.map_cw, out_addr=y.addr, out_w=out_w,
+                      k=k, stride=s, pad_t=pt, pad_l=pl, m=m, r=r, s=sh_, zx=qx.zero_point,
+                      zy=qy.zero_point, lo=lo, hi=hi, in_signed=_signed(qx), count=count)
+        step = Step(layer.name, kind, [layer.name],
+                    info={"k": k, "stride": s, "out_h": out_h, "out_w": out_w, "in": x.name, "out": y.name})
+        row_bytes = x.w * x.map_cw * e.pi
+        for iy0, iy1, oy0, oy1 in self._rows(x.h, out_h, max(k, 1), s, pt, row_bytes,
+                                              all_rows=kind == "gavgpool"):
+            step.invocations.append(Invocation(layer.name, kind, dict(fields, iy0=iy0, iy1=iy1, oy0=oy0, oy1=oy1)))
+        return step
+
+    def _lower_maxpool(self, layer):
+        return self._pool(layer, "maxpool")
+
+    def _lower_avgpool(self, layer):
+        return self._pool(layer, "avgpool")
+
+    def _lower_gavgpool(self, layer):
+        return self._pool(layer, "gavgpool")
+
+    def _elementwise(self, layer, a_name, b_name, ma, mb, r, s, lo, hi, out_name, covered):
+        a, b = self._map(a_name), self._map(b_name)
+        for t in (a, b):
+            if t.view_of or t.c0w != 0 or t.map_cw != self.e.words(t.c):
+                raise UserError(f"node {layer.name}: add operands must be whole feature maps")
+        y = self._map(out_name)
+        words = a.h * a.w * a.map_cw
+        qy = y.q
+        fields = dict(a_addr=a.addr, b_addr=b.addr, out_addr=y.addr, words=words, za=a.q.zero_point,
+                      zb=b.q.zero_point, m_a=ma, m_b=mb, r=r, s=s, zy=qy.zero_point, lo=lo, hi=hi,
+                      a_signed=_signed(a.q), b_signed=_signed(b.q))
+        return Step(layer.name, layer.op, covered, invocations=[Invocation(layer.name, "add", fields)],
+                    info={"in": a.name, "out": y.name})
+
+    def _lower_add(self, layer):
+        covered = [layer.name]
+        out, lo, hi = self._fuse_clip(layer.outputs[0], layer.attrs["act_min"], layer.attrs["act_max"], covered)
+        qa, qb = self.g.tensor(layer.inputs[0]).q, self.g.tensor(layer.inputs[1]).q
+        ma, mb, r, s = _add_affine(qa, qb, self.g.tensor(out).q, lo, hi, layer.name)
+        return self._elementwise(layer, layer.inputs[0], layer.inputs[1], ma, mb, r, s, lo, hi, out, covered)
+
+    def _lower_clip(self, layer):
+        """A standalone clip: an add whose second term has weight 0 (same quantization in and out)."""
+        q = self.g.tensor(layer.inputs[0]).q
+        if self.g.tensor(layer.outputs[0]).q != q:
+            raise UserError(f"node {layer.name}: clip must keep the quantization of its input")
+        t = layer.inputs[0]
+        return self._elementwise(layer, t, t, 1, 0, 0, 0, layer.attrs["act_min"], layer.attrs["act_max"],
+                                 layer.outputs[0], [layer.name])
+
+
+@functools.lru_cache(maxsize=None)
+def _add_affine(qa, qb, qy, lo, hi, node):
+    """(m_a, m_b, r, s) of the exact fixed-point add (hlsgen.golden.requant.add_affine)."""
+    try:
+        a = requant.add_affine(qa, qb, qy, lo, hi)
+    except ValueError as e:
+        raise UserError(f"node {node}: no exact fixed-point form for this add ({e})") from None
+    return int(a["m_a"]), int(a["m_b"]), int(a["r"]), int(a["s"])
+
+
+@functools.lru_cache(maxsize=None)
+def _pool_affine(qx, qy, count, node):
+    """(m, r, s) of the exact fixed-point average of COUNT values (requant.pool_affine)."""
+    span = count * max(qx.zero_point - qx.qmin, qx.qmax - qx.zero_point)
+    try:
+        a = requant.pool_affine(count, qx, qy, qy.qmin, qy.qmax, span)
+    except ValueError as e:
+        raise UserError(f"node {node}: no exact fixed-point form for this average ({e})") from None
+    return int(a["m"]), int(a["r"]), int(a["s"])
+
+
+def lower(graph: ir.Graph, engine: Engine, pack: bool = True) -> Schedule:
+    return _Lowering(graph, engine, pack).run()
+
+
+def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:
+    """Smallest input buffer (bytes) that holds one output row's window of every layer, the
+    largest that holds every layer's whole input, and the largest weight block."""
+    words = lambda c: -(-c // pi)  # noqa: E731
+    need_min = need_max = wblock = 0
+    producer = {t: layer for layer in graph.layers for t in layer.outputs}
+    for layer in graph.layers:
+        if layer.op not in ("conv", "gemm") + VECTOR_OPS:
+            continue
+        shape = graph.tensor(layer.inputs[0]).shape
+        if layer.op == "gemm":
+            c = int(np.prod(shape))
+            src = producer.get(layer.inputs[0])
+            if src is not None and src.op == "flatten":
+                s3 = graph.tensor(src.inputs[0]).shape
+                c = (int(s3[1]) * int(s3[2]) if len(s3) == 3 else 1) * words(int(s3[0])) * pi
+            row = words(c) * pi
+            need_min, need_max = max(need_min, row), max(need_max, row)
+            wblock = max(wblock, align(words(c) * pi * po) + align(8 * po))
+            continue
+        c, h, w = int(shape[0]), *_hw(shape)
+        row = w * words(c) * pi
+        if layer.op == "gavgpool":
+            rows = h
+        else:
+            k = layer.attrs["kernel"][0]
+            rows = min(h, k)
+            if layer.op == "conv":
+                cin = layer.params["w"].shape[1] * layer.attrs.get("groups", 1)
+                if cin < pi and k > 1:      # a possible stem: 1x1 over the packed input
+                    oshape = graph.tensor(layer.outputs[0]).shape
+                    prow = int(oshape[2]) * words(k * k * cin) * pi
+                    need_min, need_max = max(need_min, prow), max(need_max, prow * int(oshape[1]))
+                wblock = max(wblock, align(k * k * words(cin) * pi * po) + align(8 * po))
+        need_min = max(need_min, rows * row)
+        need_max = max(need_max, h * row)
+    return {"in_min": need_min, "in_max": need_max, "w_block": wblock}

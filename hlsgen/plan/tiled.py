@@ -1,0 +1,210 @@
+"""Tiled golden: execute a plan's invocations on a numpy model of the engine's memories.
+
+The activation memory is a byte array (one row per sample of the batch), the
+weight memory is weights.bin itself. Each invocation reads exactly the rows
+its fields say are loaded (a window tap on a map row outside iy0..iy1 is an
+error: that is what proves the tiling), computes what ENGINE.md sections 1-4
+say with integer arithmetic only (conv requantization via requant_int), and
+writes its output words. Host steps: quantize and im2col before the first
+invocation, dequantize after the last. The result must equal hlsgen.golden.run
+bit for bit; the HLS kernel and the RTL twin must equal this.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..golden import ops
+from ..golden.requant import requant_int
+from ..ir import QParams
+from .engine import align
+from .invocation import Invocation
+
+
+class Memory:
+    """Activation memory of a batch: (N, act_bytes) bytes."""
+
+    def __init__(self, n: int, nbytes: int, pi: int):
+        self.a = np.zeros((n, nbytes), np.uint8)
+        self.pi = pi
+
+    def rows(self, addr, y0, y1, w, cw, signed) -> np.ndarray:
+        """Rows y0..y1-1 of a map: (N, y1-y0, w, cw*PI) as int64."""
+        row = w * cw * self.pi
+        raw = self.a[:, addr + y0 * row: addr + y1 * row].reshape(len(self.a), y1 - y0, w, cw * self.pi)
+        return (raw.view(np.int8) if signed else raw).astype(np.int64)
+
+    def write_rows(self, addr, y0, y1, w, cw, c0w, values: np.ndarray) -> None:
+        """Write (N, y1-y0, w, k*PI) values at word offset c0w of each pixel."""
+        row = w * cw * self.pi
+        view = self.a[:, addr + y0 * row: addr + y1 * row].reshape(len(self.a), y1 - y0, w, cw * self.pi)
+        view[..., c0w * self.pi: c0w * self.pi + values.shape[-1]] = (values & 0xFF).astype(np.uint8)
+
+
+def _q(t: dict) -> QParams:
+    return QParams(t["scale"], t["zero_point"], t["dtype"])
+
+
+def read_tensor(mem: Memory, t: dict, tensors: dict) -> np.ndarray:
+    """A tensor's values: (N, C, H, W) for maps, (N, C*H*W) for vectors / flatten views."""
+    if t["view_of"]:
+        return read_tensor(mem, tensors[t["view_of"]], tensors).reshape(len(mem.a), -1)
+    v = mem.rows(t["addr"], 0, t["h"], t["w"], t["map_cw"], t["dtype"] == "int8")
+    v = v[..., t["c0w"] * mem.pi: t["c0w"] * mem.pi + t["c"]].transpose(0, 3, 1, 2)
+    return v if len(t["shape"]) == 3 else v.reshape(len(mem.a), -1)
+
+
+def write_tensor(mem: Memory, t: dict, values: np.ndarray, fill: int) -> None:
+    """Write (N, C, H, W) values as a map; padding lanes get FILL."""
+    n, c, h, w = values.shape
+    full = np.full((n, h, w, t["map_cw"] * mem.pi), fill, np.int64)
+    full[..., :c] = values.transpose(0, 2, 3, 1)
+    mem.write_rows(t["addr"], 0, h, w, t["map_cw"], 0, full)
+
+
+def _window(mem: Memory, f: dict, k: int, fill: int, signed: bool):
+    """Padded input window of the tile's output rows, (N, rows, cols, in_cw*PI), filled with FILL
+    outside the map; raises if a needed map row was not loaded."""
+    s, pt, pl = f["stride"], f["pad_t"], f["pad_l"]
+    y0 = f["oy0"] * s - pt
+    y1 = (f["oy1"] - 1) * s - pt + k
+    x1 = (f["out_w"] - 1) * s - pl + k
+    lo_row, hi_row = max(y0, 0), min(y1, f["in_h"])
+    if lo_row < f["iy0"] or hi_row > f["iy1"]:
+        raise AssertionError(f"tile needs map rows {lo_row}..{hi_row - 1}, loaded {f['iy0']}..{f['iy1'] - 1}")
+    loaded = mem.rows(f["in_addr"], f["iy0"], f["iy1"], f["in_w"], f["in_cw"], signed)
+    n = len(mem.a)
+    win = np.full((n, y1 - y0, x1 + pl, f["in_cw"] * mem.pi), fill, np.int64)
+    xs = min(f["in_w"], x1)
+    if hi_row > lo_row:
+        win[:, lo_row - y0: hi_row - y0, pl: pl + xs] = loaded[:, lo_row - f["iy0"]: hi_row - f["iy0"], :xs]
+    return win
+
+
+def _taps(win, k, s, oh, ow):
+    for kh in range(k):
+        for kw in range(k):
+            yield kh, kw, win[:, kh: kh + s * (oh - 1) + 1: s, kw: kw + s * (ow - 1) + 1: s]
+
+
+def _group_weights(wmem: np.ndarray, f: dict, pi: int, po: int):
+    """(W (k, k, in_cw*PI, groups*PO) int64, bias (groups*PO,), scale (groups*PO,) float32)."""
+    k, cw = f["k"], f["in_cw"]
+    wbytes = k * k * cw * po * pi
+    ws, bs, ss = [], [], []
+    for g in range(f["groups"]):
+        base = f["w_addr"] + g * f["w_group_bytes"]
+        w = wmem[base: base + wbytes].view(np.int8).reshape(k, k, cw, po, pi)
+        ws.append(w.transpose(0, 1, 2, 4, 3).reshape(k, k, cw * pi, po))
+        c = wmem[base + align(wbytes): base + align(wbytes) + 8 * po].view("<u4").reshape(po, 2)
+        bs.append(c[:, 0].view(np.int32))
+        ss.append(c[:, 1].view(np.float32))
+    return (np.concatenate(ws, axis=3).astype(np.float64), np.concatenate(bs).astype(np.int64),
+            np.concatenate(ss))
+
+
+def conv(mem: Memory, wmem: np.ndarray, f: dict, po: int) -> None:
+    pi, k, s = mem.pi, f["k"], f["stride"]
+    oh, ow = f["oy1"] - f["oy0"], f["out_w"]
+    win = _window(mem, f, k, f["zx"], bool(f["in_signed"]))
+    w, bias, scale = _group_weights(wmem, f, pi, po)
+    acc = np.zeros((len(mem.a), oh, ow, w.shape[3]), np.float64)
+    for kh, kw, tap in _taps(win, k, s, oh, ow):
+        acc += tap.astype(np.float64) @ w[kh, kw]       # exact: |sums| < 2^53
+    acc = acc.astype(np.int64) + bias
+    nw = f["out_words"] * pi
+    y = requant_int(acc, scale, f["zy"], f["lo"], f["hi"]).astype(np.int64)[..., :nw]
+    if f["add_en"]:
+        b = mem.rows(f["add_addr"], f["oy0"], f["oy1"], ow, f["out_words"], bool(f["add_signed"]))
+        t = (y - f["add_za"]) * f["add_m_a"] + (b - f["add_zb"]) * f["add_m_b"]
+        y = np.clip(((t + f["add_r"]) >> f["add_s"]) + f["add_zy"], f["add_lo"], f["add_hi"])
+    mem.write_rows(f["out_addr"], f["oy0"], f["oy1"], ow, f["out_cw"], f["out_c0w"], y)
+
+
+def pool(mem: Memory, f: dict, kind: str) -> None:
+    signed = bool(f["in_signed"])
+    if kind == "gavgpool":
+        x = mem.rows(f["in_addr"], f["iy0"], f["iy1"], f["in_w"], f["in_cw"], signed)
+        if (f["iy0"], f["iy1"]) != (0, f["in_h"]):
+            raise AssertionError("gavgpool needs the whole map loaded")
+        t = (x - f["zx"]).sum(axis=(1, 2), keepdims=True)
+        y = np.clip(((t * f["m"] + f["r"]) >> f["s"]) + f["zy"], f["lo"], f["hi"])
+        mem.write_rows(f["out_addr"], 0, 1, 1, f["in_cw"], 0, y)
+        return
+    k, s = f["k"], f["stride"]
+    oh, ow = f["oy1"] - f["oy0"], f["out_w"]
+    if kind == "maxpool":
+        win = _window(mem, f, k, np.iinfo(np.int64).min, signed)
+        y = None
+        for _, _, tap in _taps(win, k, s, oh, ow):
+            y = tap.copy() if y is None else np.maximum(y, tap)
+    else:
+        win = _window(mem, f, k, f["zx"], signed)
+        t = sum(tap - f["zx"] for _, _, tap in _taps(win, k, s, oh, ow))
+        y = np.clip(((t * f["m"] + f["r"]) >> f["s"]) + f["zy"], f["lo"], f["hi"])
+    mem.write_rows(f["out_addr"], f["oy0"], f["oy1"], ow, f["in_cw"], 0, y)
+
+
+def add(mem: Memory, f: dict) -> None:
+    nb = f["words"] * mem.pi
+
+    def operand(addr, signed):
+        raw = mem.a[:, addr: addr + nb]
+        return (raw.view(np.int8) if signed else raw).astype(np.int64)
+
+    t = (operand(f["a_addr"], f["a_signed"]) - f["za"]) * f["m_a"] + \
+        (operand(f["b_addr"], f["b_signed"]) - f["zb"]) * f["m_b"]
+    y = np.clip(((t + f["r"]) >> f["s"]) + f["zy"], f["lo"], f["hi"])
+    mem.a[:, f["out_addr"]: f["out_addr"] + nb] = (y & 0xFF).astype(np.uint8)
+
+
+def invoke(mem: Memory, wmem: np.ndarray, inv: Invocation, po: int) -> None:
+    if inv.kind == "conv":
+        conv(mem, wmem, inv.fields, po)
+    elif inv.kind == "add":
+        add(mem, inv.fields)
+    else:
+        pool(mem, inv.fields, inv.kind)
+
+
+def _im2col(x: np.ndarray, step: dict, out_shape) -> np.ndarray:
+    """Stem packing: channel (kh*K + kw)*C + c of output pixel (oy, ox); padded taps hold zx."""
+    n, c, h, w = x.shape
+    k, s, pt, pl = step["k"], step["stride"], step["pad_t"], step["pad_l"]
+    _, oh, ow = out_shape
+    xp = np.full((n, c, (oh - 1) * s + k, (ow - 1) * s + k), step["zx"], np.int64)
+    hh, ww = min(h, xp.shape[2] - pt), min(w, xp.shape[3] - pl)
+    xp[:, :, pt:pt + hh, pl:pl + ww] = x[:, :, :hh, :ww]
+    cols = [xp[:, :, kh: kh + s * (oh - 1) + 1: s, kw: kw + s * (ow - 1) + 1: s]
+            for kh in range(k) for kw in range(k)]
+    return np.concatenate(cols, axis=1)
+
+
+def run(plan, x: np.ndarray, tensors_out: bool = False):
+    """Execute PLAN on the float32 NCHW batch X; returns the graph outputs (float32),
+    or with ``tensors_out`` also every mapped tensor's values (dict)."""
+    d = plan.data
+    pi, po = d["engine"]["pi"], d["engine"]["po"]
+    x = np.asarray(x, np.float32)
+    mem = Memory(len(x), d["act_bytes"], pi)
+    wmem = np.frombuffer(plan.weights, np.uint8)
+    tensors = d["tensors"]
+    host = d["host"]
+    for step in host:
+        if step["kind"] == "quantize":
+            t = tensors[step["tensor"]]
+            q = ops.quantize(x, _q(t))
+            write_tensor(mem, t, q.reshape((len(x),) + tuple(t["shape"])), t["zero_point"])
+        elif step["kind"] == "im2col":
+            src, dst = tensors[step["src"]], tensors[step["dst"]]
+            write_tensor(mem, dst, _im2col(read_tensor(mem, src, tensors), step, dst["shape"]), step["zx"])
+    for inv in plan.invocations:
+        invoke(mem, wmem, inv, po)
+    outputs = {}
+    for step in host:
+        if step["kind"] == "dequantize":
+            t = tensors[step["tensor"]]
+            outputs[step["output"]] = ops.dequantize(read_tensor(mem, t, tensors), _q(t)).astype(np.float32)
+    result = [outputs[o["name"]].reshape((len(x),) + tuple(o["shape"])) for o in d["outputs"]]
+    if tensors_out:
+        return result, {name: read_tensor(mem, t, tensors) for name, t in tensors.items()}
+    return result
