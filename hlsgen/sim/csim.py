@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -96,11 +97,9 @@ def simulate(project, x: np.ndarray) -> list:
 
 
 def list_outputs(project: Path) -> list:
-    """Names of the model outputs, in order, as the host program writes them."""
-    import json
-    plan = json.loads((Path(project) / "plan.json").read_text())
-    return [o["name"] for o in plan_outputs(plan)]
-
-
-def plan_outputs(plan: dict) -> list:
-    return [s for s in plan["host_steps"] if s["op"] == "dequantize"]
+    """Names of the model outputs, in the order the host program writes them (plan.json ``outputs``)."""
+    try:
+        plan = json.loads((Path(project) / "plan.json").read_text())
+    except (OSError, ValueError) as e:
+        raise UserError(f"{project}: not a built project ({e})") from None
+    return [o["name"] for o in plan["outputs"]]

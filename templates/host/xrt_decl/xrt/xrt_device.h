@@ -1,0 +1,11 @@
+// Declarations only (see ../README.md): xrt::device.
+#pragma once
+#include <string>
+#include "xrt_uuid.h"
+namespace xrt {
+class device {
+public:
+    explicit device(unsigned int index);
+    uuid load_xclbin(const std::string &xclbin_fnm);
+};
+}  // namespace xrt
