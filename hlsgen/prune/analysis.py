@@ -63,6 +63,88 @@ def touches_padding(graph: ir.Graph, layer: ir.Layer) -> bool:
     return False
 
 
+class _Ties:
+    """Every (integer tensor, channel) as a node id; ties between nodes; blocks with their reasons."""
+
+    def __init__(self, graph: ir.Graph):
+        self.graph = graph
+        self.base, self.n = {}, 0
+        for name, t in graph.tensors.items():
+            if t.q is not None:
+                self.base[name] = self.n
+                self.n += t.channels
+        self.edges = []        # (node ids, node ids, layer)
+        self.blocks = []       # (node ids, reason_of(i) -> str for node ids[i])
+
+    def tensor_of(self, node: int) -> str:
+        names = list(self.base)
+        return names[int(np.searchsorted(list(self.base.values()), node, side="right")) - 1]
+
+    def ids(self, tensor: str) -> np.ndarray:
+        return self.base[tensor] + np.arange(self.graph.tensor(tensor).channels)
+
+    def tie(self, a, b, layer):
+        self.edges.append((a, b, layer))
+
+    def block(self, nodes, reason_of):
+        self.blocks.append((np.asarray(nodes), reason_of))
+
+    def first_block(self) -> np.ndarray:
+        """Per node, the index of the first block naming it (-1: none)."""
+        first = np.full(self.n, -1)
+        for k, (nodes, _) in enumerate(self.blocks):
+            new = nodes[first[nodes] < 0]
+            first[new] = k
+        return first
+
+    def reason(self, node: int, first: np.ndarray) -> str:
+        nodes, reason_of = self.blocks[first[node]]
+        return reason_of(int(np.flatnonzero(nodes == node)[0]))
+
+    def labels(self) -> np.ndarray:
+        """Connected component of every node over the ties."""
+        if not self.edges:
+            return np.arange(self.n)
+        s = np.concatenate([a for a, _, _ in self.edges])
+        d = np.concatenate([b for _, b, _ in self.edges])
+        adj = coo_matrix((np.ones(len(s), dtype=np.int8), (s, d)), shape=(self.n, self.n))
+        return connected_components(adj, directed=False)[1]
+
+
+def _collect(graph: ir.Graph, const: dict, foldable) -> tuple:
+    """The ties and blocks of GRAPH, and the dead channels of each conv/gemm."""
+    ties = _Ties(graph)
+    for t in ties.base:   # a channel that varies stays, and with it its whole group
+        ties.block(ties.ids(t)[const[t] == NO_CONST], lambda i: "live")
+    dead = {}
+    for layer in graph.layers:
+        op = layer.op
+        if op in CHANNELWISE:
+            out = ties.ids(layer.outputs[0])
+            for t in layer.inputs:
+                ties.tie(ties.ids(t), out, layer)
+        elif op == "concat":
+            out, off = ties.ids(layer.outputs[0]), 0
+            for t in layer.inputs:
+                c = graph.tensor(t).channels
+                ties.tie(ties.ids(t), out[off:off + c], layer)
+                off += c
+        elif op == "flatten":
+            _, h, w = graph.tensor(layer.inputs[0]).shape
+            ties.tie(np.repeat(ties.ids(layer.inputs[0]), h * w), ties.ids(layer.outputs[0]), layer)
+        elif op == "quantize":
+            ties.block(ties.ids(layer.outputs[0]), lambda i, t=layer.outputs[0]: f"'{t}' is the network input")
+        elif op == "dequantize":
+            ties.block(ties.ids(layer.inputs[0]), lambda i, t=layer.inputs[0]: f"'{t}' is a network output")
+        elif op in ("conv", "gemm"):
+            dead[layer.name] = dead_channels(layer)
+            _consumer_constraints(graph, layer, const, ties, foldable)
+    for t in graph.outputs:
+        if t in ties.base:
+            ties.block(ties.ids(t), lambda i, t=t: f"'{t}' is a network output")
+    return ties, dead
+
+
 def analyze(graph: ir.Graph, foldable=None) -> Analysis:
     """Find dead and constant channels and decide which tied groups can be removed.
 
@@ -70,142 +152,72 @@ def analyze(graph: ir.Graph, foldable=None) -> Analysis:
     channel into its bias (default: always, where no padding is involved); the
     ONNX export narrows it to layers whose format has an int32 bias.
     """
-    foldable = foldable or (lambda layer: True)
     const = constants(graph)
-    base, n = {}, 0
-    for name, t in graph.tensors.items():
-        if t.q is not None:
-            base[name] = n
-            n += t.channels
-
-    def ids(tensor):
-        return base[tensor] + np.arange(graph.tensor(tensor).channels)
-
-    src, dst, tie_layer = [], [], []          # tie edges and the layer making each
-
-    def tie(a, b, layer):
-        src.append(a)
-        dst.append(b)
-        tie_layer.append(np.full(len(a), layers_idx[layer.name]))
-
-    blocked = np.zeros(n, dtype=bool)
-    why = {}                                   # node id -> reason (first one wins)
-
-    def block(nodes, reason_of):
-        for i in np.flatnonzero(~blocked[nodes]):
-            why.setdefault(int(nodes[i]), reason_of(int(i)))
-        blocked[nodes] = True
-
-    layers_idx = {layer.name: k for k, layer in enumerate(graph.layers)}
-    dead = {}
-    for layer in graph.layers:
-        op = layer.op
-        if op in CHANNELWISE:
-            out = ids(layer.outputs[0])
-            for t in layer.inputs:
-                tie(ids(t), out, layer)
-        elif op == "concat":
-            out, off = ids(layer.outputs[0]), 0
-            for t in layer.inputs:
-                c = graph.tensor(t).channels
-                tie(ids(t), out[off:off + c], layer)
-                off += c
-        elif op == "flatten":
-            c, h, w = graph.tensor(layer.inputs[0]).shape
-            tie(np.repeat(ids(layer.inputs[0]), h * w), ids(layer.outputs[0]), layer)
-        elif op == "quantize":
-            block(ids(layer.outputs[0]), lambda i, t=layer.outputs[0]: f"'{t}' is the network input")
-        elif op == "dequantize":
-            block(ids(layer.inputs[0]), lambda i, t=layer.inputs[0]: f"'{t}' is a network output")
-        elif op in ("conv", "gemm"):
-            dead[layer.name] = dead_channels(layer)
-            _consumer_constraints(graph, layer, const, ids, block, foldable)
-    for t in graph.outputs:
-        if t in base:
-            block(ids(t), lambda i, t=t: f"'{t}' is a network output")
-    # a constant channel that is not dead (e.g. a pool of a dead channel) is fine;
-    # a non-constant channel of any tensor blocks its group
-    for t in base:
-        nodes = ids(t)
-        block(nodes[const[t] == NO_CONST], lambda i, t=t: "live")
-
-    if src:
-        s, d = np.concatenate(src), np.concatenate(dst)
-    else:
-        s = d = np.zeros(0, dtype=np.int64)
-    adj = coo_matrix((np.ones(len(s), dtype=np.int8), (s, d)), shape=(n, n))
-    _, label = connected_components(adj, directed=False)
-    group_blocked = np.zeros(label.max() + 1 if n else 0, dtype=bool)
-    group_blocked[label[blocked]] = True
-
+    ties, dead = _collect(graph, const, foldable or (lambda layer: True))
+    label = ties.labels()
+    group_blocked = np.zeros(ties.n, dtype=bool)
+    group_blocked[label[ties.first_block() >= 0]] = True
     # never leave a tensor with no channel: keep the group of its channel 0
-    while True:
-        empty = [t for t in base if not group_blocked[label[ids(t)]].any()]
-        if not empty:
-            break
-        for t in empty:
-            node = base[t]
-            why.setdefault(node, f"'{t}' keeps at least one channel")
-            blocked[node] = True
-            group_blocked[label[node]] = True
-
-    keep = {t: group_blocked[label[ids(t)]] for t in base}
-    reasons = _kept_reasons(graph, dead, keep, ids, label, blocked, why, s, d,
-                            np.concatenate(tie_layer) if tie_layer else np.zeros(0, int), n)
+    for t in ties.base:
+        if not group_blocked[label[ties.ids(t)]].any():
+            ties.block(ties.ids(t)[:1], lambda i, t=t: f"'{t}' keeps at least one channel")
+            group_blocked[label[ties.base[t]]] = True
+    keep = {t: group_blocked[label[ties.ids(t)]] for t in ties.base}
+    reasons = _kept_reasons(graph, ties, dead, keep, label)
     return Analysis(const=const, dead=dead, keep=keep, kept_reasons=reasons)
 
 
-def _consumer_constraints(graph, layer, const, ids, block, foldable):
+def _consumer_constraints(graph, layer, const, ties, foldable):
     """Block input channels of a conv/gemm that cannot be dropped or folded exactly."""
     src = layer.inputs[0]
     zx = graph.tensor(src).q.zero_point
     c = const[src]
-    nodes = ids(src)
+    nodes = ties.ids(src)
     if layer.op == "conv" and layer.attrs.get("groups", 1) != 1:
-        block(nodes, lambda i: f"input of grouped conv '{layer.name}'")
-        block(ids(layer.outputs[0]), lambda i: f"output of grouped conv '{layer.name}'")
+        ties.block(nodes, lambda i: f"input of grouped conv '{layer.name}'")
+        ties.block(ties.ids(layer.outputs[0]), lambda i: f"output of grouped conv '{layer.name}'")
         return
-    needs_fold = (c != NO_CONST) & (c != zx)
-    if not needs_fold.any():
+    needs_fold = np.flatnonzero((c != NO_CONST) & (c != zx))
+    if not len(needs_fold):
         return
     if not foldable(layer):
-        block(nodes[needs_fold], lambda i: f"constant channel {np.flatnonzero(needs_fold)[i]} "
-                                           f"cannot be folded into '{layer.name}' in this format")
+        ties.block(nodes[needs_fold], lambda i: f"constant channel {needs_fold[i]} "
+                                                f"cannot be folded into '{layer.name}' in this format")
     elif layer.op == "conv" and touches_padding(graph, layer):
-        block(nodes[needs_fold], lambda i: f"border correction of constant channel "
-                                           f"{np.flatnonzero(needs_fold)[i]} feeding '{layer.name}'")
+        ties.block(nodes[needs_fold], lambda i: f"border correction of constant channel "
+                                                f"{needs_fold[i]} feeding '{layer.name}'")
 
 
-def _kept_reasons(graph, dead, keep, ids, label, blocked, why, s, d, tie_layer, n):
+def _kept_reasons(graph, ties, dead, keep, label):
     """For each conv/gemm, why each of its dead output channels stays."""
-    # the first add/concat tying each group, for the message
-    tied_by = {}
-    for k in np.argsort(tie_layer, kind="stable"):
-        layer = graph.layers[tie_layer[k]]
+    first = ties.first_block()
+    blocked = np.flatnonzero(first >= 0)
+    owner = np.full(ties.n, ties.n)            # per group: its first blocked node (tensor order)
+    np.minimum.at(owner, label[blocked], blocked)
+    tied_by = np.full(ties.n, -1)              # per group: the first add/concat tying it
+    for k, (a, _, layer) in enumerate(ties.edges):
         if layer.op in ("add", "concat"):
-            tied_by.setdefault(int(label[s[k]]), layer)
-    # the blocking reason of each group, with the tensor it was found on
-    owner = {}
-    for name in keep:
-        nodes = ids(name)
-        for c in np.flatnonzero(blocked[nodes]):
-            owner.setdefault(int(label[nodes[c]]), (name, int(c), why[int(nodes[c])]))
+            g = label[a]
+            tied_by[g[tied_by[g] < 0]] = k
+    producer = {t: layer.name for layer in graph.layers for t in layer.outputs}
     out = {}
     for layer in graph.layers:
         if layer.name not in dead:
             continue
         t = layer.outputs[0]
-        nodes = ids(t)
+        nodes = ties.ids(t)
+        joins = [c for c in graph.consumers(t) if c.op in ("add", "concat")]
         msgs = []
         for c in np.flatnonzero(dead[layer.name] & keep[t]):
-            g = int(label[nodes[c]])
-            where, wc, reason = owner[g]
+            g = label[nodes[c]]
+            node = int(owner[g])
+            where = ties.tensor_of(node)
+            reason = ties.reason(node, first)
             if reason == "live":
-                prod = graph.producer(where)
-                reason = f"channel {wc} live in '{prod.name if prod else where}'"
-            if g in tied_by and where != t:
-                tl = next((c for c in graph.consumers(t) if c.op in ("add", "concat")), tied_by[g])
-                reason = f"tied by {tl.op} '{tl.name}': {reason}"
+                reason = f"channel {node - ties.base[where]} live in '{producer.get(where, where)}'"
+            if tied_by[g] >= 0 and where != t:
+                join = joins[0] if joins else ties.edges[tied_by[g]][2]
+                reason = f"tied by {join.op} '{join.name}': {reason}"
             msgs.append(f"channel {c}: {reason}")
         out[layer.name] = msgs
     return out

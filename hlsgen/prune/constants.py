@@ -42,12 +42,16 @@ def _matmul_const(graph, layer):
     return out
 
 
-def _map_of(graph, tensor, c):
-    """A (1, C, H, W) integer map holding constant channels; varying ones hold the zero point."""
+def _map_of(graph, tensor, c, pointwise):
+    """A (1, C, H, W) integer map holding constant channels; varying ones hold the zero point.
+
+    POINTWISE ops (add, concat) see every position alike: one pixel stands for the map.
+    """
     t = graph.tensor(tensor)
     vals = np.where(c == NO_CONST, t.q.zero_point, c)
+    spatial = (1,) * (len(t.shape) - 1) if pointwise else tuple(t.shape[1:])
     return np.broadcast_to(vals.reshape((1, -1) + (1,) * (len(t.shape) - 1)),
-                           (1,) + tuple(t.shape)).astype(t.q.np_dtype)
+                           (1, len(vals)) + spatial).astype(t.q.np_dtype)
 
 
 def _golden_op(graph, layer, xs):
@@ -67,7 +71,9 @@ def _golden_op(graph, layer, xs):
 
 def _evaluated(graph, layer, cs):
     """Run LAYER's golden op on constant maps; constant where every input is and the result is uniform."""
-    y = np.asarray(_golden_op(graph, layer, [_map_of(graph, t, c) for t, c in zip(layer.inputs, cs)]))
+    pointwise = layer.op in ("add", "concat")
+    y = np.asarray(_golden_op(graph, layer, [_map_of(graph, t, c, pointwise)
+                                             for t, c in zip(layer.inputs, cs)]))
     y = y.reshape(y.shape[1], -1).astype(np.int64)
     uniform = np.all(y == y[:, :1], axis=1)
     if layer.op == "concat":
