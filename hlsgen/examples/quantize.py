@@ -5,6 +5,7 @@ Everything is deterministic: the same model and calibration data give the same b
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import warnings
 from pathlib import Path
@@ -28,6 +29,25 @@ def check_prune(prune: float) -> float:
     if not 0.0 <= prune < 1.0:
         raise UserError(f"--prune {prune}: expected a fraction in [0, 1)")
     return prune
+
+
+def check_output(path) -> Path:
+    """Fail early (before a long build) when model file PATH cannot be written."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, expected a model file path")
+    if not parent.is_dir():
+        raise UserError(f"{path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"{path}: cannot write in folder {parent}")
+    return path
+
+
+def metadata(path) -> dict:
+    """The metadata_props of ONNX model PATH as a dict."""
+    m = onnx.load(str(path), load_external_data=False)
+    return {p.key: p.value for p in m.metadata_props}
 
 
 def pruned_count(filters: int, prune: float) -> int:
@@ -68,23 +88,22 @@ def prune_filters(model: nn.Module, prune: float, zero_bias: bool = True) -> dic
 
 @torch.no_grad()
 def fold_batchnorm(model: nn.Module) -> nn.Module:
-    """Fold every BatchNorm2d into the Conv2d right before it (in module registration order).
+    """Fold every BatchNorm2d into the Conv2d registered right before it in the same parent.
 
-    Returns the model with each folded BN replaced by Identity, so the export has no BN.
+    The BN is replaced by Identity (which the export drops), so the ONNX graph has no BN.
     """
-    prev_conv = None
     for parent in list(model.modules()):
+        prev = None
         for name, child in list(parent.named_children()):
-            if isinstance(child, nn.Conv2d):
-                prev_conv = child
-            elif isinstance(child, nn.BatchNorm2d):
-                if prev_conv is None:
-                    raise ValueError("BatchNorm2d without a preceding Conv2d")
+            if isinstance(child, nn.BatchNorm2d):
+                if not isinstance(prev, nn.Conv2d):
+                    raise ValueError(f"BatchNorm2d {name!r} does not follow a Conv2d")
                 scale = child.weight / torch.sqrt(child.running_var + child.eps)
-                bias = prev_conv.bias if prev_conv.bias is not None else torch.zeros_like(scale)
-                prev_conv.weight.mul_(scale.view(-1, 1, 1, 1))
-                prev_conv.bias = nn.Parameter((bias - child.running_mean) * scale + child.bias)
+                bias = prev.bias if prev.bias is not None else torch.zeros_like(scale)
+                prev.weight.mul_(scale.view(-1, 1, 1, 1))
+                prev.bias = nn.Parameter((bias - child.running_mean) * scale + child.bias)
                 setattr(parent, name, nn.Identity())
+            prev = child
     return model
 
 
@@ -130,20 +149,24 @@ def quantize(float_path: Path, out_path: Path, calib: np.ndarray, fmt: str = "qo
 
 
 def write_model(model: nn.Module, input_shape: tuple, path, calib: np.ndarray, fmt: str = "qop",
-                per_channel: bool = False, act_dtype: str = "int8") -> Path:
-    """Export MODEL, quantize it (unless fmt == 'float') and write it atomically to PATH."""
+                per_channel: bool = False, act_dtype: str = "int8", metadata: dict | None = None) -> Path:
+    """Export MODEL, quantize it (unless fmt == 'float') and write it atomically to PATH.
+
+    METADATA: extra ONNX metadata_props (str -> str) recorded in the written model.
+    """
     if fmt not in FORMATS:
         raise UserError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
     if act_dtype not in ACT_DTYPES:
         raise UserError(f"act_dtype {act_dtype!r}: expected one of {', '.join(ACT_DTYPES)}")
-    path = Path(path)
+    path = check_output(path)
     with atomic_file(path) as tmp, tempfile.TemporaryDirectory(prefix="hlsgen-export-") as work:
         float_path = Path(work) / "float.onnx"
         export_onnx(model, input_shape, float_path)
-        if fmt == "float":
-            tmp.write_bytes(float_path.read_bytes())
-        else:
-            quant_path = Path(work) / "quant.onnx"
-            quantize(float_path, quant_path, calib, fmt, per_channel, act_dtype)
-            tmp.write_bytes(quant_path.read_bytes())
+        result = float_path
+        if fmt != "float":
+            result = Path(work) / "quant.onnx"
+            quantize(float_path, result, calib, fmt, per_channel, act_dtype)
+        m = onnx.load(str(result))
+        onnx.helper.set_model_props(m, {k: str(v) for k, v in (metadata or {}).items()})
+        onnx.save(m, str(tmp))
     return path

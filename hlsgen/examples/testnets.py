@@ -13,6 +13,12 @@ Kinds (default size: input 3x16x16, width 8, 10 classes):
     vgg     conv1x1, conv3x3, avgpool 2x2, conv5x5, conv1x1, avgpool 2x2 (ReLUs), Flatten, Gemm
 
 Inputs are drawn uniformly from [-1, 1] (``random_input``); calibration uses the same range.
+
+onnxruntime 1.31 (x86) runs every variant on integer kernels: in QDQ models every Conv, Add and Gemm
+is fused into QLinearConv / QLinearAdd / QGemm, for int8 activations only with the session option
+``session.qdqisint8allowed=1`` (without it, 3 of resnet's 6 convs and 1 of its 2 adds stay float);
+uint8 activations fuse either way.  Per-channel quantization gives an all-zero (pruned) filter the
+weight scale 1.0, so its bias, when kept, is quantized coarsely (bias / x_scale).
 """
 from __future__ import annotations
 

@@ -1,0 +1,300 @@
+"""The example zoo: named networks, optionally pruned, quantized through onnxruntime.
+
+    lenet-digits    a small LeNet trained on scikit-learn's digits (8x8 grey images, inputs in [-1, 1]),
+                    fine-tuned after pruning, calibrated on training images
+    resnet20-cifar  ResNet-20 for 3x32x32 inputs (1x1 conv shortcuts), random weights
+    vgg16-cifar     VGG-16 (13 convs + BN folded, max pooling) for 3x32x32 inputs, random weights
+    resnet18        ResNet-18 for 3x224x224 inputs, random weights
+    resnet50        ResNet-50 (v1.5 bottlenecks) for 3x224x224 inputs, random weights
+
+Random-weight nets are written by hand (no torchvision), He-initialized with batchnorm whose
+statistics come from seeded random inputs, then folded into the convs.  Pruning zeroes whole conv
+filters by L1 rank with their biases (the classifier stays whole).  Everything is seeded: the same
+arguments give the same model.  Nothing is downloaded.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import UserError
+from ..util import Progress
+from .quantize import (apply_masks, check_output, check_prune, fold_batchnorm, l1_filter_masks, metadata,
+                       write_model)
+from .testnets import random_input
+
+SEED = 0
+RANDOM_CALIB = 4          # random calibration samples for the random-weight nets
+
+
+def _no_progress(k=1, note=""):
+    """Progress.update's signature, doing nothing."""
+
+
+# -- building blocks ------------------------------------------------------------------------
+
+def conv_bn(i, o, k, stride=1):
+    return [nn.Conv2d(i, o, k, stride, k // 2, bias=False), nn.BatchNorm2d(o)]
+
+
+class _Block(nn.Module):
+    """Residual block: relu(residual(x) + shortcut(x)); a 1x1 conv shortcut when the shape changes."""
+
+    def __init__(self, i, o, stride):
+        super().__init__()
+        self.relu = nn.ReLU()
+        self.down = nn.Sequential(*conv_bn(i, o, 1, stride)) if stride != 1 or i != o else None
+
+    def forward(self, x):
+        return self.relu(self.residual(x) + (self.down(x) if self.down is not None else x))
+
+
+class BasicBlock(_Block):
+    expansion = 1
+
+    def __init__(self, i, width, stride=1):
+        super().__init__(i, width, stride)
+        self.conv1, self.bn1 = conv_bn(i, width, 3, stride)
+        self.conv2, self.bn2 = conv_bn(width, width, 3)
+
+    def residual(self, x):
+        return self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+
+
+class Bottleneck(_Block):
+    """1x1 reduce, 3x3 (carries the stride, as in ResNet v1.5), 1x1 expand."""
+    expansion = 4
+
+    def __init__(self, i, width, stride=1):
+        super().__init__(i, width * self.expansion, stride)
+        self.conv1, self.bn1 = conv_bn(i, width, 1)
+        self.conv2, self.bn2 = conv_bn(width, width, 3, stride)
+        self.conv3, self.bn3 = conv_bn(width, width * self.expansion, 1)
+
+    def residual(self, x):
+        x = self.relu(self.bn1(self.conv1(x)))
+        x = self.relu(self.bn2(self.conv2(x)))
+        return self.bn3(self.conv3(x))
+
+
+class ResNet(nn.Module):
+    def __init__(self, block, depths, widths, stem, classes):
+        super().__init__()
+        self.stem = stem
+        layers, ch = [], stem[0].out_channels
+        for n, (depth, width) in enumerate(zip(depths, widths)):
+            for j in range(depth):
+                layers.append(block(ch, width, 2 if (j == 0 and n > 0) else 1))
+                ch = width * block.expansion
+        self.layers = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(ch, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.layers(self.stem(x))), 1))
+
+
+def imagenet_stem():
+    return nn.Sequential(*conv_bn(3, 64, 7, 2), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+
+
+def resnet20_cifar():
+    return ResNet(BasicBlock, (3, 3, 3), (16, 32, 64), nn.Sequential(*conv_bn(3, 16, 3), nn.ReLU()), 10)
+
+
+def resnet18():
+    return ResNet(BasicBlock, (2, 2, 2, 2), (64, 128, 256, 512), imagenet_stem(), 1000)
+
+
+def resnet50():
+    return ResNet(Bottleneck, (3, 4, 6, 3), (64, 128, 256, 512), imagenet_stem(), 1000)
+
+
+VGG16_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
+
+
+def vgg16_cifar():
+    layers, ch = [], 3
+    for v in VGG16_CFG:
+        if v == "M":
+            layers.append(nn.MaxPool2d(2))
+        else:
+            layers += [*conv_bn(ch, v, 3), nn.ReLU()]
+            ch = v
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(512, 10))
+
+
+class LeNet(nn.Module):
+    """8x8 grey digit -> 10 classes: three 3x3 convs, two max pools, one Gemm."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.fc = nn.Linear(32 * 2 * 2, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.features(x), 1))
+
+
+RANDOM_NETS = {  # name: (constructor, per-sample input shape)
+    "resnet20-cifar": (resnet20_cifar, (3, 32, 32)),
+    "vgg16-cifar": (vgg16_cifar, (3, 32, 32)),
+    "resnet18": (resnet18, (3, 224, 224)),
+    "resnet50": (resnet50, (3, 224, 224)),
+}
+NAMES = ("lenet-digits", *RANDOM_NETS)
+
+
+# -- random-weight nets ------------------------------------------------------------------------
+
+@torch.no_grad()
+def random_net(name: str) -> nn.Module:
+    """The float net NAME: He-initialized, BN statistics from seeded random inputs, BN folded."""
+    make_net, shape = RANDOM_NETS[name]
+    torch.manual_seed(SEED)
+    net = make_net()
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(m, nn.Linear):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+        elif isinstance(m, nn.BatchNorm2d):
+            m.weight.uniform_(0.5, 1.0)
+            m.bias.uniform_(-0.1, 0.1)
+            m.momentum = None  # cumulative average over the statistics pass
+    net.train()
+    net(torch.from_numpy(random_input(shape, n=RANDOM_CALIB, seed=SEED + 1)))
+    return fold_batchnorm(net.eval())
+
+
+# -- lenet-digits ------------------------------------------------------------------------------
+
+DIGITS_TEST_FRACTION = 0.25
+TRAIN_EPOCHS = 40
+FINETUNE_EPOCHS = 15
+DIGITS_CALIB = 128
+
+
+@functools.lru_cache(maxsize=1)
+def _digits():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    d = load_digits()
+    x = (d.images.astype(np.float32) / 8.0 - 1.0)[:, None]  # 0..16 -> [-1, 1], (N, 1, 8, 8)
+    return train_test_split(x, d.target.astype(np.int64), test_size=DIGITS_TEST_FRACTION,
+                            random_state=SEED, stratify=d.target)
+
+
+def digits_split():
+    """The held-out part of scikit-learn's digits: (x float32 (N, 1, 8, 8) in [-1, 1], y int64 (N,))."""
+    _, x_test, _, y_test = _digits()
+    return x_test.copy(), y_test.copy()
+
+
+def digits_train():
+    """The training part of the digits split, as digits_split()."""
+    x_train, _, y_train, _ = _digits()
+    return x_train.copy(), y_train.copy()
+
+
+@contextlib.contextmanager
+def _one_thread():
+    """Train on one thread: reproducible sums and modest CPU use on a shared machine."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
+def _train(net, epochs, lr, masks=None, step=_no_progress):
+    """Adam on the digits training split; MASKS (pruned filters) are re-applied after every step."""
+    x, y = map(torch.from_numpy, digits_train())
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    gen = torch.Generator().manual_seed(SEED)
+    net.train()
+    for _ in range(epochs):
+        for idx in torch.randperm(len(x), generator=gen).split(64):
+            opt.zero_grad()
+            nn.functional.cross_entropy(net(x[idx]), y[idx]).backward()
+            opt.step()
+            if masks:
+                apply_masks(masks)
+        step(1, "fine-tune")
+    return net.eval()
+
+
+@torch.no_grad()
+def accuracy(net, x, y) -> float:
+    return float((net(torch.from_numpy(x)).argmax(1).numpy() == y).mean())
+
+
+@functools.lru_cache(maxsize=1)
+def _trained_lenet_state():
+    torch.manual_seed(SEED)
+    with _one_thread():
+        return _train(LeNet(), TRAIN_EPOCHS, 1e-2).state_dict()
+
+
+def lenet_digits(prune: float, step=_no_progress) -> nn.Module:
+    """LeNet trained on digits; at PRUNE > 0 the lowest-L1 filters are zeroed and the rest fine-tuned."""
+    net = LeNet()
+    net.load_state_dict(_trained_lenet_state())
+    step(1, "trained")
+    if prune:
+        masks = l1_filter_masks(net, prune)
+        apply_masks(masks)
+        with _one_thread():
+            _train(net, FINETUNE_EPOCHS, 3e-3, masks, step)
+    return net.eval()
+
+
+# -- the entry point ---------------------------------------------------------------------------
+
+def make_example(name: str, prune: float = 0.0, fmt: str = "qop", out="model.onnx",
+                 progress: bool = False) -> Path:
+    """Build example NAME with filters pruned at level PRUNE, quantize it (FMT 'qop' | 'qdq'), write OUT.
+
+    progress: show a progress bar on stderr (hlsgen.util.Progress).  Returns OUT.
+    The written model's metadata (see ``metadata(path)``) records the name, the prune level and, for lenet-digits,
+    the float model's held-out accuracy.
+    """
+    if name not in NAMES:
+        raise UserError(f"unknown example {name!r}: expected one of {', '.join(NAMES)}")
+    prune = check_prune(prune)
+    if fmt not in ("qop", "qdq"):
+        raise UserError(f"--format {fmt!r}: expected qop or qdq")
+    check_output(out)
+    meta = {"hlsgen.example": name, "hlsgen.prune": f"{prune:g}"}
+    lenet = name == "lenet-digits"
+    bar = Progress(3 + (FINETUNE_EPOCHS if lenet and prune else 0), f"example {name}") if progress else None
+    step = bar.update if bar else _no_progress
+    try:
+        if lenet:
+            net = lenet_digits(prune, step)
+            shape = (1, 8, 8)
+            calib = digits_train()[0][:DIGITS_CALIB]
+            meta["hlsgen.accuracy_float"] = f"{accuracy(net, *digits_split()):.4f}"
+        else:
+            net = random_net(name)
+            step(1, "built")
+            shape = RANDOM_NETS[name][1]
+            apply_masks(l1_filter_masks(net, prune))
+            calib = random_input(shape, n=RANDOM_CALIB, seed=SEED + 2)
+        step(1, "export and quantize")
+        path = write_model(net, shape, out, calib, fmt, metadata=meta)
+        step(1, "written")
+    finally:
+        if bar:
+            bar.close()
+    return path
