@@ -90,15 +90,14 @@ def interface(model: onnx.ModelProto, label) -> tuple:
 
 
 def node_names(model: onnx.ModelProto) -> list:
-    """Unique names for the nodes: their own, ``op_N`` (N = node index) for unnamed ones, ``_k`` for repeats."""
-    seen = set()
+    """The nodes' names, with ``op_N`` (N = node index) invented for unnamed ones, never a name in use."""
+    taken = {n.name for n in model.graph.node}
     names = []
     for i, node in enumerate(model.graph.node):
-        base = node.name or f"op_{i}"
-        name, k = base, 2
-        while name in seen:
-            name, k = f"{base}_{k}", k + 1
-        seen.add(name)
+        name, k = node.name or f"op_{i}", 2
+        while not node.name and name in taken:
+            name, k = f"op_{i}_{k}", k + 1
+        taken.add(name)
         names.append(name)
     return names
 
@@ -112,10 +111,12 @@ def check_ops(model: onnx.ModelProto, label, allowed: frozenset) -> None:
 
 
 def source_format(model: onnx.ModelProto) -> str:
-    """'qop' if the model holds QOperator ops, else 'qdq' if it holds DequantizeLinear, else 'float'."""
+    """'qop' (QOperator nodes, or only ops on quantized tensors), 'qdq' (float ops between
+    DequantizeLinear and QuantizeLinear) or 'float' (nothing quantized)."""
     ops = {n.op_type for n in model.graph.node}
-    if ops & (QOPERATOR_OPS - {"QuantizeLinear", "DequantizeLinear"}):
+    quantizers = ops & {"QuantizeLinear", "DequantizeLinear"}
+    if ops & (QOPERATOR_OPS - quantizers):
         return "qop"
-    if "DequantizeLinear" in ops:
-        return "qdq"
+    if quantizers:
+        return "qdq" if ops & QDQ_OPS else "qop"
     return "float"
