@@ -92,6 +92,8 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
     if not shapes:
         raise UserError(f"--dsp-budget {budget}: too small for the smallest engine "
                         f"({eng.mac_dsps(2, 2, per)} DSPs)")
+    if progress:
+        progress.total = len(shapes)
     best = None
     for pi, po in shapes:
         e = _engine_for(target, clock, budget, pi, po, buffer_needs(graph, pi, po))
@@ -109,7 +111,7 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
         misfit = resources.misfit(resources.estimate(
             _engine_for(target, clock, budget, *shapes[0], buffer_needs(graph, *shapes[0]))), target["user"])
         raise UserError(f"--dsp-budget {budget}: no engine fits the target ({', '.join(misfit)}); "
-                        f"largest DSP budget that fits: {fit}")
+                        f"largest DSP budget that fits: {fit or 'none'}")
     return best[1]
 
 
