@@ -1,0 +1,131 @@
+"""Whole generated networks in C simulation: hlsgen build, then hlsgen simulate --engine csim,
+compared element by element with onnxruntime; hostile names; byte-identical rebuilds;
+the XRT host compiled against declarations of the XRT API."""
+from __future__ import annotations
+
+import filecmp
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+
+from hlsgen import cli
+from hlsgen.emit.hls import TEMPLATES
+from hlsgen.examples import testnets
+from hlsgen.golden.reference import ort_run
+from hlsgen.sim import csim
+
+pytestmark = pytest.mark.hw
+
+
+def build(model, out, dsp_budget=64) -> Path:
+    assert cli.main(["build", str(model), "--dsp-budget", str(dsp_budget), "-o", str(out)]) == 0
+    return Path(out)
+
+
+def csim_vs_ort(model, out, tmp_path, n=2) -> int:
+    """Mismatching output elements of `hlsgen simulate --engine csim` against onnxruntime."""
+    x = testnets.random_input(model, n=n)
+    np.save(tmp_path / "x.npy", x)
+    assert cli.main(["simulate", str(out), "--engine", "csim", "--input", str(tmp_path / "x.npy"),
+                     "--output", str(tmp_path / "y.npy")]) == 0
+    y, (want,) = np.load(tmp_path / "y.npy"), ort_run(model, x)
+    assert y.dtype == want.dtype == np.float32 and y.shape == want.shape
+    return int(np.count_nonzero(y != want))
+
+
+def test_resnet_qdq_pruned_matches_onnxruntime(tmp_path):
+    model = testnets.make("resnet", tmp_path / "resnet.onnx", fmt="qdq", prune=0.5)
+    out = build(model, tmp_path / "out")
+    assert csim_vs_ort(model, out, tmp_path, n=3) == 0
+    # the host program's own golden check agrees
+    exe = csim.build(out)
+    np.save(tmp_path / "g.npy", ort_run(model, np.load(tmp_path / "x.npy"))[0])
+    done = subprocess.run([str(exe), "--weights", str(out / "weights.bin"), "--input", str(tmp_path / "x.npy"),
+                           "--output", str(tmp_path / "y2.npy"), "--golden", str(tmp_path / "g.npy")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "0 mismatching element(s)" in done.stdout, done.stdout + done.stderr
+    wrong = np.load(tmp_path / "g.npy") + 1
+    np.save(tmp_path / "g.npy", wrong)
+    done = subprocess.run([str(exe), "--weights", str(out / "weights.bin"), "--input", str(tmp_path / "x.npy"),
+                           "--output", str(tmp_path / "y2.npy"), "--golden", str(tmp_path / "g.npy")],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and f"{wrong.size} mismatching" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["resnet", "vgg"])
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+@pytest.mark.parametrize("prune", [0.0, 0.5])
+@pytest.mark.parametrize("per_channel", [False, True], ids=["tensor", "channel"])
+def test_networks_match_onnxruntime(tmp_path, kind, fmt, prune, per_channel):
+    model = testnets.make(kind, tmp_path / "m.onnx", fmt=fmt, prune=prune, per_channel=per_channel)
+    assert csim_vs_ort(model, build(model, tmp_path / "out"), tmp_path) == 0
+
+
+@pytest.mark.slow
+def test_plain_chain_matches_onnxruntime(tmp_path):
+    model = testnets.make("chain", tmp_path / "m.onnx", fmt="qop", prune=0.25, zero_bias=False)
+    assert csim_vs_ort(model, build(model, tmp_path / "out"), tmp_path) == 0
+
+
+HOSTILE = ['"quoted" name', "close */ comment /* open", "new\nline\r\\", "int", "main", "x" * 300,
+           "ünïcødé 名前", "??/trigraph", "a//b", "${shell} `cmd` $(x)", "#define", ""]
+
+
+def hostile_names(src: Path, dst: Path) -> Path:
+    """SRC with every node and value name replaced by a hostile one (still unique)."""
+    m = onnx.load(str(src))
+    g = m.graph
+    names = {}
+
+    def new(old):
+        if old and old not in names:
+            names[old] = f"{HOSTILE[len(names) % len(HOSTILE)]}#{len(names)}"
+        return names.get(old, old)
+
+    for vi in list(g.input) + list(g.output) + list(g.value_info):
+        vi.name = new(vi.name)
+    for init in g.initializer:
+        init.name = new(init.name)
+    for i, node in enumerate(g.node):
+        node.input[:] = [new(t) for t in node.input]
+        node.output[:] = [new(t) for t in node.output]
+        node.name = HOSTILE[i % len(HOSTILE)] + ("*/" * (i % 2)) + f"{i}"
+    onnx.save(m, str(dst))
+    return dst
+
+
+def test_hostile_names_build_compile_and_match(tmp_path):
+    model = hostile_names(testnets.make("resnet", tmp_path / "r.onnx", fmt="qop", prune=0.5),
+                          tmp_path / "hostile.onnx")
+    out = build(model, tmp_path / "out")
+    assert csim_vs_ort(model, out, tmp_path) == 0
+    for f in (out / "host").glob("*"):
+        text = f.read_text()
+        assert text.isascii() and "*/ comment" not in text and "new\nline" not in text
+
+
+def test_same_model_same_bytes(tmp_path):
+    model = testnets.make("resnet", tmp_path / "r.onnx", fmt="qdq", prune=0.5)
+    a, b = build(model, tmp_path / "a"), build(model, tmp_path / "b")
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert {"kernel/engine.cpp", "host/plan_tables.h", "hw/Makefile", "README.md"} <= {str(f) for f in files}
+    _, mismatch, errors = filecmp.cmpfiles(a, b, [str(f) for f in files], shallow=False)
+    assert not mismatch and not errors
+
+
+def test_generated_code_compiles_strictly(tmp_path):
+    """The XRT host against declarations of the XRT API, and every source with -Wall -Wextra -Werror."""
+    model = testnets.make("chain", tmp_path / "c.onnx", fmt="qop")
+    out = build(model, tmp_path / "out")
+    decl = TEMPLATES / "host" / "xrt_decl"
+    xrt = [out / "host" / f for f in ("host.cpp", "npy.cpp", "device_xrt.cpp")]
+    cmd = [csim.CXX, "-std=c++17", "-fsyntax-only", *csim.WARNINGS, f"-I{decl}", f"-I{out / 'host'}", *map(str, xrt)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    # csim: kernel + host + device_csim with the same strict flags (csim.build raises on any warning)
+    assert csim.build(out).is_file()
