@@ -70,3 +70,18 @@ def test_float_model_quantized_on_the_way_in_is_written_as_qdq(tmp_path):
     assert _initializer_elements(out) < _initializer_elements(q)
     x = testnets.random_input(path, n=3)
     assert int((ort_run(out, x)[0] != ort_run(q, x)[0]).sum()) == 0
+
+
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+def test_unnamed_nodes_are_found_by_the_tensors_they_write(fmt, tmp_path):
+    path = testnets.make("resnet", tmp_path / "m.onnx", fmt=fmt, prune=0.5, zero_bias=False)
+    model = onnx.load(str(path))
+    for node in model.graph.node:
+        node.name = ""
+    unnamed = tmp_path / "unnamed.onnx"
+    onnx.save(model, str(unnamed))
+    out = tmp_path / "s.onnx"
+    assert cli(["simplify", str(unnamed), "-o", str(out)]) == 0
+    assert _initializer_elements(out) < _initializer_elements(path)
+    x = testnets.random_input(path, n=3)
+    assert int((ort_run(out, x)[0] != ort_run(path, x)[0]).sum()) == 0

@@ -54,7 +54,7 @@ def touches_padding(graph: ir.Graph, layer: ir.Layer) -> bool:
     kh, kw = layer.attrs["kernel"]
     sh, sw = layer.attrs["stride"]
     dh, dw = layer.attrs.get("dilation", (1, 1))
-    pt, pl, pb, pr = layer.attrs["pads"]
+    pt, pl = layer.attrs["pads"][:2]        # the far side is covered by the output size
     for size, out, k, s, d, p0 in ((h, oh, kh, sh, dh, pt), (w, ow, kw, sw, dw, pl)):
         first = -p0
         last = (out - 1) * s - p0 + d * (k - 1)

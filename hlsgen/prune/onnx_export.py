@@ -23,6 +23,7 @@ from onnx import numpy_helper
 
 from .. import ir
 from ..errors import UserError
+from ..frontend.model_file import node_names
 from .analysis import Analysis
 from .compact import bias_correction
 
@@ -35,15 +36,22 @@ class _Model:
     def __init__(self, model: onnx.ModelProto):
         self.model = model
         g = model.graph
-        self.nodes = {n.name: n for n in g.node if n.name}
+        self.nodes = dict(zip(node_names(model), g.node))   # the frontend's names for them
         self.producer = {o: n for n in g.node for o in n.output}
         self.inits = {t.name: t for t in g.initializer}
         self._fresh = itertools.count()
 
     def node(self, layer: ir.Layer) -> onnx.NodeProto:
-        if layer.name not in self.nodes:
-            raise UserError(f"node {layer.name!r}: not found in the ONNX model")
-        return self.nodes[layer.name]
+        """The conv/gemm node of LAYER: by name, else behind the tensor it writes (QDQ: through Q, Relu)."""
+        node = self.nodes.get(layer.name)
+        if node is not None and node.op_type in WEIGHT_INPUT:
+            return node
+        node = self.producer.get(layer.outputs[0])
+        while node is not None and node.op_type in ("QuantizeLinear", "Relu", "Clip"):
+            node = self.producer.get(node.input[0])
+        if node is None or node.op_type not in WEIGHT_INPUT:
+            raise UserError(f"node {layer.name!r}: no conv or gemm node found for it in the ONNX model")
+        return node
 
     def source(self, node, idx):
         """(node, input index) holding the initializer behind NODE's input IDX (through a DequantizeLinear)."""
