@@ -1,7 +1,8 @@
 """Reading an ONNX file and checking what hlsgen needs of it, with one-line errors naming the file.
 
-``read(path)`` parses and checks the file; ``interface(model, label)`` checks the model's one input
-(float32 NCHW, static C, H, W) and outputs; ``check_ops`` rejects operators hlsgen does not take.
+``read(path)`` parses and checks the file (every output produced by a node, onnx's checker);
+``interface(model, label)`` checks the model's one input (float32 NCHW, static C, H, W);
+``check_ops`` rejects operators hlsgen does not take, naming the node.
 """
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ def read(path) -> onnx.ModelProto:
         raise UserError(f"{path}: {_what_it_is(data)}, not an ONNX model") from None
     if not model.graph.node or not model.opset_import:
         raise UserError(f"{path}: {_what_it_is(data)}, not an ONNX model (no graph)")
+    produced = {o for n in model.graph.node for o in n.output if o}
+    for out in model.graph.output:
+        if out.name not in produced:
+            raise UserError(f"{path}: output {out.name!r} is produced by no node")
     try:
         onnx.checker.check_model(model)
     except (onnx.checker.ValidationError, ValueError) as e:
@@ -63,7 +68,7 @@ def _what_it_is(data: bytes) -> str:
 
 
 def interface(model: onnx.ModelProto, label) -> tuple:
-    """Check the model's input and outputs; return (input name, (C, H, W), static batch or None)."""
+    """Check the model's input; return (input name, (C, H, W), static batch or None)."""
     graph = model.graph
     consts = {t.name for t in graph.initializer}
     inputs = [i for i in graph.input if i.name not in consts]
@@ -82,10 +87,6 @@ def interface(model: onnx.ModelProto, label) -> tuple:
         raise UserError(f"{label}: input {x.name!r} has shape ({shown}) with dynamic channel or spatial "
                         "dimensions; hlsgen needs static C, H, W (the batch may be dynamic)")
     batch = int(dims[0].dim_value) if dims[0].HasField("dim_value") and dims[0].dim_value > 0 else None
-    produced = {o for n in graph.node for o in n.output if o}
-    for out in graph.output:
-        if out.name not in produced:
-            raise UserError(f"{label}: output {out.name!r} is produced by no node")
     return x.name, tuple(int(d.dim_value) for d in dims[1:]), batch
 
 

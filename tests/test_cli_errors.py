@@ -1,0 +1,141 @@
+"""Bad input through the real command line (``python -m hlsgen ...`` in a subprocess):
+exit status 2, exactly one line on stderr naming the culprit, no traceback, no output file."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+from onnx import helper
+
+from hlsgen.examples.testnets import make, random_input
+
+
+@pytest.fixture(scope="session")
+def models(tmp_path_factory):
+    """A good quantized model, the same one broken in every way the frontend must catch, and inputs."""
+    d = tmp_path_factory.mktemp("cli-errors")
+    good = make("chain", d / "good.onnx")
+    data = good.read_bytes()
+    m = {"good": good, "folder": d}
+    (d / "empty.onnx").write_bytes(b"")
+    (d / "random.onnx").write_bytes(np.random.default_rng(0).bytes(3000))
+    (d / "truncated.onnx").write_bytes(data[: len(data) // 2])
+    (d / "text.onnx").write_text("ir_version: 8\nthis is not a model, just some text\n")
+
+    def variant(name, edit):
+        model = onnx.load(str(good))
+        edit(model.graph)
+        onnx.save(model, str(d / name))
+
+    def softmax(g):
+        out = g.output[0].name
+        g.node[-1].output[0] = "logits_float"
+        g.node.append(helper.make_node("Softmax", ["logits_float"], [out], name="probabilities", axis=1))
+
+    def dynamic(g):
+        for i, p in ((2, "H"), (3, "W")):
+            g.input[0].type.tensor_type.shape.dim[i].dim_param = p
+
+    def ghost(g):
+        g.output.append(helper.make_tensor_value_info("ghost", onnx.TensorProto.FLOAT, ["N", 4]))
+
+    variant("unsupported.onnx", softmax)
+    variant("dynamic.onnx", dynamic)
+    variant("ghost.onnx", ghost)
+    for k in ("empty", "random", "truncated", "text", "unsupported", "dynamic", "ghost"):
+        m[k] = d / f"{k}.onnx"
+    m["missing"] = d / "missing.onnx"
+    m["float"] = make("chain", d / "float.onnx", fmt="float")
+    x = random_input(good, n=2)
+    np.save(d / "x.npy", x)
+    np.save(d / "x_shape.npy", x[:, :, :8])
+    np.save(d / "x_rank.npy", x[0])
+    np.save(d / "x_complex.npy", x.astype(np.complex64))
+    np.save(d / "x_nan.npy", np.full_like(x, np.nan))
+    (d / "x_text.npy").write_text("1 2 3\n")
+    return m
+
+
+def hlsgen(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "hlsgen", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+def assert_one_line_error(p, *needles):
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    assert "Traceback" not in p.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+MODEL_CASES = {
+    "empty": ["empty file"],
+    "random": ["not an ONNX model"],
+    "truncated": ["not an ONNX model"],
+    "text": ["a text file"],
+    "unsupported": ["'probabilities'", "Softmax"],
+    "dynamic": ["'input'", "dynamic", "static C, H, W"],
+    "ghost": ["'ghost'", "produced by no node"],
+    "missing": ["no such file"],
+    "folder": ["is a folder"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(MODEL_CASES))
+def test_bad_model(models, tmp_path, case):
+    model = models[case]
+    p = hlsgen("run", model, "--input", models["folder"] / "x.npy", "--output", tmp_path / "y.npy")
+    assert_one_line_error(p, str(model), *MODEL_CASES[case])
+    assert list(tmp_path.iterdir()) == []        # nothing written, not even a temporary file
+    p = hlsgen("inspect", model)
+    assert_one_line_error(p, str(model), *MODEL_CASES[case])
+    assert p.stdout == ""
+
+
+INPUT_CASES = {
+    "x_missing.npy": ["no such file"],
+    "x_text.npy": ["not a .npy file"],
+    "x_shape.npy": ["shape (2, 3, 8, 16)", "(N, 3, 16, 16)"],
+    "x_rank.npy": ["shape (3, 16, 16)"],
+    "x_complex.npy": ["complex64"],
+    "x_nan.npy": ["NaN"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(INPUT_CASES))
+def test_bad_input_batch(models, tmp_path, case):
+    x = models["folder"] / case
+    p = hlsgen("run", models["good"], "--input", x, "--output", tmp_path / "y.npy")
+    assert_one_line_error(p, str(x), *INPUT_CASES[case])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_options(models, tmp_path):
+    x = models["folder"] / "x.npy"
+    p = hlsgen("run", models["good"], "--input", x, "--output", tmp_path / "no" / "y.npy")
+    assert_one_line_error(p, "--output", "does not exist")
+    p = hlsgen("run", models["good"], "--input", x, "--output", tmp_path)
+    assert_one_line_error(p, "--output", "is a folder")
+    p = hlsgen("run", models["float"], "--input", x, "--output", tmp_path / "y.npy")
+    assert_one_line_error(p, "float model", "--calibrate")
+    p = hlsgen("run", models["float"], "--calibrate", tmp_path / "nowhere", "--input", x, "--output", tmp_path / "y.npy")
+    assert_one_line_error(p, "--calibrate", "nowhere")
+    p = hlsgen("inspect", models["good"], "--calibrate", "random")
+    assert_one_line_error(p, "already quantized")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_through_the_real_command_line(models, tmp_path):
+    from hlsgen.golden.reference import ort_run
+
+    x = models["folder"] / "x.npy"
+    p = hlsgen("run", models["good"], "--input", x, "--output", tmp_path / "y.npy")
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    y, (want,) = np.load(tmp_path / "y.npy"), ort_run(models["good"], np.load(x))
+    assert y.dtype == want.dtype and y.shape == want.shape and int((y != want).sum()) == 0
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["y.npy"]
