@@ -1,0 +1,96 @@
+"""hlsgen inspect: the per-layer table and its JSON form, with and without the pruning columns."""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hlsgen import ir
+from hlsgen.commands import inspect
+from hlsgen.examples.testnets import make
+from hlsgen.frontend import load
+
+
+@pytest.fixture(scope="session")
+def nets(tmp_path_factory):
+    d = tmp_path_factory.mktemp("inspect")
+    return {"dense": make("resnet", d / "resnet.onnx"),
+            "pruned": make("resnet", d / "resnet_pruned.onnx", prune=0.5, zero_bias=True),
+            "float": make("vgg", d / "vgg_float.onnx", fmt="float")}
+
+
+def inspect_json(model, *extra):
+    p = subprocess.run([sys.executable, "-m", "hlsgen", "inspect", str(model), "--json", *extra],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def inspect_text(model, capsys, calibrate=None, no_prune=False):
+    args = argparse.Namespace(model=str(model), calibrate=calibrate, json=False, no_prune=no_prune)
+    assert inspect.main(args) == 0
+    return capsys.readouterr().out
+
+
+def test_json_figures_are_the_irs(nets):
+    doc = inspect_json(nets["dense"], "--no-prune")
+    g = load(nets["dense"])
+    assert [r["name"] for r in doc["layers"]] == [layer.name for layer in g.layers]
+    for r, layer in zip(doc["layers"], g.layers):
+        assert r["op"] == layer.op and r["macs"] == ir.layer_macs(g, layer) and r["params"] == ir.layer_params(layer)
+        assert r["output"] == list(g.tensor(layer.outputs[0]).shape)
+        assert "prune" not in r
+    stem = doc["layers"][1]       # conv 3x3, 3 -> 8 channels, 16x16, padding 1
+    assert (stem["op"], stem["kernel"], stem["stride"], stem["pads"]) == ("conv", [3, 3], [1, 1], [1, 1, 1, 1])
+    assert (stem["channels_in"], stem["channels_out"]) == (3, 8)
+    assert stem["macs"] == 8 * 16 * 16 * 3 * 3 * 3 and stem["params"] == 8 * 27 + 8
+    assert doc["totals"] == {"layers": len(g.layers), "macs": sum(r["macs"] for r in doc["layers"]),
+                             "params": sum(r["params"] for r in doc["layers"])}
+    adds = [r for r in doc["layers"] if r["op"] == "add"]
+    assert adds and all(len(r["inputs"]) == 2 for r in adds)
+
+
+def test_table_lists_every_layer_and_the_totals(nets, capsys):
+    g = load(nets["dense"])
+    out = inspect_text(nets["dense"], capsys, no_prune=True)
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("layer"))
+    for col in ("op", "input", "output", "kernel", "stride", "pads", "C in", "C out", "MACs", "params"):
+        assert col in header
+    for layer in g.layers:
+        assert any(line.startswith(layer.name + " ") for line in lines), layer.name
+    total = next(line for line in lines if line.startswith("total"))
+    macs = sum(ir.layer_macs(g, layer) for layer in g.layers)
+    assert f"{macs:,}" in total and f"{len(g.layers)} layers" in total
+    assert "live/total" not in out
+
+
+def test_pruning_columns(nets, capsys):
+    pytest.importorskip("hlsgen.prune")
+    doc = inspect_json(nets["pruned"])
+    rows = {r["name"]: r for r in doc["layers"]}
+    convs = [r for r in doc["layers"] if r["op"] == "conv"]
+    for r in convs:
+        p = r["prune"]
+        assert p["in_total"] == r["channels_in"] and p["out_total"] == r["channels_out"]
+        assert p["macs"] == r["macs"] and p["macs_live"] <= p["macs"]
+    assert doc["prune"]["macs_live"] < doc["prune"]["macs"] == doc["totals"]["macs"]
+    assert rows[doc["layers"][0]["name"]]["prune"] is None   # the input quantizer has no pruning row
+    out = inspect_text(nets["pruned"], capsys)
+    assert "C in live/total" in out and "MACs live" in out and "pruning: MACs" in out
+    assert f"{doc['prune']['macs_live']:,}" in out
+
+
+def test_inspect_works_without_the_pruning_package(nets, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "hlsgen.prune", None)     # import hlsgen.prune -> ImportError
+    out = inspect_text(nets["pruned"], capsys)
+    assert "live/total" not in out and "total" in out
+
+
+def test_float_model_with_calibration(nets, capsys):
+    out = inspect_text(nets["float"], capsys, calibrate="random", no_prune=True)
+    assert "float model" in out.splitlines()[0]
+    assert "5x5" in out and "avgpool" in out
