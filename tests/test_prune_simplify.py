@@ -5,6 +5,7 @@ import pytest
 
 from hlsgen.cli import main as cli
 from hlsgen.examples import testnets
+from hlsgen.frontend import load
 from hlsgen.golden.reference import ort_run
 
 
@@ -83,5 +84,27 @@ def test_unnamed_nodes_are_found_by_the_tensors_they_write(fmt, tmp_path):
     out = tmp_path / "s.onnx"
     assert cli(["simplify", str(unnamed), "-o", str(out)]) == 0
     assert _initializer_elements(out) < _initializer_elements(path)
+    x = testnets.random_input(path, n=3)
+    assert int((ort_run(out, x)[0] != ort_run(path, x)[0]).sum()) == 0
+
+
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+def test_reshape_with_an_explicit_size_gets_the_live_size(fmt, tmp_path):
+    path = testnets.make("chain", tmp_path / "m.onnx", fmt=fmt, prune=0.5)
+    model = onnx.load(str(path))
+    (flat,) = [n for n in model.graph.node if n.op_type == "Flatten"]
+    flat.op_type, flat.name = "Reshape", ""
+    del flat.attribute[:]
+    flat.input.append("flat_shape")
+    g = load(path)
+    size = next(g.tensor(layer.outputs[0]).channels for layer in g.layers if layer.op == "flatten")
+    model.graph.initializer.append(onnx.numpy_helper.from_array(np.array([-1, size], np.int64), "flat_shape"))
+    reshaped = tmp_path / "reshaped.onnx"
+    onnx.save(model, str(reshaped))
+    out = tmp_path / "s.onnx"
+    assert cli(["simplify", str(reshaped), "-o", str(out)]) == 0
+    (shape,) = [onnx.numpy_helper.to_array(t) for t in onnx.load(str(out)).graph.initializer
+                if t.name.startswith("flat_shape")]
+    assert 0 < shape[1] < size
     x = testnets.random_input(path, n=3)
     assert int((ort_run(out, x)[0] != ort_run(path, x)[0]).sum()) == 0

@@ -41,16 +41,16 @@ class _Model:
         self.inits = {t.name: t for t in g.initializer}
         self._fresh = itertools.count()
 
-    def node(self, layer: ir.Layer) -> onnx.NodeProto:
-        """The conv/gemm node of LAYER: by name, else behind the tensor it writes (QDQ: through Q, Relu)."""
+    def node(self, layer: ir.Layer, ops=tuple(WEIGHT_INPUT)) -> onnx.NodeProto:
+        """The node (op in OPS) of LAYER: by name, else behind the tensor it writes (through Q/DQ, Relu)."""
         node = self.nodes.get(layer.name)
-        if node is not None and node.op_type in WEIGHT_INPUT:
+        if node is not None and node.op_type in ops:
             return node
         node = self.producer.get(layer.outputs[0])
-        while node is not None and node.op_type in ("QuantizeLinear", "Relu", "Clip"):
+        while node is not None and node.op_type in ("QuantizeLinear", "DequantizeLinear", "Relu", "Clip"):
             node = self.producer.get(node.input[0])
-        if node is None or node.op_type not in WEIGHT_INPUT:
-            raise UserError(f"node {layer.name!r}: no conv or gemm node found for it in the ONNX model")
+        if node is None or node.op_type not in ops:
+            raise UserError(f"node {layer.name!r}: no {' or '.join(ops)} node found for it in the ONNX model")
         return node
 
     def source(self, node, idx):
@@ -152,15 +152,16 @@ def _slice_layer(m: _Model, graph: ir.Graph, layer: ir.Layer, a: Analysis) -> No
 
 def _resize_reshapes(m: _Model, graph: ir.Graph, layer: ir.Layer, a: Analysis) -> None:
     """A Reshape with an explicit flattened size gets the live size."""
-    node = m.nodes.get(layer.name)
-    if node is None or node.op_type != "Reshape":
-        return
     old = graph.tensor(layer.outputs[0]).channels
     new = int(a.keep[layer.outputs[0]].sum())
+    node = m.node(layer, ("Flatten", "Reshape"))
+    if old == new or node.op_type == "Flatten":
+        return
     ref = m.source(node, 1)
+    if ref is None:
+        raise UserError(f"node {layer.name!r}: the Reshape's shape is not an initializer; cannot resize it")
     shape = m.array(ref)
-    if old != new and old in shape:
-        m.replace(ref, np.where(shape == old, new, shape).astype(shape.dtype))
+    m.replace(ref, np.where(shape == old, new, shape).astype(shape.dtype))
 
 
 def export(model: onnx.ModelProto, graph: ir.Graph, a: Analysis) -> onnx.ModelProto:
