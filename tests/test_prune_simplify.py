@@ -54,6 +54,10 @@ def test_bad_model_exits_2(tmp_path, capsys):
     assert cli(["simplify", str(bad), "-o", str(tmp_path / "s.onnx")]) == 2
     assert "bad.onnx" in capsys.readouterr().err
     assert not (tmp_path / "s.onnx").exists()
+    float_model = testnets.make("chain", tmp_path / "f.onnx", fmt="float")
+    assert cli(["simplify", str(float_model), "-o", str(tmp_path / "s.onnx")]) == 2
+    assert "--calibrate" in capsys.readouterr().err
+    assert not (tmp_path / "s.onnx").exists()
 
 
 def test_float_model_quantized_on_the_way_in_is_written_as_qdq(tmp_path):
