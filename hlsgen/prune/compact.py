@@ -6,6 +6,15 @@ not the reader's input zero point, its contribution
 ``sum((c - zx) * (w - w_zp))`` is added to the reader's int32 bias; the
 analysis only allows that where no output window touches padding, so the
 accumulator, and hence every output bit, stays the same.
+
+The report (JSON-ready), per layer: ``in_live/in_total``, ``out_live/out_total``
+channels (a gemm's inputs are its flattened columns), ``macs/macs_live``,
+``folded`` (input channels whose constant this layer took into its bias, counted
+in feature-map channels also behind a flatten), ``kept`` (dead output channels
+that stay) and ``kept_reasons`` (one line per kept channel).  Totals: ``macs``,
+``macs_live``, ``params``, ``params_live``, ``channels_removed`` (conv/gemm
+output channels gone), ``channels_folded`` and ``channels_kept`` (sums of the
+layer figures), ``pruning_ratio`` = 1 - macs_live / macs.
 """
 from __future__ import annotations
 
