@@ -229,3 +229,43 @@ def test_add(engine, a_signed, b_signed):
     got = out[8192:8192 + words * pi].astype(np.int8)
     ref = affine_ref((a - za) * f["m_a"] + (b - zb) * f["m_b"], f["r"], f["s"], 3, -128, 127)
     assert np.array_equal(got, ref)
+
+
+def rounding_cases(n_scales=4000, seed=0):
+    """(acc, scale, zy) next to every rounding boundary of requantization.
+
+    For random scales, accumulators whose product lands on or beside k + 1/2
+    (step 4 ties); accumulators above 2^24 whose float32 rounding is a tie
+    (step 1), with power-of-two scales that keep the tie visible; and scales
+    with long significands, where the product's rounding (step 3) decides.
+    """
+    rng = np.random.default_rng(seed)
+    s = (2.0 ** rng.uniform(-22, -1, n_scales)).astype(np.float32)
+    half = rng.integers(-140, 140, n_scales) + 0.5
+    acc0 = np.round(half / s.astype(np.float64)).astype(np.int64)
+    accs = [acc0 + d for d in range(-2, 3)]
+    scales = [s] * 5
+    e = np.arange(0, 7)
+    k = rng.integers(1, 60, (7, 40))
+    for sign in (1, -1):
+        for d in (-3, -1, 1, 3):
+            a = (k * 2 ** (20 + e[:, None]) + 2 ** (19 + e[:, None]) + d) * sign
+            accs.append(a.reshape(-1))
+            scales.append(np.repeat(2.0 ** -(20 + e), 40).astype(np.float32))
+    acc = np.clip(np.concatenate(accs), -(2 ** 31), 2 ** 31 - 1).astype(np.int32)
+    scale = np.concatenate(scales).astype(np.float32)
+    zy = rng.integers(-128, 128, acc.size).astype(np.int32)
+    return acc, scale, zy
+
+
+def test_requant_rounding_boundaries(engine):
+    exe = engine["dir"] / "requant"
+    if not exe.exists():
+        subprocess.run(csim.compile_command([Path(__file__).with_name("csim_requant.cpp")], exe,
+                                            [engine["dir"] / "kernel"]), check=True)
+    acc, scale, zy = rounding_cases()
+    triples = np.stack([acc, scale.view(np.int32), zy], axis=1).astype("<i4")
+    out = subprocess.run([str(exe)], input=triples.tobytes(), capture_output=True, check=True).stdout
+    got = np.frombuffer(out, dtype="<i4")
+    want = requant_int(acc, scale, zy, -1000000, 1000000)
+    assert np.array_equal(got, want), f"{np.count_nonzero(got != want)} of {acc.size} differ"
