@@ -258,11 +258,11 @@ def rounding_cases(n_scales=4000, seed=0):
     return acc, scale, zy
 
 
-def test_requant_rounding_boundaries(engine):
-    exe = engine["dir"] / "requant"
-    if not exe.exists():
-        subprocess.run(csim.compile_command([Path(__file__).with_name("csim_requant.cpp")], exe,
-                                            [engine["dir"] / "kernel"]), check=True)
+def test_requant_rounding_boundaries(tmp_path):
+    hls.render_kernel(dict(ENGINE, pi=8, po=8), tmp_path)
+    exe = tmp_path / "requant"
+    subprocess.run(csim.compile_command([Path(__file__).with_name("csim_requant.cpp")], exe,
+                                        [tmp_path / "kernel"]), check=True)
     acc, scale, zy = rounding_cases()
     triples = np.stack([acc, scale.view(np.int32), zy], axis=1).astype("<i4")
     out = subprocess.run([str(exe)], input=triples.tobytes(), capture_output=True, check=True).stdout

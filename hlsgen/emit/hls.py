@@ -68,14 +68,16 @@ def render(template: str, context: dict, dest: Path) -> None:
     dest.write_text(_environment().get_template(template).render(**context))
 
 
+def _render_files(ctx: dict, folder: Path, files) -> None:
+    for sub, names_ in files:
+        for name in names_:
+            render(f"{sub}/{name}", ctx, folder / sub / name)
+
+
 def render_kernel(engine: dict, folder) -> None:
-    """OUT/kernel/ and the device layer of OUT/host/ (enough to drive the kernel)."""
-    folder = Path(folder)
-    ctx = kernel_context(engine)
-    for name in KERNEL_FILES:
-        render(f"kernel/{name}", ctx, folder / "kernel" / name)
-    for name in DEVICE_FILES:
-        render(f"host/{name}", ctx, folder / "host" / name)
+    """OUT/kernel/ and the device layer of OUT/host/ (enough to drive the kernel), for an
+    engine given directly (see ``kernel_context``)."""
+    _render_files(kernel_context(engine), Path(folder), (("kernel", KERNEL_FILES), ("host", DEVICE_FILES)))
 
 
 def engine_sizes(plan: dict) -> dict:
@@ -150,10 +152,6 @@ def emit(plan, folder) -> None:
     data = load_plan(plan, folder)
     ctx = kernel_context(engine_sizes(data))
     ctx.update(host_context(data), **hw_context(data), model=names.text(data.get("model", "model")))
-    for name in KERNEL_FILES:
-        render(f"kernel/{name}", ctx, folder / "kernel" / name)
-    for name in DEVICE_FILES + HOST_FILES:
-        render(f"host/{name}", ctx, folder / "host" / name)
-    for name in HW_FILES:
-        render(f"hw/{name}", ctx, folder / "hw" / name)
+    _render_files(ctx, folder, (("kernel", KERNEL_FILES), ("host", DEVICE_FILES + HOST_FILES),
+                                ("hw", HW_FILES)))
     render("project/README.md", ctx, folder / "README.md")

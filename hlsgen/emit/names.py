@@ -34,7 +34,8 @@ def _plain(name: str) -> str:
 
 
 def identifier(name: str) -> str:
-    """A C/C++/Verilog identifier for NAME: readable, bounded, never a keyword or reserved.
+    """A C/C++/Verilog identifier (and portable file name stem) for NAME: readable, bounded,
+    never a keyword or reserved.
 
     Names that needed changes get a short hash of the original so that two
     different names never map to the same identifier.
@@ -45,11 +46,6 @@ def identifier(name: str) -> str:
     if base != name or base in _CPP_KEYWORDS or base.startswith("_"):
         base = f"{base[:MAX_LEN]}_{_digest(name)}"
     return base
-
-
-def file_stem(name: str) -> str:
-    """A portable file name stem (no separators, no dots, bounded length)."""
-    return identifier(name)
 
 
 def text(name: str) -> str:
