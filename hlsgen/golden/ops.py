@@ -164,13 +164,22 @@ def gemm(x, zx, w, w_zp, b, scale, zy, lo, hi) -> np.ndarray:
 
 # -- elementwise ---------------------------------------------------------------
 
-def add(a, qa: QParams, b, qb: QParams, qy: QParams, lo, hi) -> np.ndarray:
-    """QLinearAdd as the MLAS AVX2 kernel computes it (module docstring)."""
+def add_table(qa: QParams, qb: QParams, qy: QParams, lo, hi) -> np.ndarray:
+    """QLinearAdd of every input pair as the MLAS AVX2 kernel computes it (module docstring):
+    ``table[a - qa.qmin, b - qb.qmin]``, a (256, 256) int32 array."""
+    a = np.arange(qa.qmin, qa.qmax + 1, dtype=F32).reshape(-1, 1)
+    b = np.arange(qb.qmin, qb.qmax + 1, dtype=F32).reshape(1, -1)
     ra = F32(qa.scale) / F32(qy.scale)
     rb = F32(qb.scale) / F32(qy.scale)
     k = F32(qy.zero_point) - fma32(ra, F32(qa.zero_point), rb * F32(qb.zero_point))
-    v = fma32(np.asarray(a, F32), ra, fma32(np.asarray(b, F32), rb, k))
+    v = fma32(a, ra, fma32(b, rb, k))
     return _saturate(v, max(lo, qy.qmin), min(hi, qy.qmax))
+
+
+def add(a, qa: QParams, b, qb: QParams, qy: QParams, lo, hi) -> np.ndarray:
+    """QLinearAdd: a lookup in ``add_table`` (the result depends on the pair only)."""
+    table = add_table(qa, qb, qy, lo, hi)
+    return table[np.asarray(a, np.int32) - qa.qmin, np.asarray(b, np.int32) - qb.qmin]
 
 
 def clip(x, lo, hi) -> np.ndarray:
