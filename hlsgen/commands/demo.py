@@ -1,0 +1,104 @@
+"""hlsgen demo [-o DIR]: the whole flow on lenet-digits at 0, 50 and 75% pruning.
+
+1. makes the three models (trained on scikit-learn's digits, pruned by L1 rank,
+   fine-tuned, quantized through onnxruntime);
+2. builds an accelerator for each on alveo-u200 and compares them (accuracy of the
+   quantized model on the held-out digits, measured with the golden model);
+3. simulates the smallest accelerator in Verilator and the others in C
+   simulation on held-out digits, and checks every output against the golden model;
+4. prints the comparison and where the report and plot are.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+from ..util import Progress
+
+LEVELS = (0.0, 0.5, 0.75)
+TARGET = "alveo-u200"
+# LeNet on 8x8 digits is tiny (0.15 M MACs): an engine of 16 DSPs (32 MACs per cycle) is sized for it, so
+# that pruned channels turn into fewer cycles instead of idle lanes of a much larger array.
+DSP_BUDGET = 16
+CSIM_SAMPLES = 64
+RTL_SAMPLES = 4
+
+
+def _models(folder: Path) -> list:
+    from ..examples.zoo import make_example
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for p in LEVELS:
+        path = folder / f"lenet-digits-p{int(round(100 * p)):02d}.onnx"
+        if not path.exists():
+            make_example("lenet-digits", prune=p, fmt="qop", out=path, progress=True)
+        paths.append(path)
+    return paths
+
+
+def _data(folder: Path) -> Path:
+    from ..examples.zoo import digits_split
+    x, y = digits_split()
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "x.npy", x)
+    np.save(folder / "y.npy", y)
+    return folder
+
+
+def _check(project: Path, engine: str, x: np.ndarray, model: Path) -> int:
+    """Mismatching output elements of ENGINE on X against the golden model of MODEL."""
+    from .. import golden
+    from ..frontend import load
+    if engine == "csim":
+        from ..sim import csim
+        ys = csim.simulate(project, x)
+    else:
+        from ..sim import verilator
+        ys = verilator.simulate(project, x)
+    ref = golden.run(load(model), x)
+    return int(sum(np.count_nonzero(a != b) for a, b in zip(ys, ref)))
+
+
+def main(args) -> int:
+    from .compare import compare
+    from ..report import compare as report
+
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"-o {out}: exists and is not a folder")
+    sys.stderr.write(f"demo: lenet-digits at {', '.join(f'{p:.0%}' for p in LEVELS)} pruning, {TARGET}, "
+                     f"--dsp-budget {DSP_BUDGET} -> {out}/\n")
+    models = _models(out / "models")
+    data = _data(out / "data")
+    rows = compare([str(m) for m in models], TARGET, DSP_BUDGET, out / "compare", data=str(data))
+    x = np.load(data / "x.npy")
+    smallest = min(range(len(rows)), key=lambda i: rows[i]["macs_live"])
+    checks = []
+    with Progress(len(rows), "simulate") as bar:
+        for i, (row, model) in enumerate(zip(rows, models)):
+            project = out / "compare" / row["model"]
+            engine = "verilator" if i == smallest else "csim"
+            n = RTL_SAMPLES if engine == "verilator" else CSIM_SAMPLES
+            bad = _check(project, engine, x[:n], model)
+            entry = {"model": row["model"], "engine": engine, "samples": n, "mismatches": bad}
+            if engine == "verilator":
+                sim = json.loads((project / "sim" / "verilator.json").read_text())
+                entry["cycles_rtl"] = sim["cycles_total"]  # one inference (sample 0)
+                row["cycles_rtl"] = entry["cycles_rtl"]
+            checks.append(entry)
+            bar.update(1, f"{row['model']} ({engine})")
+    clock = json.loads((out / "compare" / rows[0]["model"] / "plan.json").read_text())["clock_mhz"]
+    report.write(rows, out / "compare", TARGET, clock)
+    (out / "compare" / "checks.json").write_text(json.dumps(checks, indent=1) + "\n")
+
+    print(report.to_markdown(rows, TARGET, clock).split("\nPer-layer")[0])
+    for c in checks:
+        extra = f", {c['cycles_rtl']:,} cycles counted" if "cycles_rtl" in c else ""
+        verdict = "bit-exact" if c["mismatches"] == 0 else f"{c['mismatches']} MISMATCHES"
+        print(f"{c['model']}: {c['engine']} on {c['samples']} held-out digits vs golden model: {verdict}{extra}")
+    print(f"\nreport: {out / 'compare' / 'compare.md'}\nplot:   {out / 'compare' / 'compare.png'}")
+    return 0 if all(c["mismatches"] == 0 for c in checks) else 1

@@ -1,0 +1,71 @@
+"""hlsgen compare on a 0/50/75% pruning series: cycles fall at each level; json, markdown and a real PNG."""
+import json
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from hlsgen.examples import testnets
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory):
+    d = tmp_path_factory.mktemp("series")
+    return [testnets.make("chain", d / f"chain-p{int(100 * p):02d}.onnx", prune=p, width=16)
+            for p in (0.0, 0.5, 0.75)]
+
+
+def _png_size(path):
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", head[16:24])
+
+
+def test_compare_series(series, tmp_path):
+    out = tmp_path / "cmp"
+    data = tmp_path / "data"
+    data.mkdir()
+    x = testnets.random_input(series[0], n=6, seed=3)
+    np.save(data / "x.npy", x)
+    np.save(data / "y.npy", np.arange(6) % 10)
+    done = subprocess.run([sys.executable, "-m", "hlsgen", "compare", *map(str, series), "--target", "alveo-u200",
+                           "--dsp-budget", "16", "--data", str(data), "-o", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads((out / "compare.json").read_text())
+    models = doc["models"]
+    assert [m["model"] for m in models] == [p.stem for p in series]
+    cycles = [m["cycles"] for m in models]
+    assert cycles[0] > cycles[1] > cycles[2], cycles
+    assert models[0]["macs_live"] > models[1]["macs_live"] > models[2]["macs_live"]
+    assert models[0]["macs"] == models[1]["macs"] == models[2]["macs"]
+    assert models[0]["params_live"] > models[1]["params_live"] > models[2]["params_live"]
+    for m in models:
+        assert set(m) >= {"model", "macs", "macs_live", "params_live", "cycles", "fps", "speedup", "resources",
+                          "accuracy"}
+        assert 0.0 <= m["accuracy"] <= 1.0
+        assert m["speedup"] == pytest.approx(cycles[0] / m["cycles"], rel=1e-3)
+    md = (out / "compare.md").read_text()
+    for p in series:
+        assert p.stem in md
+    w, h = _png_size(out / "compare.png")
+    assert w > 600 and h > 300
+    # one project per model, built like 'hlsgen build'
+    for p in series:
+        assert (out / p.stem / "plan.json").is_file()
+
+
+def test_compare_bad_data(series, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "hlsgen", "compare", str(series[0]), "--data", str(tmp_path),
+                           "-o", str(tmp_path / "cmp")], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "x.npy" in done.stderr
+    assert not (tmp_path / "cmp").exists()
+
+
+def test_compare_missing_model(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "hlsgen", "compare", str(tmp_path / "nope.onnx"),
+                           "-o", str(tmp_path / "cmp")], capture_output=True, text=True)
+    assert done.returncode == 2 and "nope.onnx" in done.stderr
