@@ -139,3 +139,14 @@ def test_run_through_the_real_command_line(models, tmp_path):
     y, (want,) = np.load(tmp_path / "y.npy"), ort_run(models["good"], np.load(x))
     assert y.dtype == want.dtype and y.shape == want.shape and int((y != want).sum()) == 0
     assert sorted(f.name for f in tmp_path.iterdir()) == ["y.npy"]
+
+
+def test_static_batch_size_is_enforced(models):
+    from hlsgen.commands.run import read_input
+    from hlsgen.errors import UserError
+    from hlsgen.frontend import load
+
+    g = load(models["good"])
+    g.meta["batch"] = 1                      # as if the model declared a static batch of 1
+    with pytest.raises(UserError, match=r"x.npy: shape \(2, 3, 16, 16\); the model takes \(1, 3, 16, 16\)"):
+        read_input(models["folder"] / "x.npy", g)

@@ -140,7 +140,11 @@ def test_qlinear_conv(tmp_path, cin, cout, h, w, k, stride, pads, depthwise, act
 # -- QDQ Conv: what onnxruntime fuses --------------------------------------------
 
 def qdq_conv_net(act="int8", per_channel=True, relu=None, k=3, cin=4, cout=6, hw=8):
-    """DQ(x) -> Conv(DQ(w), DQ(bias)) [-> Relu] -> Q -> DQ; relu='absorbed' puts Q's zero point at qmin."""
+    """DQ(x) -> Conv(DQ(w), DQ(bias)) [-> Relu] -> Q -> DQ.
+
+    relu: None; 'quantizer' (no Relu node, Q's zero point at qmin: the clamp is the ReLU);
+    'explicit' (a Relu node, zero point at qmin: onnxruntime drops the Relu); 'float' (a Relu node
+    with another zero point: onnxruntime runs the conv in float)."""
     net = Net((cin, hw, hw), act)
     xs, xz = 0.02, (-5 if act == "int8" else 120)
     xf = net.dequantize(net.x, xs, xz)
@@ -157,10 +161,10 @@ def qdq_conv_net(act="int8", per_channel=True, relu=None, k=3, cin=4, cout=6, hw
     y = net.node("Conv", [xf, wf, bf], name="conv", kernel_shape=[k, k], pads=[k // 2] * 4)
     ys = conv_out_scale(xs, 0.008, cin * k * k)
     yz = q_act(act)[1]
-    if relu is not None:
+    if relu in ("explicit", "float"):
         y = net.node("Relu", [y], name="relu")
-        if relu == "absorbed":
-            yz = DT[act][1]
+    if relu in ("quantizer", "explicit"):
+        yz = DT[act][1]
     yq = net.quantize(y, ys, yz)
     net.dequantize(yq, ys, yz)
     return net
@@ -168,7 +172,7 @@ def qdq_conv_net(act="int8", per_channel=True, relu=None, k=3, cin=4, cout=6, hw
 
 @pytest.mark.parametrize("act", ["int8", "uint8"])
 @pytest.mark.parametrize("per_channel", [False, True])
-@pytest.mark.parametrize("relu", [None, "absorbed"])
+@pytest.mark.parametrize("relu", [None, "quantizer", "explicit"])
 def test_qdq_conv(tmp_path, act, per_channel, relu):
     g = check(qdq_conv_net(act, per_channel, relu).model("y", tmp_path / "m.onnx"))
     assert g.source_format == "qdq"
@@ -176,12 +180,12 @@ def test_qdq_conv(tmp_path, act, per_channel, relu):
     conv = g.layer("conv")
     assert conv.params["w_scale"].shape == (6,) and conv.params["b"].dtype == np.int32
     assert len(set(conv.params["w_scale"].tolist())) == (6 if per_channel else 1)
-    if relu == "absorbed":  # the quantizer's clamp at zero point == qmin is the ReLU
+    if relu is not None:  # the quantizer's clamp at zero point == qmin is the ReLU
         assert g.tensor(conv.outputs[0]).q.zero_point == DT[act][1]
 
 
 def test_qdq_conv_with_a_relu_onnxruntime_runs_in_float_is_rejected(tmp_path):
-    path = qdq_conv_net("int8", relu="explicit").model("y", tmp_path / "m.onnx")
+    path = qdq_conv_net("int8", relu="float").model("y", tmp_path / "m.onnx")
     with pytest.raises(UserError, match=r"node 'conv' \(Conv\) computes in float"):
         load(path)
 
