@@ -9,6 +9,7 @@ Fused nodes keep the name of the node they replace.
 """
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -35,5 +36,9 @@ def fused_model(path, label) -> onnx.ModelProto:
 
 def _first_line(e: Exception) -> str:
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    # onnxruntime prefixes messages with '[ONNXRuntimeError] : 1 : FAIL : ' and a source location
-    return text.split(" : ")[-1][:300]
+    # drop onnxruntime's '[ONNXRuntimeError] : 1 : FAIL : ' prefix and C++ source locations
+    text = _SOURCE_LOCATION.sub("", text.split(" : ")[-1])
+    return text[:300]
+
+
+_SOURCE_LOCATION = re.compile(r"/?onnxruntime_src/\S+:\d+ \S+?\(.*?\) ")
