@@ -164,18 +164,18 @@ class _Lowering:
         self.wsize += size
         return off
 
-    def _conv_weights(self, wq: np.ndarray, bias: np.ndarray, scale: np.ndarray, cin_words: int):
-        """Pack one conv (w' as (O, I, K, K), int32 bias', float32 scale) into groups; return
-        (w_addr, group_bytes, groups)."""
+    def _conv_weights(self, o: int, k: int, cin_words: int, arrays):
+        """Reserve (and with ``pack``, write) one conv's groups; ``arrays()`` gives w' as
+        (O, I, k, k) int, bias' int64 and the float32 scales. Returns (w_addr, group_bytes, groups)."""
         pi, po = self.e.pi, self.e.po
-        o, i, k, _ = wq.shape
         groups = -(-o // po)
         wbytes = k * k * cin_words * po * pi
         gbytes = align(wbytes) + align(8 * po)
         w_addr = self.wsize
         if self.pack:
+            wq, bias, scale = arrays()
             full = np.zeros((groups * po, cin_words * pi, k, k), np.int8)
-            full[:o, :i] = wq
+            full[:o, :wq.shape[1]] = wq
             arr = full.reshape(groups, po, cin_words, pi, k, k).transpose(0, 4, 5, 2, 1, 3)
             consts = np.zeros((groups * po, 2), np.uint32)
             consts[:o, 0] = bias.astype(np.int32).view(np.uint32)
@@ -190,6 +190,12 @@ class _Lowering:
         return w_addr, gbytes, groups
 
     # -- helpers ------------------------------------------------------------
+    def _affine(self, fn, *args):
+        """Fixed-point constants; zeros while only timing is wanted (they do not change cycles)."""
+        if not self.pack:
+            return (0, 0, 0, 0) if fn is _add_affine else (0, 0, 0)
+        return fn(*args)
+
     def _single_consumer(self, t: str, op: str):
         cons = self.consumers.get(t, [])
         if len(cons) == 1 and cons[0].op == op and t not in self.g.outputs:
@@ -286,7 +292,7 @@ class _Lowering:
                 q_out = self.g.tensor(add.outputs[0]).q
                 a_lo, a_hi = add.attrs["act_min"], add.attrs["act_max"]
                 out2, a_lo, a_hi = self._fuse_clip(add.outputs[0], a_lo, a_hi, covered)
-                ma, mb, r, s = _add_affine(q_conv, res.q, q_out, a_lo, a_hi, add.name)
+                ma, mb, r, s = self._affine(_add_affine, q_conv, res.q, q_out, a_lo, a_hi, add.name)
                 f.update(add_en=1, add_addr=res.addr, add_signed=_signed(res.q), add_za=q_conv.zero_point,
                          add_zb=res.q.zero_point, add_m_a=ma, add_m_b=mb, add_r=r, add_s=s,
                          add_zy=q_out.zero_point, add_lo=a_lo, add_hi=a_hi, out_signed=_signed(q_out))
@@ -301,15 +307,8 @@ class _Lowering:
         covered = [layer.name]
         x = self._map(layer.inputs[0])
         xq = x.q
-        w = layer.params["w"].astype(np.int32) - layer.params["w_zp"].astype(np.int32).reshape(
-            (-1,) + (1,) * (layer.params["w"].ndim - 1))
-        if w.min(initial=0) < -128 or w.max(initial=0) > 127:
-            raise UserError(f"node {layer.name}: weight minus its zero point does not fit int8")
         out_t = self.g.tensor(layer.outputs[0])
-        scale = requant.conv_scale(xq.scale, layer.params["w_scale"], out_t.q.scale)
-        bias = layer.params["b"].astype(np.int64) - xq.zero_point * w.reshape(w.shape[0], -1).sum(1)
-        if np.abs(bias).max(initial=0) >= 2 ** 31:
-            raise UserError(f"node {layer.name}: bias with the input zero point folded overflows int32")
+        cout = int(layer.params["w"].shape[0])
         stem = False
         host = []
         if layer.op == "gemm":
@@ -318,11 +317,7 @@ class _Lowering:
             cw = e.words(c)
             if src.c0w != 0 or src.map_cw != cw:
                 raise UserError(f"node {layer.name}: gemm input must be a whole feature map")
-            # ONNX flatten index c*H*W + y*W + x  ->  engine index ((y*W + x)*Cw)*PI + c
-            w4 = w.reshape(w.shape[0], c, h, wd).transpose(0, 2, 3, 1)
-            wp = np.zeros((w.shape[0], h, wd, cw * e.pi), np.int32)
-            wp[..., :c] = w4
-            wq = wp.reshape(w.shape[0], -1, 1, 1)
+            layout = ("gemm", c, h, wd, cw * e.pi)
             k, s, pt, pl = 1, 1, 0, 0
             in_h, in_w, in_cw, out_h, out_w = 1, 1, h * wd * cw, 1, 1
             x = src
@@ -337,40 +332,33 @@ class _Lowering:
             if k > 15 or s > 15 or pt > 15 or pl > 15:
                 raise UserError(f"node {layer.name}: kernel, stride or padding above 15")
             groups = layer.attrs.get("groups", 1)
-            if groups > 1:   # block-diagonal dense weights (correct, not efficient)
-                o, ig = w.shape[0], w.shape[1]
-                dense = np.zeros((o, ig * groups, k, k), np.int32)
-                og = o // groups
-                for gi in range(groups):
-                    dense[gi * og:(gi + 1) * og, gi * ig:(gi + 1) * ig] = w[gi * og:(gi + 1) * og]
-                w = dense
             out_h, out_w = int(out_t.shape[1]), int(out_t.shape[2])
-            cin = w.shape[1]
+            cin = int(layer.params["w"].shape[1]) * groups
             prod = self.producer.get(layer.inputs[0])
+            layout = ("conv", groups)
             if (cin < e.pi and k > 1 and groups == 1 and prod is not None and prod.op == "quantize"
                     and x.c0w == 0):
                 stem = True
                 packed = self._new_packed(layer, x, k * k * cin, out_h, out_w)
                 host.append({"kind": "im2col", "layer": layer.name, "src": x.name, "dst": packed.name,
                              "k": k, "stride": s, "pad_t": pt, "pad_l": pl, "zx": xq.zero_point})
-                wq = w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1, 1, 1)
+                layout = ("stem", groups)
                 x, k, s, pt, pl = packed, 1, 1, 0, 0
-            else:
-                wq = w
             in_h, in_w, in_cw = x.h, x.w, x.map_cw
             if x.c0w != 0 or x.map_cw != e.words(x.c):
                 raise UserError(f"node {layer.name}: input must be a whole feature map")
         cin_words = in_cw
-        w_addr, gbytes, ngroups = self._conv_weights(wq, bias, scale, cin_words)
+        w_addr, gbytes, ngroups = self._conv_weights(
+            cout, k, cin_words, lambda: _engine_weights(layer, xq, out_t.q, layout))
         out_name, epi = self._epilogue(layer, layer.attrs["act_min"], layer.attrs["act_max"], covered)
         y = self._map(out_name)
         row_bytes = in_w * in_cw * e.pi
         step = Step(layer.name, layer.op, covered, host=host,
                     info={"stem": stem, "k": k, "stride": s, "cin_words": cin_words,
-                          "cout": int(w.shape[0]), "groups": ngroups, "group_bytes": gbytes,
+                          "cout": cout, "groups": ngroups, "group_bytes": gbytes,
                           "out_h": out_h, "out_w": out_w, "in": x.name, "out": y.name})
         base = dict(in_addr=x.addr, in_h=in_h, in_w=in_w, in_cw=in_cw, out_addr=y.addr, out_w=out_w,
-                    out_cw=y.map_cw, out_c0w=y.c0w, out_words=e.words(int(w.shape[0])), k=k, stride=s,
+                    out_cw=y.map_cw, out_c0w=y.c0w, out_words=e.words(cout), k=k, stride=s,
                     pad_t=pt, pad_l=pl, groups=ngroups, w_addr=w_addr, w_group_bytes=gbytes,
                     zx=xq.zero_point, in_signed=_signed(xq), **epi)
         for iy0, iy1, oy0, oy1 in self._rows(in_h, out_h, k, s, pt, row_bytes):
@@ -412,7 +400,7 @@ class _Lowering:
             m, r, sh_ = 0, 0, 0
             lo, hi = qy.qmin, qy.qmax
         else:
-            m, r, sh_ = _pool_affine(qx, qy, count, layer.name)
+            m, r, sh_ = self._affine(_pool_affine, qx, qy, count, layer.name)
             lo, hi = qy.qmin, qy.qmax
         fields = dict(in_addr=x.addr, in_h=x.h, in_w=x.w, in_cw=x.map_cw, out_addr=y.addr, out_w=out_w,
                       k=k, stride=s, pad_t=pt, pad_l=pl, m=m, r=r, s=sh_, zx=qx.zero_point,
@@ -452,7 +440,7 @@ class _Lowering:
         covered = [layer.name]
         out, lo, hi = self._fuse_clip(layer.outputs[0], layer.attrs["act_min"], layer.attrs["act_max"], covered)
         qa, qb = self.g.tensor(layer.inputs[0]).q, self.g.tensor(layer.inputs[1]).q
-        ma, mb, r, s = _add_affine(qa, qb, self.g.tensor(out).q, lo, hi, layer.name)
+        ma, mb, r, s = self._affine(_add_affine, qa, qb, self.g.tensor(out).q, lo, hi, layer.name)
         return self._elementwise(layer, layer.inputs[0], layer.inputs[1], ma, mb, r, s, lo, hi, out, covered)
 
     def _lower_clip(self, layer):
@@ -463,6 +451,39 @@ class _Lowering:
         t = layer.inputs[0]
         return self._elementwise(layer, t, t, 1, 0, 0, 0, layer.attrs["act_min"], layer.attrs["act_max"],
                                  layer.outputs[0], [layer.name])
+
+
+def _engine_weights(layer, xq, yq, layout):
+    """w' = w - w_zp in engine column order as (O, I', k, k), bias' = b - zx*sum(w'), scales.
+
+    layout: ("conv", groups) dense (grouped convs block-diagonal); ("stem", 1) columns
+    (kh*K + kw)*Cin + c of a 1x1 conv over the host-packed input; ("gemm", C, H, W, Cpad)
+    ONNX flatten order c*H*W + y*W + x permuted to ((y*W + x)*Cw)*PI + c, padding lanes 0.
+    """
+    p = layer.params
+    w = p["w"].astype(np.int32) - p["w_zp"].astype(np.int32).reshape((-1,) + (1,) * (p["w"].ndim - 1))
+    if w.min(initial=0) < -128 or w.max(initial=0) > 127:
+        raise UserError(f"node {layer.name}: weight minus its zero point does not fit int8")
+    bias = p["b"].astype(np.int64) - xq.zero_point * w.reshape(w.shape[0], -1).sum(1)
+    if np.abs(bias).max(initial=0) >= 2 ** 31:
+        raise UserError(f"node {layer.name}: bias with the input zero point folded overflows int32")
+    scale = requant.conv_scale(xq.scale, p["w_scale"], yq.scale)
+    o = w.shape[0]
+    if layout[0] == "gemm":
+        _, c, h, wd, cpad = layout
+        wp = np.zeros((o, h, wd, cpad), np.int32)
+        wp[..., :c] = w.reshape(o, c, h, wd).transpose(0, 2, 3, 1)
+        return wp.reshape(o, -1, 1, 1), bias, scale
+    groups = layout[1]
+    if groups > 1:
+        ig, og, k = w.shape[1], o // groups, w.shape[2]
+        dense = np.zeros((o, ig * groups, k, w.shape[3]), np.int32)
+        for gi in range(groups):
+            dense[gi * og:(gi + 1) * og, gi * ig:(gi + 1) * ig] = w[gi * og:(gi + 1) * og]
+        w = dense
+    if layout[0] == "stem":
+        w = w.transpose(0, 2, 3, 1).reshape(o, -1, 1, 1)
+    return w, bias, scale
 
 
 @functools.lru_cache(maxsize=None)
