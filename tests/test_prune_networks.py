@@ -158,3 +158,35 @@ def test_uint8_activations_and_vgg_pools_stay_exact(kind, fmt, zero_bias, tmp_pa
     if not zero_bias and kind == "vgg":   # constants of pruned filters reach 1x1 convs and the Gemm
         assert report["totals"]["channels_folded"] > 0
     onnx.checker.check_model(onnx.load(str(out)))
+
+
+def _zoo_case(name, fmt, tmp_path):
+    from hlsgen.examples import zoo
+    path = zoo.make_example(name, prune=0.5, fmt=fmt, out=tmp_path / f"{name}.onnx")
+    x = testnets.random_input(path, n=2, seed=5)
+    reference = ort_run(path, x)[0]
+    g = load(path)
+    g2, report = compact(g)
+    assert _mismatches(golden.run(g2, x)[0], reference) == 0
+    out = tmp_path / "s.onnx"
+    assert cli(["simplify", str(path), "-o", str(out)]) == 0
+    assert _mismatches(ort_run(out, x)[0], reference) == 0
+    # identity shortcuts chain the adds of a stage into one tied group per channel; the zoo zeroes
+    # the biases of pruned filters, so every channel dead across its group goes
+    for group in _stream_groups(g):
+        dead_everywhere = np.all([dead_channels(g.layer(n)) for n in group], axis=0)
+        for name in group:
+            row = report["layers"][name]
+            assert row["out_live"] == row["out_total"] - int(dead_everywhere.sum())
+    assert report["totals"]["pruning_ratio"] > 0.4
+
+
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+def test_resnet20_with_identity_shortcuts(fmt, tmp_path):
+    _zoo_case("resnet20-cifar", fmt, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+def test_resnet50(fmt, tmp_path):
+    _zoo_case("resnet50", fmt, tmp_path)
