@@ -25,7 +25,8 @@ class Net:
         self.shape, self.act, self.batch = tuple(shape), act, batch
         self.nodes, self.inits, self.k = [], [], 0
         self.rng = np.random.default_rng(len(shape) * 7 + sum(shape))
-        self.x = self.quantize("x", scale, zp if zp is not None else (-5 if act == "int8" else 120))
+        self.xq = (scale, zp if zp is not None else (-5 if act == "int8" else 120))   # the input's quantization
+        self.x = self.quantize("x", *self.xq)
 
     def name(self, base):
         self.k += 1
@@ -119,7 +120,7 @@ def test_qlinear_conv(tmp_path, cin, cout, h, w, k, stride, pads, depthwise, act
     groups = cin if depthwise else 1
     wq = net.weights((cout, cin // groups, k, k))
     ws = (np.linspace(0.004, 0.012, cout) if per_channel else np.full(1, 0.008)).astype(np.float32)
-    xs, xz = 0.02, (-5 if act == "int8" else 120)
+    xs, xz = net.xq
     ys = conv_out_scale(xs, 0.008, cin // groups * k * k)
     yz = q_act(act)[1]
     ins = [net.x, *net.scalar_q(xs, xz), net.const(wq, "w"), net.const(ws if per_channel else ws[0], "ws"),
@@ -146,7 +147,7 @@ def qdq_conv_net(act="int8", per_channel=True, relu=None, k=3, cin=4, cout=6, hw
     'explicit' (a Relu node, zero point at qmin: onnxruntime drops the Relu); 'float' (a Relu node
     with another zero point: onnxruntime runs the conv in float)."""
     net = Net((cin, hw, hw), act)
-    xs, xz = 0.02, (-5 if act == "int8" else 120)
+    xs, xz = net.xq
     xf = net.dequantize(net.x, xs, xz)
     ws = (np.linspace(0.004, 0.012, cout) if per_channel else np.full(cout, 0.008)).astype(np.float32)
     wq = net.weights((cout, cin, k, k))
@@ -192,16 +193,15 @@ def test_qdq_conv_with_a_relu_onnxruntime_runs_in_float_is_rejected(tmp_path):
 
 # -- fully connected --------------------------------------------------------------
 
-def flat_input(net, act):
-    xs, xz = 0.02, (-5 if act == "int8" else 120)
-    return net.node("Flatten", [net.x], axis=1), xs, xz
+def flat_input(net):
+    return (net.node("Flatten", [net.x], axis=1), *net.xq)
 
 
 @pytest.mark.parametrize("act", ["int8", "uint8"])
 @pytest.mark.parametrize("form", ["QLinearMatMul", "QGemm", "QGemm-transB", "QDQ-Gemm", "QDQ-MatMul"])
 def test_fully_connected(tmp_path, act, form):
     net = Net((3, 2, 2), act)
-    v, xs, xz = flat_input(net, act)
+    v, xs, xz = flat_input(net)
     w = net.weights((12, 7))                     # (K, M)
     ws = np.linspace(0.005, 0.01, 7).astype(np.float32)
     ys, yz = conv_out_scale(xs, 0.008, 12), q_act(act)[1]
@@ -239,7 +239,7 @@ def test_fully_connected(tmp_path, act, form):
 @pytest.mark.parametrize("qdq", [False, True])
 def test_add(tmp_path, act, qdq):
     net = Net((3, 5, 5), act)
-    xs, xz = 0.02, (-5 if act == "int8" else 120)
+    xs, xz = net.xq
     other = net.node("MaxPool", [net.x], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
     ys, yz = 0.035, q_act(act)[1]
     if qdq:
@@ -259,7 +259,7 @@ def test_add(tmp_path, act, qdq):
 def test_average_pool(tmp_path, qdq, k, stride, pads, include):
     act = "uint8" if include else "int8"
     net = Net((3, 7, 7), act)
-    xs, xz = 0.02, (-5 if act == "int8" else 120)
+    xs, xz = net.xq
     ys, yz = 0.017, q_act(act)[1]
     attrs = dict(kernel_shape=[k, k], strides=[stride, stride], count_include_pad=include,
                  **({"auto_pad": pads} if isinstance(pads, str) else {"pads": list(pads)}))
@@ -280,7 +280,7 @@ def test_average_pool(tmp_path, qdq, k, stride, pads, include):
 @pytest.mark.parametrize("qdq", [False, True])
 def test_global_average_pool(tmp_path, act, qdq):
     net = Net((4, 6, 5), act)
-    xs, xz = 0.02, (-5 if act == "int8" else 120)
+    xs, xz = net.xq
     ys, yz = 0.011, q_act(act)[1]
     if qdq:
         y = net.quantize(net.node("GlobalAveragePool", [net.dequantize(net.x, xs, xz)], name="gap"), ys, yz)
@@ -296,7 +296,7 @@ def test_global_average_pool(tmp_path, act, qdq):
 @pytest.mark.parametrize("qdq", [False, True])
 def test_concat(tmp_path, act, qdq):
     net = Net((2, 5, 5), act)
-    xs, xz = 0.02, (-5 if act == "int8" else 120)
+    xs, xz = net.xq
     a = net.node("MaxPool", [net.x], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
     # a second branch with another quantization: a 1x1 depthwise QLinearConv
     bs, bz = 0.045, (10 if act == "int8" else 100)
@@ -327,7 +327,7 @@ def test_concat(tmp_path, act, qdq):
                                           ({"kernel_shape": [3, 2], "auto_pad": "SAME_LOWER"}, (7, 8))])
 def test_max_pool(tmp_path, act, qdq, attrs, out_hw):
     net = Net((3, 7, 8), act)
-    xs, xz = 0.02, (-5 if act == "int8" else 120)
+    xs, xz = net.xq
     if qdq:
         y = net.quantize(net.node("MaxPool", [net.dequantize(net.x, xs, xz)], name="pool", **attrs), xs, xz)
     else:
@@ -356,7 +356,7 @@ def test_flatten_and_reshape(tmp_path, form):
                                                   ("Clip", "int8", (-20, None), (-20, 127))])
 def test_relu_and_clip_on_quantized_tensors(tmp_path, op, act, bounds, expect):
     net = Net((2, 4, 4), act)
-    xz = -5 if act == "int8" else 120
+    xz = net.xq[1]
     ins = [net.x]
     if bounds:
         ins += [net.const(DT[act][0](bounds[0]))] + ([net.const(DT[act][0](bounds[1]))] if bounds[1] is not None else [])
