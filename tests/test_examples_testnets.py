@@ -47,7 +47,8 @@ VARIANTS = list(itertools.product(testnets.KINDS, ("qop", "qdq"), (False, True),
 
 @pytest.mark.parametrize("kind,fmt,per_channel,act_dtype", VARIANTS)
 @pytest.mark.parametrize("prune,zero_bias", [(0.0, True), (0.5, True), (0.5, False)])
-def test_variant_builds_runs_and_prunes_exactly(tmp_path, kind, fmt, per_channel, act_dtype, prune, zero_bias):
+def test_variant_builds_runs_and_prunes_exactly(tmp_path, kind, fmt, per_channel, act_dtype, prune,
+                                                zero_bias):
     path = testnets.make(kind, tmp_path / "m.onnx", fmt=fmt, per_channel=per_channel, prune=prune,
                          zero_bias=zero_bias, act_dtype=act_dtype)
     x = testnets.random_input(path, n=3)

@@ -230,7 +230,7 @@ def _train(net, epochs, lr, masks=None, step=_no_progress):
             opt.step()
             if masks:
                 apply_masks(masks)
-        step(1, "fine-tune")
+        step(1, "fine-tune" if masks else "train")
     return net.eval()
 
 
@@ -239,17 +239,25 @@ def accuracy(net, x, y) -> float:
     return float((net(torch.from_numpy(x)).argmax(1).numpy() == y).mean())
 
 
-@functools.lru_cache(maxsize=1)
-def _trained_lenet_state():
-    torch.manual_seed(SEED)
-    with _one_thread():
-        return _train(LeNet(), TRAIN_EPOCHS, 1e-2).state_dict()
+_TRAINED = {}  # the unpruned LeNet's state_dict, trained once per process
+
+
+def _trained_lenet_state(step=_no_progress):
+    if "lenet" not in _TRAINED:
+        torch.manual_seed(SEED)
+        with _one_thread():
+            _TRAINED["lenet"] = _train(LeNet(), TRAIN_EPOCHS, 1e-2, step=step).state_dict()
+    return _TRAINED["lenet"]
+
+
+def _lenet_steps(prune: float) -> int:
+    return (0 if "lenet" in _TRAINED else TRAIN_EPOCHS) + (FINETUNE_EPOCHS if prune else 0) + 1
 
 
 def lenet_digits(prune: float, step=_no_progress) -> nn.Module:
     """LeNet trained on digits; at PRUNE > 0 the lowest-L1 filters are zeroed and the rest fine-tuned."""
     net = LeNet()
-    net.load_state_dict(_trained_lenet_state())
+    net.load_state_dict(_trained_lenet_state(step))
     step(1, "trained")
     if prune:
         masks = l1_filter_masks(net, prune)
@@ -266,8 +274,8 @@ def make_example(name: str, prune: float = 0.0, fmt: str = "qop", out="model.onn
     """Build example NAME with filters pruned at level PRUNE, quantize it (FMT 'qop' | 'qdq'), write OUT.
 
     progress: show a progress bar on stderr (hlsgen.util.Progress).  Returns OUT.
-    The written model's metadata (see ``metadata(path)``) records the name, the prune level and, for lenet-digits,
-    the float model's held-out accuracy.
+    The written model's metadata (see ``metadata(path)``) records the name, the prune level and,
+    for lenet-digits, the float model's held-out accuracy.
     """
     if name not in NAMES:
         raise UserError(f"unknown example {name!r}: expected one of {', '.join(NAMES)}")
@@ -277,7 +285,8 @@ def make_example(name: str, prune: float = 0.0, fmt: str = "qop", out="model.onn
     check_output(out)
     meta = {"hlsgen.example": name, "hlsgen.prune": f"{prune:g}"}
     lenet = name == "lenet-digits"
-    bar = Progress(3 + (FINETUNE_EPOCHS if lenet and prune else 0), f"example {name}") if progress else None
+    total = 2 + (_lenet_steps(prune) if lenet else 1)
+    bar = Progress(total, f"example {name}") if progress else None
     step = bar.update if bar else _no_progress
     try:
         if lenet:
