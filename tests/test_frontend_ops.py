@@ -337,14 +337,18 @@ def test_max_pool(tmp_path, act, qdq, attrs, out_hw):
     assert g.layer("pool").op == "maxpool" and g.tensor(g.layer("pool").outputs[0]).shape == (3, *out_hw)
 
 
-@pytest.mark.parametrize("form", [("Flatten", None), ("Reshape", [0, -1]), ("Reshape", [-1, 48])])
+@pytest.mark.parametrize("form", [("Flatten", None), ("Reshape", [0, -1]), ("Reshape", [-1, 48]),
+                                  ("Constant", [0, 48])])
 def test_flatten_and_reshape(tmp_path, form):
     net = Net((3, 4, 4))
     op, shape = form
     if op == "Flatten":
         y = net.node("Flatten", [net.x], name="flat")
-    else:
+    elif op == "Reshape":
         y = net.node("Reshape", [net.x, net.const(np.array(shape, np.int64))], name="flat")
+    else:   # the target shape from a Constant node, as some exporters write it
+        target = net.node("Constant", [], value=numpy_helper.from_array(np.array(shape, np.int64)))
+        y = net.node("Reshape", [net.x, target], name="flat")
     net.dequantize(y, 0.02, -5)
     g = check(net.model("y", tmp_path / "m.onnx", rank=2))
     assert g.layer("flat").op == "flatten" and g.tensor(g.layer("flat").outputs[0]).shape == (48,)

@@ -22,7 +22,6 @@ class Builder:
         self.label = label
         self.input_name = input_name          # the float model input
         self.batch = batch                    # its static batch size, or None
-        self.graph = model.graph
         self.original_ops = original_ops      # node name -> op type in the file the user gave
         self.consts = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
         self.tensors = {}                     # name -> ir.Tensor
@@ -33,13 +32,17 @@ class Builder:
         self.name = ""                        # its unique name
 
     # -- errors -------------------------------------------------------------
+    @property
+    def op_type(self) -> str:
+        """The node's op type as the user's file has it (a fused QLinearConv was a Conv in a QDQ model)."""
+        return self.original_ops.get(self.node.name, self.node.op_type)
+
     def error(self, message: str) -> UserError:
-        return UserError(f"{self.label}: node {self.name!r} ({self.node.op_type}): {message}")
+        return UserError(f"{self.label}: node {self.name!r} ({self.op_type}): {message}")
 
     def float_error(self) -> UserError:
-        op = self.original_ops.get(self.node.name, self.node.op_type)
         return UserError(
-            f"{self.label}: node {self.name!r} ({op}) computes in float: onnxruntime does not fuse it "
+            f"{self.label}: node {self.name!r} ({self.op_type}) computes in float: onnxruntime does not fuse it "
             "into an integer operator (hlsgen needs QOperator nodes, or DequantizeLinear/QuantizeLinear "
             "around it that onnxruntime fuses)")
 
@@ -115,10 +118,7 @@ def to_ir(model: onnx.ModelProto, label, *, input_name: str, input_shape: tuple,
     b = Builder(model, label, original_ops, input_name, batch)
     b.tensors[input_name] = ir.Tensor(input_name, tuple(input_shape), None)
     for node_name, node in zip(node_names(model), model.graph.node):
-        b.node, b.name = node, node_name
-        if node.op_type == "Constant":
-            b.consts[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
-            continue
+        b.node, b.name = node, node_name   # (onnxruntime has turned Constant nodes into initializers)
         convert = CONVERTERS.get(node.op_type)
         if convert is None:
             if any(i in b.float_values or (i in b.tensors and b.tensors[i].q is None) for i in node.input):
