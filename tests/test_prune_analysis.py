@@ -165,18 +165,42 @@ def test_a_tensor_keeps_one_channel_when_every_filter_is_dead():
     assert r["layers"]["c1"]["kept_reasons"] == ["channel 0: 'c1' keeps at least one channel"]
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_random_chains_with_clips_stay_exact(seed):
+def _random_conv(b, rng, name, out_ch, src=None):
+    k = int(rng.choice([1, 3]))
+    dead = tuple(rng.choice(out_ch, size=int(rng.integers(0, out_ch)), replace=False))
+    dead_bias = [0, BIG, -BIG, None][int(rng.integers(0, 4))]
+    return b.conv(name, out_ch, k=k, pad=int(rng.integers(0, k // 2 + 1)) if src is None else k // 2,
+                  src=src, dead=dead, dead_bias=dead_bias, relu=bool(rng.random() < 0.6))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_graphs_stay_exact(seed):
+    """Chains with clips and pools, residual adds over 'same' convs, concats of two branches."""
     rng = np.random.default_rng(seed)
     b = Builder((3, 7, 7), seed=seed)
-    for i in range(3):
-        k = int(rng.choice([1, 3]))
-        dead = tuple(rng.choice(6, size=int(rng.integers(0, 5)), replace=False))
-        dead_bias = [0, BIG, -BIG, None][int(rng.integers(0, 4))]
-        b.conv(f"c{i}", 6, k=k, pad=int(rng.integers(0, k // 2 + 1)), dead=dead, dead_bias=dead_bias,
-               relu=bool(rng.random() < 0.5))
-        if rng.random() < 0.5:
-            b.clip(f"clip{i}", -20, 60)
+    _random_conv(b, rng, "c0", 6)
+    for i in range(1, 4):
+        kind = rng.choice(["conv", "residual", "concat", "pool"])
+        src = b.last
+        if kind == "residual":
+            c = b.tensors[src].shape[0]
+            _random_conv(b, rng, f"r{i}a", c, src=src)
+            _random_conv(b, rng, f"r{i}b", c, src=f"r{i}a")
+            b.add(f"add{i}", f"r{i}b", src, relu=bool(rng.random() < 0.5))
+        elif kind == "concat":
+            _random_conv(b, rng, f"l{i}", 4, src=src)
+            _random_conv(b, rng, f"m{i}", 3, src=src)
+            b.concat(f"cat{i}", [f"l{i}", f"m{i}"])
+        elif kind == "pool":
+            b.maxpool(f"mp{i}", k=2, stride=1) if rng.random() < 0.5 else \
+                b.avgpool(f"ap{i}", k=2, stride=1, pad=int(rng.integers(0, 2)),
+                          count_include_pad=int(rng.integers(0, 2)))
+        else:
+            _random_conv(b, rng, f"c{i}", 6)
+            if rng.random() < 0.5:
+                b.clip(f"clip{i}", -20, 60)
+    if rng.random() < 0.5:
+        b.gavgpool("gap")
     b.flatten("fl")
     b.gemm("fc", 3)
     exact(b.graph(), seed=seed)
