@@ -242,6 +242,18 @@ def test_quantize_dequantize(data, dtype):
     assert_exact(net, x, net.dequantize(net.quantize("x", q)))
 
 
+@CASES
+@given(st.data(), DTYPES)
+def test_clip(data, dtype):
+    rng = np.random.default_rng(data.draw(SEEDS))
+    shape = chw(data, 6, 6)
+    q = qparams(rng, dtype)
+    lo = data.draw(st.integers(q.qmin, q.qmax))
+    hi = data.draw(st.integers(lo, q.qmax))
+    net = Net(shape)
+    assert_exact(net, float_input(rng, q, shape), net.dequantize(net.clip(net.quantize("x", q), lo, hi)))
+
+
 # -- QLinearAdd over every input pair --------------------------------------------
 
 def add_model(qa, qb, qy):

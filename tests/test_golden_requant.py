@@ -26,10 +26,10 @@ def random_accs(rng, n):
 
 def adversarial(rng, n):
     """Accumulators and scales where the float32 roundings bite."""
-    k = rng.integers(0, 2**23, n)
-    e = rng.integers(0, 8, n)
+    k = rng.integers(2**23, 2**24, n)                  # 2k+1 has 25 bits: dropping one is a tie
+    e = rng.integers(0, 7, n)
     near = (np.int64(1) << (24 + e)) + rng.integers(-(2**e) * 3, (2**e) * 3 + 1, n)   # around 2^24 .. 2^31
-    halfway = ((2 * k + 1) << e).astype(np.int64)             # odd multiples: ties of the acc rounding
+    halfway = ((2 * k + 1) << e).astype(np.int64)      # ties of the f32(acc) rounding
     acc = np.concatenate([near, -near, halfway, -halfway,
                           np.array([0, 1, -1, 2**24, 2**24 + 1, 2**24 + 3, INT32[0], INT32[1]])])
     acc = np.clip(acc, *INT32)
@@ -51,6 +51,15 @@ def test_requant_int_equals_float_random(seed):
         want = requant_float(acc, s, zy, lo, hi)
         assert np.unique(want).size > 200                     # not all clamped: a real test
         assert int(np.sum(requant_int(acc, s, zy, lo, hi) != want)) == 0
+
+
+@pytest.mark.slow
+def test_requant_int_equals_float_100_million():
+    rng = np.random.default_rng(12345)
+    for _ in range(50):
+        acc, s = random_accs(rng, 2_000_000), random_scales(rng, 2_000_000)
+        zy = int(rng.integers(-128, 128))
+        assert int(np.sum(requant_int(acc, s, zy, -128, 127) != requant_float(acc, s, zy, -128, 127))) == 0
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -153,6 +153,14 @@ class Net:
         self.nodes.append(helper.make_node("QLinearConcat", ins, [out], domain=MS, axis=1))
         return out
 
+    def clip(self, x, lo, hi):
+        """Clip (opset 13) on a quantized tensor, bounds in its integer domain."""
+        q = self.q(x)
+        out = self._add("clip", [x], self.tensors[x].shape, q, dict(act_min=lo, act_max=hi))
+        self.nodes.append(helper.make_node("Clip", [x, self._const(out + "_lo", np.array(lo, q.dtype)),
+                                                    self._const(out + "_hi", np.array(hi, q.dtype))], [out]))
+        return out
+
     def flatten(self, x):
         out = self._add("flatten", [x], (int(np.prod(self.tensors[x].shape)),), self.q(x))
         self.nodes.append(helper.make_node("Flatten", [x], [out], axis=1))
