@@ -6,6 +6,8 @@ import pytest
 from hlsgen.cli import main as cli
 from hlsgen.examples import testnets
 from hlsgen.frontend import load
+from hlsgen.prune import analyze, compact, compact_with
+from hlsgen.prune.onnx_export import bias_foldable
 from hlsgen.golden.reference import ort_run
 
 
@@ -112,3 +114,32 @@ def test_reshape_with_an_explicit_size_gets_the_live_size(fmt, tmp_path):
     assert 0 < shape[1] < size
     x = testnets.random_input(path, n=3)
     assert int((ort_run(out, x)[0] != ort_run(path, x)[0]).sum()) == 0
+
+
+def test_a_consumer_without_a_bias_keeps_the_constants_it_cannot_fold(tmp_path, capsys):
+    """QLinearMatMul has no bias input: constant channels reaching it stay in the export."""
+    path = testnets.make("chain", tmp_path / "m.onnx", fmt="qop", prune=0.5, zero_bias=False)
+    model = onnx.load(str(path))
+    inits = {t.name: t for t in model.graph.initializer}
+    (k, gemm), = [(i, n) for i, n in enumerate(model.graph.node) if n.op_type == "QGemm"]
+    a, a_s, a_zp, w, w_s, w_zp, _bias, y_s, y_zp = gemm.input
+    wt = np.ascontiguousarray(onnx.numpy_helper.to_array(inits[w]).T)
+    model.graph.initializer.append(onnx.numpy_helper.from_array(wt, "w_t"))
+    matmul = onnx.helper.make_node("QLinearMatMul", [a, a_s, a_zp, "w_t", w_s, w_zp, y_s, y_zp],
+                                   list(gemm.output), name=gemm.name)
+    model.graph.node.remove(gemm)
+    model.graph.node.insert(k, matmul)
+    mm = tmp_path / "matmul.onnx"
+    onnx.save(model, str(mm))
+    _, report = compact(load(mm))
+    assert report["totals"]["channels_folded"] > 0       # the IR can fold into its (zero) bias
+
+    out = tmp_path / "s.onnx"
+    assert cli(["simplify", str(mm), "-o", str(out)]) == 0
+    exported = compact_with(load(mm), analyze(load(mm), foldable=bias_foldable(onnx.load(str(mm)))))[1]
+    assert exported["totals"]["channels_folded"] == 0
+    assert exported["totals"]["channels_kept"] > report["totals"]["channels_kept"]
+    assert f"{exported['totals']['channels_kept']} pruned channel(s) kept" in capsys.readouterr().err
+    x = testnets.random_input(path, n=3)
+    assert int((ort_run(out, x)[0] != ort_run(mm, x)[0]).sum()) == 0
+    assert _initializer_elements(out) < _initializer_elements(mm)
