@@ -94,3 +94,12 @@ def test_float_model_with_calibration(nets, capsys):
     out = inspect_text(nets["float"], capsys, calibrate="random", no_prune=True)
     assert "float model" in out.splitlines()[0]
     assert "5x5" in out and "avgpool" in out
+
+
+def test_kept_reasons_are_grouped():
+    reasons = [f"channel {c}: tied by add 'a': channel {c} live in 'b'" for c in (1, 4, 9)]
+    reasons += ["channel 2: border correction of constant channel 2 feeding 'c'"]
+    assert inspect.kept_summary(reasons) == ("tied by add 'a': channel live in 'b' (x3); "
+                                             "border correction of constant channel feeding 'c' (x1)")
+    many = [f"channel {c}: reason {chr(97 + c)}" for c in range(6)]
+    assert inspect.kept_summary(many).endswith("; 3 more")

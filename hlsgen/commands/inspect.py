@@ -9,12 +9,14 @@ were folded into a consumer's bias or had to be kept (the reasons follow the tab
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 
 from .. import ir
 from ..frontend import load
 from ..report.table import format_table
 
-SHOWN_REASONS = 3  # per layer, after the table
+SHOWN_REASONS = 3  # kinds of reasons per layer, after the table
 
 
 def prune_report(graph: ir.Graph) -> dict | None:
@@ -65,6 +67,18 @@ def _live(p: dict | None, key: str):
     return f"{p[key + '_live']}/{p[key + '_total']}" if p else None
 
 
+def kept_summary(reasons: list) -> str:
+    """Per-channel reasons grouped by what they say: "tied by add 'a': channel live in 'b' (x12); ..."."""
+    groups = Counter(_CHANNEL.sub("channel", _LEADING_CHANNEL.sub("", r)) for r in reasons)
+    shown = [f"{why} (x{n})" for why, n in groups.most_common(SHOWN_REASONS)]
+    rest = sum(n for _, n in groups.most_common()[SHOWN_REASONS:])
+    return "; ".join(shown) + (f"; {rest} more" if rest else "")
+
+
+_LEADING_CHANNEL = re.compile(r"^channel \d+: ")
+_CHANNEL = re.compile(r"channel \d+")
+
+
 def render(graph: ir.Graph, rows: list, report: dict | None) -> str:
     header = ["layer", "op", "input", "output", "kernel", "stride", "pads", "C in", "C out", "MACs", "params"]
     if report is not None:
@@ -96,10 +110,8 @@ def render(graph: ir.Graph, rows: list, report: dict | None) -> str:
                    f"{pt['channels_removed']} channel(s) removed, {pt['channels_folded']} folded into biases, "
                    f"{pt['channels_kept']} pruned channel(s) kept")
         for name, p in report["layers"].items():
-            reasons = p.get("kept_reasons") or []
-            more = f" (+{len(reasons) - SHOWN_REASONS} more)" if len(reasons) > SHOWN_REASONS else ""
-            if reasons:
-                out.append(f"  kept in {name}: {'; '.join(reasons[:SHOWN_REASONS])}{more}")
+            if p.get("kept_reasons"):
+                out.append(f"  kept in {name}: {kept_summary(p['kept_reasons'])}")
     return "\n".join(out)
 
 
