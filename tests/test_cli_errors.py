@@ -150,3 +150,19 @@ def test_static_batch_size_is_enforced(models):
     g.meta["batch"] = 1                      # as if the model declared a static batch of 1
     with pytest.raises(UserError, match=r"x.npy: shape \(2, 3, 16, 16\); the model takes \(1, 3, 16, 16\)"):
         read_input(models["folder"] / "x.npy", g)
+
+
+def test_bad_calibration_folders(tmp_path):
+    from hlsgen.errors import UserError
+    from hlsgen.frontend.calibrate import calibration_data
+
+    with pytest.raises(UserError, match="holds no .npy files"):
+        calibration_data(tmp_path, (3, 4, 4))
+    np.save(tmp_path / "a.npy", np.zeros((2, 3, 4, 4), np.float32))
+    np.save(tmp_path / "b.npy", np.zeros((3, 5, 4), np.float32))
+    with pytest.raises(UserError, match=r"b.npy: float32 array of shape \(1, 3, 5, 4\)"):
+        calibration_data(tmp_path, (3, 4, 4))
+    (tmp_path / "b.npy").unlink()
+    np.save(tmp_path / "c.npy", np.ones((3, 4, 4), np.float64))    # one sample, cast to float32
+    x = calibration_data(tmp_path, (3, 4, 4))
+    assert x.shape == (3, 3, 4, 4) and x.dtype == np.float32
