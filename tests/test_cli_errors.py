@@ -160,7 +160,7 @@ def test_bad_calibration_folders(tmp_path):
         calibration_data(tmp_path, (3, 4, 4))
     np.save(tmp_path / "a.npy", np.zeros((2, 3, 4, 4), np.float32))
     np.save(tmp_path / "b.npy", np.zeros((3, 5, 4), np.float32))
-    with pytest.raises(UserError, match=r"b.npy: float32 array of shape \(1, 3, 5, 4\)"):
+    with pytest.raises(UserError, match=r"b.npy: float32 array of shape \(3, 5, 4\)"):
         calibration_data(tmp_path, (3, 4, 4))
     (tmp_path / "b.npy").unlink()
     np.save(tmp_path / "c.npy", np.ones((3, 4, 4), np.float64))    # one sample, cast to float32

@@ -35,11 +35,11 @@ def calibration_data(calibrate, shape: tuple) -> np.ndarray:
             x = np.load(f, allow_pickle=False)
         except (OSError, ValueError) as e:
             raise UserError(f"{f}: not a readable .npy array ({str(e).splitlines()[0] if str(e) else 'bad data'})") from None
-        if x.ndim == len(shape):
-            x = x[None]
-        if x.shape[1:] != tuple(shape) or x.dtype.kind not in "fiu":
+        batch = x[None] if x.ndim == len(shape) else x
+        if batch.shape[1:] != tuple(shape) or x.dtype.kind not in "fiu":
             raise UserError(f"{f}: {x.dtype} array of shape {x.shape}; the model takes float32 "
                             f"(N, {', '.join(map(str, shape))}) inputs")
+        x = batch
         batches.append(x.astype(np.float32))
     x = np.concatenate(batches)
     if not np.all(np.isfinite(x)):
