@@ -105,11 +105,11 @@ pad_modes = st.one_of(st.tuples(*[st.integers(0, 2)] * 4),
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cin=st.integers(1, 5), cout=st.integers(1, 6), h=st.integers(3, 9), w=st.integers(3, 9),
        k=st.sampled_from([1, 2, 3, 5]), stride=st.integers(1, 3), pads=pad_modes,
-       depthwise=st.booleans(), act=st.sampled_from(["int8", "uint8"]), per_channel=st.booleans(),
-       bias=st.booleans())
-def test_qlinear_conv(tmp_path, cin, cout, h, w, k, stride, pads, depthwise, act, per_channel, bias):
-    if depthwise:
-        cout = cin
+       grouping=st.sampled_from(["dense", "depthwise", "depthwise x2", "grouped"]),
+       act=st.sampled_from(["int8", "uint8"]), per_channel=st.booleans(), bias=st.booleans())
+def test_qlinear_conv(tmp_path, cin, cout, h, w, k, stride, pads, grouping, act, per_channel, bias):
+    groups = {"dense": 1, "depthwise": cin, "depthwise x2": cin, "grouped": 2 if cin % 2 == 0 else 1}[grouping]
+    cout = {"depthwise": cin, "depthwise x2": 2 * cin}.get(grouping, groups * -(-cout // groups))
     if isinstance(pads, tuple):
         pads = tuple(min(p, k - 1) for p in pads)
         if any(n + p0 + p1 < k for n, p0, p1 in ((h, pads[0], pads[2]), (w, pads[1], pads[3]))):
@@ -117,7 +117,6 @@ def test_qlinear_conv(tmp_path, cin, cout, h, w, k, stride, pads, depthwise, act
     elif pads == "VALID" and k > min(h, w):
         pads = "SAME_UPPER"
     net = Net((cin, h, w), act)
-    groups = cin if depthwise else 1
     wq = net.weights((cout, cin // groups, k, k))
     ws = (np.linspace(0.004, 0.012, cout) if per_channel else np.full(1, 0.008)).astype(np.float32)
     xs, xz = net.xq
