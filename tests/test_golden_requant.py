@@ -147,3 +147,14 @@ def test_pool_affine_refuses_ties():
     assert np.array_equal(requant_float(t, ops.gavgpool_scale(196, qx, qy), 0, -1000, 1000), [-48, 48])
     with pytest.raises(ValueError, match="no fixed-point form"):
         pool_affine(196, qx, qy, 0, 255, 255 * 196)
+
+
+def test_add_affine_refuses_exact_ties():
+    """sa = sb = sy/2: (a + b)/2 has exact halves that round to even; no floor-based form follows."""
+    q = ir.QParams(0.125, 0, "int8")
+    qy = ir.QParams(0.25, 3, "int8")
+    a, b = np.array([1, 3, 5]), np.array([0, 0, 0])
+    # zy is added before the rounding: 3.5 -> 4, 4.5 -> 4, 5.5 -> 6
+    assert np.array_equal(ops.add(a, q, b, q, qy, -128, 127), [4, 4, 6])
+    with pytest.raises(ValueError, match="no fixed-point form"):
+        add_affine(q, q, qy, -128, 127)

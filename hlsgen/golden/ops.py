@@ -9,8 +9,11 @@ against onnxruntime 1.31 on x86-64 (tests/test_golden_ops.py proves each with
 * QuantizeLinear (MLAS): ``q = clamp(rne(f32(x / scale)), qmin - zp, qmax - zp) + zp``;
   a true float32 division, not a multiplication by the reciprocal.
 * DequantizeLinear: ``f32(f32(q - zp) * scale)``.
-* QLinearConv, QLinearMatMul, QGemm: integer accumulator, then the float32
-  requantization of ``requant.requant_float`` (DESIGN.md steps 1-4).
+* QLinearConv, QLinearMatMul, QGemm (alpha 1): integer accumulator, then the
+  float32 requantization of ``requant.requant_float`` with
+  ``s = f32(f32(sx * sw[c]) / sy)`` (DESIGN.md steps 1-4).  The double rounding
+  matters: rounding ``acc * s`` once differs on a few outputs per million.
+  Per-channel weight zero points that differ are honoured too.
 * QLinearAdd (MLAS AVX2 kernel) is NOT exact rational arithmetic: it works in
   float32 with fused multiply-adds on the raw (zero-point free) inputs::
 
@@ -27,10 +30,14 @@ against onnxruntime 1.31 on x86-64 (tests/test_golden_ops.py proves each with
   ``f32(sx * f32(x - zx))``, summed in float32 over the valid (non-padding)
   taps in row-major order, divided by ``f32(count)`` (the kernel size with
   count_include_pad, the number of valid taps without), then
-  ``y = sat(rne(f32(f32(v / sy) + zy)))``.
+  ``y = sat(rne(f32(f32(v / sy) + zy)))``.  It is not a function of the window
+  sum: the sum-based form of gavgpool differs from it on ~5e-7 of outputs.
 * QLinearConcat: an input whose quantization differs from the output's goes
   through a 256-entry table ``quantize(dequantize(x))`` (the two rows above).
 * MaxPool on int8/uint8: the maximum over the valid taps (padding ignored).
+
+At ORT_ENABLE_ALL onnxruntime swaps in NHWC variants of these kernels; their
+results are identical (tests/test_golden_reference.py).
 """
 from __future__ import annotations
 

@@ -142,7 +142,9 @@ def _fit_offset(lin: np.ndarray, target: np.ndarray, s: int, zy, lo, hi):
     floor_ok, ceil_ok = target > lo, target < hi
     r_min = int((u * one - lin)[floor_ok].max()) if floor_ok.any() else None
     r_max = int(((u + 1) * one - 1 - lin)[ceil_ok].min()) if ceil_ok.any() else None
-    if r_min is None or r_max is None:
+    if r_min is None and r_max is None:    # lo == hi: any r
+        return 0
+    if r_min is None or r_max is None:     # every target clamped on one side
         return r_max if r_min is None else r_min
     return (r_min + r_max) // 2 if r_min <= r_max else None
 
