@@ -166,3 +166,27 @@ def test_bad_calibration_folders(tmp_path):
     np.save(tmp_path / "c.npy", np.ones((3, 4, 4), np.float64))    # one sample, cast to float32
     x = calibration_data(tmp_path, (3, 4, 4))
     assert x.shape == (3, 3, 4, 4) and x.dtype == np.float32
+
+
+def test_several_outputs_go_to_an_npz(tmp_path):
+    """A model with two dequantized outputs: .npy is refused before running, .npz holds both."""
+    from hlsgen.cli import main as cli
+    from hlsgen.golden.reference import ort_run
+
+    model = onnx.load(str(make("chain", tmp_path / "m.onnx")))
+    g = model.graph
+    first_q = next(n for n in g.node if n.op_type == "QuantizeLinear")
+    g.node.append(helper.make_node("DequantizeLinear", [first_q.output[0], *first_q.input[1:]], ["x_again"],
+                                   name="dq_again"))
+    g.output.append(helper.make_tensor_value_info("x_again", onnx.TensorProto.FLOAT, ["N", 3, 16, 16]))
+    onnx.save(model, str(tmp_path / "two.onnx"))
+    x = random_input(tmp_path / "two.onnx", n=2)
+    np.save(tmp_path / "x.npy", x)
+    args = ["run", str(tmp_path / "two.onnx"), "--input", str(tmp_path / "x.npy"), "--output"]
+    assert cli(args + [str(tmp_path / "y.npy")]) == 2 and not (tmp_path / "y.npy").exists()
+    assert cli(args + [str(tmp_path / "y.npz")]) == 0
+    got = np.load(tmp_path / "y.npz")
+    want = ort_run(tmp_path / "two.onnx", x)
+    assert sorted(got.files) == sorted(o.name for o in g.output)
+    for out, w in zip(g.output, want):
+        assert got[out.name].shape == w.shape and int((got[out.name] != w).sum()) == 0
