@@ -94,18 +94,24 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
                         f"({eng.mac_dsps(2, 2, per)} DSPs)")
     if progress:
         progress.total = len(shapes)
-    best = None
+    best, failure = None, None
     for pi, po in shapes:
         e = _engine_for(target, clock, budget, pi, po, buffer_needs(graph, pi, po))
         if progress:
             progress.update(1, f"PI={pi} PO={po}")
         if resources.misfit(resources.estimate(e), target["user"]):
             continue
-        sched = lower(graph, e, pack=False)
+        try:
+            sched = lower(graph, e, pack=False)
+        except UserError as err:      # e.g. a concat offset this PI cannot address
+            failure = failure or err
+            continue
         total = cycles.total_cycles(e, sched.invocations)
         key = (total, eng.mac_dsps(pi, po, per), -pi)
         if best is None or key < best[0]:
             best = (key, e)
+    if best is None and failure is not None:
+        raise failure
     if best is None:
         fit = _largest_fitting_budget(graph, target, clock)
         misfit = resources.misfit(resources.estimate(
@@ -158,7 +164,7 @@ def _plan_data(graph, g2, key, tgt, clock, budget, e: eng.Engine, sched: Schedul
                        bound=c["bound"], invocations=len(s.invocations), invocation_cycles=c["invocation_cycles"],
                        utilization=round(rec["macs_live"] / (e.macs_per_cycle * c["cycles"]), 4)
                        if c["cycles"] else 0.0,
-                       fused=s.layers[1:], **{k: v for k, v in s.info.items() if k in ("stem", "groups", "k")})
+                       fused=s.layers[1:], **{k: v for k, v in s.info.items() if k in ("stem", "groups", "k", "note")})
         else:
             rec.update(cycles=0, bound="host" if s.host else "free", invocations=0)
         layers.append(rec)

@@ -6,6 +6,11 @@ def _shape(s) -> str:
     return "x".join(str(v) for v in s)
 
 
+def _cell(text: str) -> str:
+    """A layer name as a table cell (names come from the model: escape the cell separator)."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def render(d: dict) -> str:
     e = d["engine"]
     lines = [
@@ -21,16 +26,20 @@ def render(d: dict) -> str:
         "| layer | op | in | out | channels live/total | MACs dense | MACs live | invocations | cycles | bound | utilization |",
         "|---|---|---|---|---|---:|---:|---:|---:|---|---:|",
     ]
+    notes = []
     for r in d["layers"]:
         note = f"fused into {r['fused_into']}" if "fused_into" in r else r["bound"]
         if r.get("stem"):
             note += " (stem, host im2col)"
+        if r.get("note"):
+            notes.append(f"{r['name']}: {r['note']}.")
         util = f"{r['utilization']:.2f}" if "utilization" in r else ""
-        lines.append(f"| {r['name']} | {r['op']} | {_shape(r['in_shape'])} | {_shape(r['out_shape'])} | "
+        lines.append(f"| {_cell(r['name'])} | {r['op']} | {_shape(r['in_shape'])} | {_shape(r['out_shape'])} | "
                      f"{r['channels_live']}/{r['channels_total']} | {r['macs']} | {r['macs_live']} | "
                      f"{r['invocations']} | {r['cycles']} | {note} | {util} |")
     eff = d["macs"] / (e["macs_per_cycle"] * d["total_cycles"]) if d["total_cycles"] else 0.0
     res, avail = d["resources"], d["resources_available"]
+    lines += [""] + notes if notes else []
     lines += [
         "",
         f"Totals: {d['total_cycles']} cycles, latency {d['latency_ms']:.3f} ms, {d['fps']:.1f} fps at "

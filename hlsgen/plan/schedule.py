@@ -78,6 +78,11 @@ class Schedule:
         return [h for s in self.steps for h in s.host]
 
 
+def _bounds(layer: ir.Layer, q: ir.QParams) -> tuple:
+    """Output clamp: the layer's act_min/act_max within the dtype range (as the golden model)."""
+    return max(layer.attrs.get("act_min", q.qmin), q.qmin), min(layer.attrs.get("act_max", q.qmax), q.qmax)
+
+
 def _signed(q: ir.QParams) -> int:
     return int(q.dtype == "int8")
 
@@ -141,16 +146,20 @@ class _Lowering:
             if layer.attrs.get("axis", 0) != 0:
                 raise UserError(f"node {layer.name}: concat on an axis other than channels is not supported")
             c0 = 0
-            for k, t in enumerate(layer.inputs):
+            for t in layer.inputs:
                 ti = self.g.tensor(t)
                 prod = self.producer.get(t)
-                ok = (ti.q == out.q and c0 % self.e.pi == 0 and prod is not None
-                      and prod.op in ("conv",) + VECTOR_OPS and len(self.consumers[t]) == 1
-                      and t not in self.g.outputs)
-                if not ok:
-                    raise UserError(f"node {layer.name}: concat input {t} must come from a conv or pool "
-                                    f"used only here, with the concat's quantization and a channel offset "
-                                    f"that is a multiple of PI={self.e.pi} (it starts at channel {c0})")
+                why = None
+                if ti.q != out.q:
+                    why = "has a quantization different from the concat's (requantizing concat)"
+                elif prod is None or prod.op not in ("conv",) + VECTOR_OPS:
+                    why = "is not written by a conv or pool"
+                elif len(self.consumers[t]) != 1 or t in self.g.outputs:
+                    why = "is used elsewhere too"
+                elif c0 % self.e.pi:
+                    why = f"starts at channel {c0}, not a multiple of the engine's PI={self.e.pi}"
+                if why:
+                    raise UserError(f"node {layer.name}: concat input {t} {why}; not supported")
                 slot[t] = (layer.outputs[0], c0 // self.e.pi)
                 c0 += ti.channels
         return slot
@@ -211,7 +220,8 @@ class _Lowering:
         if self.g.tensor(out).q != self.g.tensor(t).q:
             return t, lo, hi
         covered.append(clip.name)
-        return out, max(lo, clip.attrs["act_min"]), min(hi, clip.attrs["act_max"])
+        clo, chi = _bounds(clip, self.g.tensor(out).q)
+        return out, max(lo, clo), min(hi, chi)
 
     def _rows(self, in_h, out_h, k, s, pt, row_bytes, all_rows=False):
         """Row tiles [(iy0, iy1, oy0, oy1)] whose input rows fit the input buffer."""
@@ -290,7 +300,7 @@ class _Lowering:
             if ok:
                 covered.append(add.name)
                 q_out = self.g.tensor(add.outputs[0]).q
-                a_lo, a_hi = add.attrs["act_min"], add.attrs["act_max"]
+                a_lo, a_hi = _bounds(add, q_out)
                 out2, a_lo, a_hi = self._fuse_clip(add.outputs[0], a_lo, a_hi, covered)
                 ma, mb, r, s = self._affine(_add_affine, q_conv, res.q, q_out, a_lo, a_hi, add.name)
                 f.update(add_en=1, add_addr=res.addr, add_signed=_signed(res.q), add_za=q_conv.zero_point,
@@ -350,7 +360,7 @@ class _Lowering:
         cin_words = in_cw
         w_addr, gbytes, ngroups = self._conv_weights(
             cout, k, cin_words, lambda: _engine_weights(layer, xq, out_t.q, layout))
-        out_name, epi = self._epilogue(layer, layer.attrs["act_min"], layer.attrs["act_max"], covered)
+        out_name, epi = self._epilogue(layer, *_bounds(layer, out_t.q), covered)
         y = self._map(out_name)
         row_bytes = in_w * in_cw * e.pi
         step = Step(layer.name, layer.op, covered, host=host,
@@ -407,6 +417,9 @@ class _Lowering:
                       zy=qy.zero_point, lo=lo, hi=hi, in_signed=_signed(qx), count=count)
         step = Step(layer.name, kind, [layer.name],
                     info={"k": k, "stride": s, "out_h": out_h, "out_w": out_w, "in": x.name, "out": y.name})
+        if kind == "avgpool":
+            step.info["note"] = ("fixed-point average of the window sum; onnxruntime's QLinearAveragePool "
+                                 "rounds every tap in float32 and can differ by 1 on some outputs")
         row_bytes = x.w * x.map_cw * e.pi
         for iy0, iy1, oy0, oy1 in self._rows(x.h, out_h, max(k, 1), s, pt, row_bytes,
                                               all_rows=kind == "gavgpool"):
@@ -438,7 +451,8 @@ class _Lowering:
 
     def _lower_add(self, layer):
         covered = [layer.name]
-        out, lo, hi = self._fuse_clip(layer.outputs[0], layer.attrs["act_min"], layer.attrs["act_max"], covered)
+        out, lo, hi = self._fuse_clip(layer.outputs[0], *_bounds(layer, self.g.tensor(layer.outputs[0]).q),
+                                      covered)
         qa, qb = self.g.tensor(layer.inputs[0]).q, self.g.tensor(layer.inputs[1]).q
         ma, mb, r, s = self._affine(_add_affine, qa, qb, self.g.tensor(out).q, lo, hi, layer.name)
         return self._elementwise(layer, layer.inputs[0], layer.inputs[1], ma, mb, r, s, lo, hi, out, covered)
@@ -449,8 +463,7 @@ class _Lowering:
         if self.g.tensor(layer.outputs[0]).q != q:
             raise UserError(f"node {layer.name}: clip must keep the quantization of its input")
         t = layer.inputs[0]
-        return self._elementwise(layer, t, t, 1, 0, 0, 0, layer.attrs["act_min"], layer.attrs["act_max"],
-                                 layer.outputs[0], [layer.name])
+        return self._elementwise(layer, t, t, 1, 0, 0, 0, *_bounds(layer, q), layer.outputs[0], [layer.name])
 
 
 def _engine_weights(layer, xq, yq, layout):

@@ -1,0 +1,79 @@
+"""Planner on hand-built graphs (hlsgen.golden.twin): concat at channel offsets, grouped conv,
+5x5 stride-2 conv with asymmetric padding, padded max pools, standalone clip and add, fused
+add, global average pool, gemm; tiled == golden == onnxruntime for several budgets."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hlsgen.errors import UserError
+from hlsgen.golden import run
+from hlsgen.golden.twin import Net
+from hlsgen.ir import QParams
+from hlsgen.plan import make_plan, tiled
+
+
+def _conv(net, x, o, k, qy, rng, stride=(1, 1), pads=None, groups=1, act=None):
+    i = net.tensors[x].shape[0] // groups
+    w = rng.integers(-20, 21, size=(o, i, k, k)).astype(np.int8)
+    b = rng.integers(-300, 300, size=o)
+    pads = pads if pads is not None else (k // 2,) * 4
+    return net.conv(x, w, np.zeros(o, np.int32), np.full(o, 0.01, np.float32), b, qy, stride=stride,
+                    pads=pads, groups=groups, act=act)
+
+
+def build(concat_q_same=True):
+    """uint8 activations throughout (the test networks cover int8)."""
+    rng = np.random.default_rng(7)
+    net = Net((3, 13, 11))
+    qc = QParams(0.03, 7, "uint8")
+    x = net.quantize("x", QParams(1 / 100, 120, "uint8"))
+    s = _conv(net, x, 8, 5, QParams(0.02, 100, "uint8"), rng, stride=(2, 2), pads=(2, 1, 1, 2))
+    a = _conv(net, s, 16, 3, qc, rng)
+    b = _conv(net, s, 8, 1, qc if concat_q_same else QParams(0.025, 9, "uint8"), rng, groups=2)
+    c = net.concat([a, b], qc)
+    m = net.maxpool(c, (3, 3), (2, 2), (1, 1, 1, 1))
+    k = net.clip(m, 10, 200)
+    p = net.maxpool(c, (2, 2), (2, 2), (0, 0, 1, 1))
+    t = net.add(k, p, QParams(0.041, 11, "uint8"))                  # standalone add
+    r = _conv(net, t, 24, 3, QParams(0.05, 0, "uint8"), rng, act=(0, 255))
+    e = _conv(net, r, 24, 1, QParams(0.033, 4, "uint8"), rng)
+    f = net.add(e, r, QParams(0.047, 3, "uint8"))                   # fused into the 1x1 conv
+    g = net.gavgpool(f, QParams(0.021, 2, "uint8"))
+    w = rng.integers(-30, 31, size=(10, 24)).astype(np.int8)
+    y = net.qgemm(net.flatten(g), w, np.zeros(10, np.int32), np.full(10, 0.02, np.float32),
+                  rng.integers(-100, 100, size=10), QParams(0.05, 128, "uint8"))
+    return net, net.dequantize(y)
+
+
+@pytest.fixture(scope="module")
+def twin():
+    net, out = build()
+    x = np.random.default_rng(3).uniform(-1, 1, size=(2, 3, 13, 11)).astype(np.float32)
+    return net, out, x
+
+
+def test_twin_is_exact_against_ort(twin):
+    net, out, x = twin
+    bad, total = net.check(x, out)
+    assert bad == 0 and total > 0
+
+
+@pytest.mark.parametrize("budget", [None, 8, 32, 200])
+def test_tiled_equals_golden(twin, budget):
+    net, out, x = twin
+    graph = net.graph(out)
+    plan = make_plan(graph, dsp_budget=budget)
+    assert plan.data["engine"]["pi"] <= 16          # the concat offset (16 channels) must be word-aligned
+    ops = {inv["kind"] for inv in plan.data["invocations"]}
+    assert ops == {"conv", "maxpool", "add", "gavgpool"}
+    assert sum(inv["kind"] == "add" for inv in plan.data["invocations"]) == 2   # clip n6, add n8
+    assert any(inv["add_en"] for inv in plan.data["invocations"] if inv["kind"] == "conv")  # n11 fused
+    for g, t in zip(run(graph, x), tiled.run(plan, x)):
+        assert np.array_equal(g, t)
+
+
+def test_requantizing_concat_is_refused():
+    net, out = build(concat_q_same=False)
+    with pytest.raises(UserError, match="concat input .* quantization different"):
+        make_plan(net.graph(out))
