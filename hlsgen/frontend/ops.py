@@ -54,6 +54,12 @@ def _window(b, a: dict, hw: tuple, kernel: tuple) -> tuple:
     return stride, pads, out
 
 
+def _required(b, a: dict, key: str):
+    if key not in a:
+        raise b.error(f"attribute {key!r} is missing")
+    return a[key]
+
+
 def _per_channel(b, i: int, n: int, what: str, default_dtype=None) -> np.ndarray:
     """Input I as a vector of N values (one per output channel), broadcasting a per-tensor value."""
     if not b.has_input(i) and default_dtype is not None:
@@ -186,7 +192,7 @@ def qlinear_average_pool(b):
     c, h, w = _feature_map(b, x)
     a = b.attrs()
     _no_channels_last(b, a)
-    kernel = tuple(int(k) for k in a["kernel_shape"])
+    kernel = tuple(int(k) for k in _required(b, a, "kernel_shape"))
     stride, pads, out = _window(b, a, (h, w), kernel)
     attrs = {"kernel": kernel, "stride": stride, "pads": pads,
              "count_include_pad": int(a.get("count_include_pad", 0))}
@@ -208,7 +214,7 @@ def qlinear_concat(b):
         raise b.error("expected Y_scale, Y_zero_point and (X, X_scale, X_zero_point) triples")
     xs = [b.read_quantized(i, i + 1, i + 2, f"input {(i - 2) // 3}") for i in range(2, len(b.node.input), 3)]
     rank = len(xs[0].shape)
-    axis = int(b.attrs()["axis"])
+    axis = int(_required(b, b.attrs(), "axis"))
     axis = axis + rank + 1 if axis < 0 else axis
     if not 1 <= axis <= rank:
         raise b.error(f"concatenates along the batch axis or beyond; hlsgen takes axis 1..{rank}")
@@ -227,7 +233,7 @@ def max_pool(b):
     if len(b.node.output) > 1 and b.node.output[1]:
         raise b.error("the Indices output is not supported")
     a = b.attrs()
-    kernel = tuple(int(k) for k in a["kernel_shape"])
+    kernel = tuple(int(k) for k in _required(b, a, "kernel_shape"))
     stride, pads, out = _window(b, a, (h, w), kernel)
     b.add("maxpool", [x], (c, *out), x.q, {"kernel": kernel, "stride": stride, "pads": pads})
 
