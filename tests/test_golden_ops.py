@@ -43,9 +43,9 @@ def weights(rng, wdtype, shape, per_channel):
     lo, hi = ir.DTYPE_RANGE[wdtype]
     o = shape[0]
     w = rng.integers(lo, hi + 1, shape).astype(wdtype)
-    zp = int(rng.integers(lo, hi + 1)) if wdtype == "uint8" else 0
+    zp = rng.integers(lo, hi + 1, o if per_channel else 1) if wdtype == "uint8" else 0
     scale = 2.0 ** rng.uniform(-9, -3, o if per_channel else 1)
-    return w, np.full(o, zp), np.broadcast_to(scale, (o,)).astype(np.float32)
+    return w, np.broadcast_to(zp, (o,)), np.broadcast_to(scale, (o,)).astype(np.float32)
 
 
 def output_q(rng, dtype, qx, w_scale, k):

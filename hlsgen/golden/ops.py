@@ -103,11 +103,9 @@ def _exact_matmul(w: np.ndarray, cols: np.ndarray, bound: int) -> np.ndarray:
     longer ones are split into such chunks, each exact, summed in float64.
     """
     k = w.shape[-1]
-    chunk = _F32_EXACT // max(bound, 1)
+    chunk = _F32_EXACT // max(bound, 1)     # >= 258 for 8-bit operands (bound <= 255 * 255)
     if chunk >= k:
         return np.matmul(w, cols).astype(np.float64)
-    if chunk < 64:  # huge operands (not int8): plain float64, exact below 2^53
-        return np.matmul(w.astype(np.float64), cols.astype(np.float64))
     out = None
     for k0 in range(0, k, chunk):
         part = np.matmul(w[..., k0:k0 + chunk], cols[..., k0:k0 + chunk, :])

@@ -33,6 +33,13 @@ class Net:
         return (self._const(f"{prefix}_s", np.float32(q.scale)),
                 self._const(f"{prefix}_z", np.array(q.zero_point, dtype=q.dtype)))
 
+    def _wconst(self, prefix, w, w_scale, w_zp):
+        """Weight scale and zero point: scalars when uniform (per-tensor), else per channel."""
+        scale, zp = np.asarray(w_scale, np.float32), np.asarray(w_zp).astype(w.dtype)
+        if np.all(scale == scale.flat[0]) and np.all(zp == zp.flat[0]):
+            scale, zp = scale.flat[0], zp.flat[0]
+        return self._const(f"{prefix}_ws", scale), self._const(f"{prefix}_wz", np.asarray(zp, w.dtype))
+
     def _add(self, op, inputs, shape, q, attrs=None, params=None, check=True):
         name = f"t{len(self.layers)}"
         self.tensors[name] = ir.Tensor(name, tuple(shape), q)
@@ -70,8 +77,7 @@ class Net:
                              b=np.asarray(b, np.int32)))
         pre = out if act is None else out + "_pre"
         ins = [x, *self._qconst(out + "_x", self.q(x)), self._const(out + "_w", w),
-               self._const(out + "_ws", np.asarray(w_scale, np.float32)),
-               self._const(out + "_wz", np.asarray(w_zp).astype(w.dtype)),
+               *self._wconst(out, w, w_scale, w_zp),
                *self._qconst(out, qy), self._const(out + "_b", np.asarray(b, np.int32))]
         self.nodes.append(helper.make_node("QLinearConv", ins, [pre], strides=list(stride),
                                            pads=[pads[0], pads[1], pads[2], pads[3]],
@@ -90,8 +96,8 @@ class Net:
                         dict(w=w, w_zp=np.asarray(w_zp, np.int32), w_scale=np.asarray(w_scale, np.float32),
                              b=np.zeros(o, np.int32)))
         ins = [x, *self._qconst(out + "_x", self.q(x)), self._const(out + "_w", np.ascontiguousarray(w.T)),
-               self._const(out + "_ws", np.asarray(w_scale, np.float32)),
-               self._const(out + "_wz", np.asarray(w_zp).astype(w.dtype)), *self._qconst(out, qy)]
+               *self._wconst(out, w, w_scale, w_zp),
+               *self._qconst(out, qy)]
         self.nodes.append(helper.make_node("QLinearMatMul", ins, [out]))
         return out
 
@@ -102,8 +108,7 @@ class Net:
                         dict(w=w, w_zp=np.asarray(w_zp, np.int32), w_scale=np.asarray(w_scale, np.float32),
                              b=np.asarray(b, np.int32)))
         ins = [x, *self._qconst(out + "_x", self.q(x)), self._const(out + "_w", w),
-               self._const(out + "_ws", np.asarray(w_scale, np.float32)),
-               self._const(out + "_wz", np.asarray(w_zp).astype(w.dtype)),
+               *self._wconst(out, w, w_scale, w_zp),
                self._const(out + "_b", np.asarray(b, np.int32)), *self._qconst(out, qy)]
         self.nodes.append(helper.make_node("QGemm", ins, [out], domain=MS, transB=1, alpha=1.0))
         return out
