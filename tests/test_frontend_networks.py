@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import onnx
 import pytest
 
 from hlsgen.cli import main as cli
@@ -48,6 +49,8 @@ def test_run_equals_onnxruntime(tmp_path, kind, fmt, per_channel, pruning, act):
     assert int((y != want).sum()) == 0
     g = load(model)
     assert g.source_format == fmt
+    # layers keep the names of the nodes in the file (a fused QDQ conv is named after its Conv)
+    assert {layer.name for layer in g.layers} <= {n.name for n in onnx.load(str(model)).graph.node}
     assert {g.tensor(t).q.dtype for t in g.tensors if g.tensor(t).q} == {act}
     convs = [layer for layer in g.layers if layer.op == "conv"]
     assert {len(set(c.params["w_scale"].tolist())) > 1 for c in convs} == {per_channel}
