@@ -14,7 +14,8 @@ kernel and the RTL follow, and the tests prove it equal to ``requant_float``.
 Add, average pool, global average pool (ENGINE.md section 2): a fixed-point
 affine form ``q = clamp(((t * m + r) >> s) + zy, lo, hi)`` whose integers are
 searched by ``add_affine`` / ``pool_affine`` and verified exhaustively against
-the golden rational arithmetic (``hlsgen.golden.ops``) before they are returned.
+the golden ops (``hlsgen.golden.ops``: onnxruntime's float32 arithmetic, emulated
+exactly) before they are returned.
 """
 from __future__ import annotations
 
@@ -168,13 +169,11 @@ def add_affine(qa: QParams, qb: QParams, qy: QParams, lo: int, hi: int) -> dict:
 
     Verified exhaustively here; raises ValueError when no such form exists.
     """
-    from .ops import add
+    from .ops import add_table
 
-    va = np.arange(qa.qmin, qa.qmax + 1)
-    vb = np.arange(qb.qmin, qb.qmax + 1)
-    a, b = np.repeat(va, vb.size), np.tile(vb, va.size)
-    target = add(a, qa, b, qb, qy, lo, hi)
-    ta, tb = a.astype(np.int64) - qa.zero_point, b.astype(np.int64) - qb.zero_point
+    target = add_table(qa, qb, qy, lo, hi).ravel()          # row a - qa.qmin, column b - qb.qmin
+    ta = np.repeat(np.arange(qa.qmin, qa.qmax + 1, dtype=np.int64) - qa.zero_point, 256)
+    tb = np.tile(np.arange(qb.qmin, qb.qmax + 1, dtype=np.int64) - qb.zero_point, 256)
     (m_a, m_b), r, s = _search((ta, tb), (qa.scale / qy.scale, qb.scale / qy.scale), target,
                                qy.zero_point, lo, hi, "add")
     assert np.array_equal(apply_affine((ta, tb), (m_a, m_b), r, s, qy.zero_point, lo, hi), target)
