@@ -323,7 +323,8 @@ def test_concat(tmp_path, act, qdq):
 @pytest.mark.parametrize("qdq", [False, True])
 @pytest.mark.parametrize("attrs,out_hw", [({"kernel_shape": [2, 2], "strides": [2, 2]}, (3, 4)),
                                           ({"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}, (4, 4)),
-                                          ({"kernel_shape": [3, 2], "auto_pad": "SAME_LOWER"}, (7, 8))])
+                                          ({"kernel_shape": [3, 2], "auto_pad": "SAME_LOWER"}, (7, 8)),
+                                          ({"kernel_shape": [2, 3], "strides": [2, 2], "ceil_mode": 1}, (4, 4))])
 def test_max_pool(tmp_path, act, qdq, attrs, out_hw):
     net = Net((3, 7, 8), act)
     xs, xz = net.xq
@@ -397,6 +398,13 @@ def refuse(tmp_path, build, match):
 def test_refuses_dilation(tmp_path):
     refuse(tmp_path, lambda n: n.node("MaxPool", [n.x], name="mp", kernel_shape=[2, 2], dilations=[2, 2]),
            r"node 'mp' \(MaxPool\): dilations")
+
+
+def test_refuses_average_pool_ceil_mode_that_changes_the_output(tmp_path):
+    refuse(tmp_path, lambda n: n.node("QLinearAveragePool", [n.x, *n.scalar_q(*n.xq), *n.scalar_q(0.02, 0)],
+                                      domain="com.microsoft", name="ap", kernel_shape=[4, 4], strides=[4, 4],
+                                      ceil_mode=1),
+           r"node 'ap' \(QLinearAveragePool\): ceil_mode gives output \(2, 2\) instead of \(1, 1\)")
 
 
 def test_refuses_reshape_that_is_not_a_flatten(tmp_path):

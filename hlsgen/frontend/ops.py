@@ -19,8 +19,11 @@ def _feature_map(b, t: ir.Tensor) -> tuple:
     return t.shape
 
 
-def _window(b, a: dict, hw: tuple, kernel: tuple) -> tuple:
-    """(stride, pads (top, left, bottom, right), output (OH, OW)) from ONNX conv / pool attributes."""
+def _window(b, a: dict, hw: tuple, kernel: tuple, ceil_as_padding: bool = False) -> tuple:
+    """(stride, pads (top, left, bottom, right), output (OH, OW)) from ONNX conv / pool attributes.
+
+    ceil_as_padding: realize ceil_mode by extra bottom / right padding (exact for max pooling,
+    whose padding taps are ignored); otherwise a ceil_mode that changes the output is refused."""
     kernel = tuple(int(k) for k in kernel)
     stride = tuple(int(s) for s in a.get("strides", (1, 1)))
     if len(kernel) != 2 or len(stride) != 2:
@@ -49,8 +52,12 @@ def _window(b, a: dict, hw: tuple, kernel: tuple) -> tuple:
         for n, k, s, p0, p1 in zip(hw, kernel, stride, pads[:2], pads[2:]):
             o = -(-(n + p0 + p1 - k) // s) + 1
             ceil.append(o - 1 if (o - 1) * s >= n + p0 else o)   # the last window must start inside
-        if tuple(ceil) != out:
-            raise b.error(f"ceil_mode gives output {tuple(ceil)} instead of {out}; not supported")
+        if tuple(ceil) != out and not ceil_as_padding:
+            raise b.error(f"ceil_mode gives output {tuple(ceil)} instead of {out}; not supported here")
+        extra = [(o - 1) * s + k - (n + p0 + p1)
+                 for o, n, k, s, p0, p1 in zip(ceil, hw, kernel, stride, pads[:2], pads[2:])]
+        pads = (pads[0], pads[1], pads[2] + max(extra[0], 0), pads[3] + max(extra[1], 0))
+        out = tuple(ceil)
     return stride, pads, out
 
 
@@ -234,7 +241,7 @@ def max_pool(b):
         raise b.error("the Indices output is not supported")
     a = b.attrs()
     kernel = tuple(int(k) for k in _required(b, a, "kernel_shape"))
-    stride, pads, out = _window(b, a, (h, w), kernel)
+    stride, pads, out = _window(b, a, (h, w), kernel, ceil_as_padding=True)
     b.add("maxpool", [x], (c, *out), x.q, {"kernel": kernel, "stride": stride, "pads": pads})
 
 
