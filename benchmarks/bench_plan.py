@@ -133,6 +133,14 @@ def main() -> int:
             bounds[r["bound"]] = bounds.get(r["bound"], 0) + r["cycles"]
     print("resnet50 cycles by bound: " + ", ".join(f"{k} {v}" for k, v in sorted(bounds.items())))
     print()
+    graph50 = load(model("resnet50", 0.0))
+    print("resnet50 budget sweep (the planner picks the fastest shape; smaller arrays are less memory-bound):")
+    for budget in (160, 576, 1152, 2304):
+        d = make_plan(graph50, target=TARGET, dsp_budget=budget).data
+        e = d["engine"]
+        print(f"  budget {budget:5d}: {e['pi']}x{e['po']} {e['macs_per_cycle']:5d} MACs/cycle, {d['total_cycles']} cycles, "
+              f"{d['fps']:.1f} fps, efficiency {conv_macs(d) / (e['macs_per_cycle'] * d['total_cycles']):.3f}")
+    print()
     print("proposed engine change, same invocations and cycle model: efficiency with (a) weights resident "
           "on chip (512 B/cycle), (b) activations over two banks (64 B/cycle each), (a)+(b)")
     for label, d, dense, (a, b, ab), room in whatif:
