@@ -254,14 +254,16 @@ def test_add(tmp_path, act, qdq):
 
 @pytest.mark.parametrize("qdq", [False, True])
 @pytest.mark.parametrize("k,stride,pads,include", [(2, 2, (0, 0, 0, 0), 0), (3, 1, (1, 1, 1, 1), 1),
-                                                    (3, 2, (1, 0, 1, 0), 0), (3, 2, "SAME_UPPER", 1)])
+                                                    (3, 2, (1, 0, 1, 0), 0), (3, 2, "SAME_UPPER", 1),
+                                                    (2, 2, "ceil_mode", 0)])
 def test_average_pool(tmp_path, qdq, k, stride, pads, include):
     act = "uint8" if include else "int8"
     net = Net((3, 7, 7), act)
     xs, xz = net.xq
     ys, yz = 0.017, q_act(act)[1]
+    modes = {"SAME_UPPER": {"auto_pad": "SAME_UPPER"}, "ceil_mode": {"ceil_mode": 1}}
     attrs = dict(kernel_shape=[k, k], strides=[stride, stride], count_include_pad=include,
-                 **({"auto_pad": pads} if isinstance(pads, str) else {"pads": list(pads)}))
+                 **(modes[pads] if isinstance(pads, str) else {"pads": list(pads)}))
     if qdq:
         y = net.quantize(net.node("AveragePool", [net.dequantize(net.x, xs, xz)], name="pool", **attrs), ys, yz)
     else:
@@ -271,8 +273,9 @@ def test_average_pool(tmp_path, qdq, k, stride, pads, include):
     g = check(net.model("y", tmp_path / "m.onnx"))
     pool = g.layer("pool")
     assert pool.op == "avgpool" and pool.attrs["count_include_pad"] == include
-    if pads == "SAME_UPPER":
-        assert pool.attrs["pads"] == (1, 1, 1, 1) and g.tensor(pool.outputs[0]).shape == (3, 4, 4)
+    if pads in modes:    # 7x7 -> 4x4, padded at the end (ceil_mode: the last window is cut short)
+        assert pool.attrs["pads"] == {"SAME_UPPER": (1, 1, 1, 1), "ceil_mode": (0, 0, 1, 1)}[pads]
+        assert g.tensor(pool.outputs[0]).shape == (3, 4, 4)
 
 
 @pytest.mark.parametrize("act", ["int8", "uint8"])
@@ -403,7 +406,7 @@ def test_refuses_dilation(tmp_path):
 def test_refuses_average_pool_ceil_mode_that_changes_the_output(tmp_path):
     refuse(tmp_path, lambda n: n.node("QLinearAveragePool", [n.x, *n.scalar_q(*n.xq), *n.scalar_q(0.02, 0)],
                                       domain="com.microsoft", name="ap", kernel_shape=[4, 4], strides=[4, 4],
-                                      ceil_mode=1),
+                                      ceil_mode=1, count_include_pad=1),
            r"node 'ap' \(QLinearAveragePool\): ceil_mode gives output \(2, 2\) instead of \(1, 1\)")
 
 

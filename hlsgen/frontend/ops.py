@@ -22,8 +22,8 @@ def _feature_map(b, t: ir.Tensor) -> tuple:
 def _window(b, a: dict, hw: tuple, kernel: tuple, ceil_as_padding: bool = False) -> tuple:
     """(stride, pads (top, left, bottom, right), output (OH, OW)) from ONNX conv / pool attributes.
 
-    ceil_as_padding: realize ceil_mode by extra bottom / right padding (exact for max pooling,
-    whose padding taps are ignored); otherwise a ceil_mode that changes the output is refused."""
+    ceil_as_padding: realize ceil_mode by extra bottom / right padding (exact where padding taps
+    are ignored); otherwise a ceil_mode that changes the output is refused."""
     kernel = tuple(int(k) for k in kernel)
     stride = tuple(int(s) for s in a.get("strides", (1, 1)))
     if len(kernel) != 2 or len(stride) != 2:
@@ -200,9 +200,10 @@ def qlinear_average_pool(b):
     a = b.attrs()
     _no_channels_last(b, a)
     kernel = tuple(int(k) for k in _required(b, a, "kernel_shape"))
-    stride, pads, out = _window(b, a, (h, w), kernel)
-    attrs = {"kernel": kernel, "stride": stride, "pads": pads,
-             "count_include_pad": int(a.get("count_include_pad", 0))}
+    include = int(a.get("count_include_pad", 0))
+    # without count_include_pad, padding taps are neither summed nor counted: ceil_mode is padding
+    stride, pads, out = _window(b, a, (h, w), kernel, ceil_as_padding=not include)
+    attrs = {"kernel": kernel, "stride": stride, "pads": pads, "count_include_pad": include}
     b.add("avgpool", [x], (c, *out), b.qparams(3, 4, "output"), attrs)
 
 
