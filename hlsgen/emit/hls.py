@@ -57,7 +57,6 @@ def kernel_context(engine: dict) -> dict:
         "tile_words": int(engine["tile_words"]), "w_rows": int(engine["w_rows"]),
         "max_rows": int(engine["max_rows"]), "max_cols": int(engine["max_cols"]),
         "max_cw": int(engine["max_cw"]), "max_groups": int(engine["max_groups"]),
-        "max_pixels": int(engine["max_rows"]) * int(engine["max_cols"]),
         "act_words": -(-int(engine["act_bytes"]) // pi), "wgt_beats": -(-int(engine["wgt_bytes"]) // 64),
         "registers": registers(), "kinds": sorted(KIND_CODES.items(), key=lambda kv: kv[1]),
     }

@@ -26,9 +26,8 @@ inline void conv_group(const word_t *act_rd, word_t *act_wr, const uint8_t tile[
     write_outputs(act_rd, act_wr, r, group, outs);
 }
 
-inline void conv_layer(const word_t *act_rd, word_t *act_wr, const beat_t *wgt, const Regs &r) {
-    static uint8_t tile[TILE_WORDS][PI];
-#pragma HLS ARRAY_PARTITION variable=tile complete dim=2
+inline void conv_layer(const word_t *act_rd, word_t *act_wr, const beat_t *wgt, const Regs &r,
+                       uint8_t tile[TILE_WORDS][PI]) {
     static WeightBuf ping, pong;
 #pragma HLS ARRAY_PARTITION variable=ping.w complete dim=2
 #pragma HLS ARRAY_PARTITION variable=ping.w complete dim=3

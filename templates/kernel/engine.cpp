@@ -21,18 +21,21 @@ extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_
 #pragma HLS INTERFACE s_axilite port={{ r.name }} bundle=control
 {% endfor %}
 #pragma HLS INTERFACE s_axilite port=return bundle=control
+    // The input buffer, shared by the MAC array and the pooling unit.
+    static uint8_t tile[hlsgen::TILE_WORDS][hlsgen::PI];
+#pragma HLS ARRAY_PARTITION variable=tile complete dim=2
     hlsgen::Regs regs;
 {% for r in registers %}
     regs.{{ r.name }} = {{ r.name }};
 {% endfor %}
     switch ((int)regs.kind) {
     case hlsgen::KIND_CONV:
-        hlsgen::conv_layer(act_rd, act_wr, wgt, regs);
+        hlsgen::conv_layer(act_rd, act_wr, wgt, regs, tile);
         break;
     case hlsgen::KIND_MAXPOOL:
     case hlsgen::KIND_AVGPOOL:
     case hlsgen::KIND_GAVGPOOL:
-        hlsgen::pool_layer(act_rd, act_wr, regs, regs.kind);
+        hlsgen::pool_layer(act_rd, act_wr, regs, regs.kind, tile);
         break;
     case hlsgen::KIND_ADD:
         hlsgen::add_layer(act_rd, act_wr, regs);

@@ -24,7 +24,6 @@ const int PO = {{ po }};                  // output lanes: output channels per g
 const int TILE_WORDS = {{ tile_words }};  // input buffer capacity in words
 const int W_ROWS = {{ w_rows }};          // weight buffer capacity in rows (K*K*Cw taps)
 const int BEAT_BYTES = 64;                // weight port width
-const int MAX_PIXELS = {{ max_pixels }};  // largest output tile (trip-count hint)
 
 typedef ap_uint<8 * PI> word_t;           // one activation word: PI channels of a pixel
 typedef ap_uint<8 * BEAT_BYTES> beat_t;   // one weight-port beat

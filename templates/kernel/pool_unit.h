@@ -10,9 +10,8 @@
 
 namespace hlsgen {
 
-inline void pool_layer(const word_t *act_rd, word_t *act_wr, const Regs &r, int kind) {
-    static uint8_t tile[TILE_WORDS][PI];
-#pragma HLS ARRAY_PARTITION variable=tile complete dim=2
+inline void pool_layer(const word_t *act_rd, word_t *act_wr, const Regs &r, int kind,
+                       uint8_t tile[TILE_WORDS][PI]) {
     load_tile(act_rd, r, tile);
     const bool global = kind == KIND_GAVGPOOL;
     const int kh_n = global ? (int)r.in_h : (int)r.k, kw_n = global ? (int)r.in_w : (int)r.k;
