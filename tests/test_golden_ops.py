@@ -43,7 +43,11 @@ def weights(rng, wdtype, shape, per_channel):
     lo, hi = ir.DTYPE_RANGE[wdtype]
     o = shape[0]
     w = rng.integers(lo, hi + 1, shape).astype(wdtype)
-    zp = rng.integers(lo, hi + 1, o if per_channel else 1) if wdtype == "uint8" else 0
+    n_zp = o if per_channel else 1
+    if wdtype == "uint8":
+        zp = rng.integers(lo, hi + 1, n_zp)
+    else:                         # symmetric as quantizers make them, sometimes not
+        zp = rng.integers(-16, 17, n_zp) if rng.integers(0, 3) == 0 else 0
     scale = 2.0 ** rng.uniform(-9, -3, o if per_channel else 1)
     return w, np.broadcast_to(zp, (o,)), np.broadcast_to(scale, (o,)).astype(np.float32)
 
