@@ -5,9 +5,9 @@
 Without --model the network comes from the example zoo (``make_example('resnet50')``, random
 weights, quantized by onnxruntime).  Both sides run on one thread (onnxruntime's reference
 session is single-threaded; numpy's BLAS is limited to one thread here too), the median of
---repeat alternating runs after a warm-up, in wall and CPU time.  Prints both times, the ratio (goal: golden <= 3x onnxruntime),
-whether the outputs agree, and, with --profile or when the goal is missed, where the golden
-model's time goes.  Asserts nothing.
+--repeat alternating runs after a warm-up, in wall and CPU time.  Prints both times, the ratio
+(goal: golden <= 3x onnxruntime), whether the outputs agree, and, with --profile or when the
+goal is missed, where the golden model's time goes.  Asserts nothing.
 """
 from __future__ import annotations
 

@@ -123,7 +123,8 @@ def test_bad_options(models, tmp_path):
     assert_one_line_error(p, "--output", "is a folder")
     p = hlsgen("run", models["float"], "--input", x, "--output", tmp_path / "y.npy")
     assert_one_line_error(p, "float model", "--calibrate")
-    p = hlsgen("run", models["float"], "--calibrate", tmp_path / "nowhere", "--input", x, "--output", tmp_path / "y.npy")
+    p = hlsgen("run", models["float"], "--calibrate", tmp_path / "nowhere", "--input", x,
+               "--output", tmp_path / "y.npy")
     assert_one_line_error(p, "--calibrate", "nowhere")
     p = hlsgen("inspect", models["good"], "--calibrate", "random")
     assert_one_line_error(p, "already quantized")

@@ -366,7 +366,7 @@ def test_relu_and_clip_on_quantized_tensors(tmp_path, op, act, bounds, expect):
     xz = net.xq[1]
     ins = [net.x]
     if bounds:
-        ins += [net.const(DT[act][0](bounds[0]))] + ([net.const(DT[act][0](bounds[1]))] if bounds[1] is not None else [])
+        ins += [net.const(DT[act][0](b)) for b in bounds if b is not None]
     y = net.node(op, ins, name="act")
     net.dequantize(y, 0.02, xz)
     g = check(net.model("y", tmp_path / "m.onnx"))

@@ -13,28 +13,13 @@ import numpy as np
 from .. import ir
 from ..errors import UserError
 from ..frontend import load
+from ..frontend.arrays import read_npy
 from ..util import atomic_file
-
-NPY_MAGIC = b"\x93NUMPY"
 
 
 def read_input(path, graph: ir.Graph) -> np.ndarray:
     """The batch in PATH as float32, checked against GRAPH's input (one-line errors naming the file)."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: no such file")
-    if path.is_dir():
-        raise UserError(f"{path}: is a folder, expected a .npy file")
-    with open(path, "rb") as f:
-        if f.read(len(NPY_MAGIC)) != NPY_MAGIC:
-            raise UserError(f"{path}: not a .npy file")
-    try:
-        x = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as e:
-        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise UserError(f"{path}: not a readable .npy array ({why})") from None
-    if x.dtype.kind not in "fiu":
-        raise UserError(f"{path}: {x.dtype} values cannot be cast to float32")
+    x = read_npy(path)
     want = graph.tensor(graph.inputs[0]).shape
     batch = graph.meta.get("batch")
     shown = f"({batch or 'N'}, {', '.join(map(str, want))})"

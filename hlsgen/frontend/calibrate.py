@@ -15,6 +15,7 @@ from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantTy
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from ..errors import UserError
+from .arrays import read_npy
 
 RANDOM_SAMPLES = 16
 
@@ -31,12 +32,9 @@ def calibration_data(calibrate, shape: tuple) -> np.ndarray:
         raise UserError(f"--calibrate {folder}: the folder holds no .npy files")
     batches = []
     for f in files:
-        try:
-            x = np.load(f, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise UserError(f"{f}: not a readable .npy array ({str(e).splitlines()[0] if str(e) else 'bad data'})") from None
+        x = read_npy(f)
         batch = x[None] if x.ndim == len(shape) else x
-        if batch.shape[1:] != tuple(shape) or x.dtype.kind not in "fiu":
+        if batch.shape[1:] != tuple(shape):
             raise UserError(f"{f}: {x.dtype} array of shape {x.shape}; the model takes float32 "
                             f"(N, {', '.join(map(str, shape))}) inputs")
         x = batch
