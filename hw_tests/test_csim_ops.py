@@ -25,7 +25,7 @@ ENGINE = dict(tile_words=8192, w_rows=512, max_rows=32, max_cols=32, max_cw=16, 
               act_bytes=1 << 20, wgt_bytes=1 << 20)
 
 
-@pytest.fixture(scope="module", params=[(8, 16), (8, 4)], ids=["pi8po16", "pi8po4"])
+@pytest.fixture(scope="module", params=[(8, 16), (4, 4)], ids=["pi8po16", "pi4po4"])
 def engine(request, tmp_path_factory):
     pi, po = request.param
     folder = tmp_path_factory.mktemp(f"engine{pi}x{po}")

@@ -23,7 +23,7 @@ inline void conv_group(const word_t *act_rd, word_t *act_wr, const uint8_t tile[
 #pragma HLS STREAM variable=outs depth=4
     mac_pixels(tile, wb, r, accs);
     epilogue(act_rd, wb, r, group, accs, outs);
-    write_outputs(act_rd, act_wr, r, group, outs);
+    write_outputs(act_wr, r, group, outs);
 }
 
 inline void conv_layer(const word_t *act_rd, word_t *act_wr, const beat_t *wgt, const Regs &r,

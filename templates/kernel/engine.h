@@ -25,6 +25,8 @@ const int TILE_WORDS = {{ tile_words }};  // input buffer capacity in words
 const int W_ROWS = {{ w_rows }};          // weight buffer capacity in rows (K*K*Cw taps)
 const int BEAT_BYTES = 64;                // weight port width
 
+static_assert(PO % PI == 0, "a group of PO channels fills whole words");
+
 typedef ap_uint<8 * PI> word_t;           // one activation word: PI channels of a pixel
 typedef ap_uint<8 * BEAT_BYTES> beat_t;   // one weight-port beat
 

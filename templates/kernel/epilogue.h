@@ -9,12 +9,9 @@
 
 namespace hlsgen {
 
-// Words of a pixel that PO consecutive channels starting at channel c0 can touch.
-const int SPAN_WORDS = (PO + PI - 1) / PI + 1;
-
 inline void epilogue(const word_t *act_rd, const WeightBuf &wb, const Regs &r, int group,
                      hls::stream<acc_vec> &accs, hls::stream<out_vec> &outs) {
-    const int c0 = group * PO;
+    const int w0 = group * (PO / PI);
 epilogue_rows:
     for (int oy = r.oy0; oy < (int)r.oy1; ++oy) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_rows }}
@@ -22,17 +19,16 @@ epilogue_rows:
         for (int ox = 0; ox < (int)r.out_w; ++ox) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT max={{ max_cols }}
-            acc_vec acc = accs.read();
-            uint8_t res[SPAN_WORDS][PI];
-#pragma HLS ARRAY_PARTITION variable=res complete dim=0
+            const acc_vec acc = accs.read();
+            uint8_t res[PO];
+#pragma HLS ARRAY_PARTITION variable=res complete
             if (r.add_en) {
-                const uint32_t pixel = (r.add_addr / PI) + (oy * r.out_w + ox) * r.out_words;
+                const uint32_t pixel = r.add_addr / PI + (oy * r.out_w + ox) * r.out_words;
             epilogue_residual:
-                for (int s = 0; s < SPAN_WORDS; ++s) {
+                for (int s = 0; s < PO / PI; ++s) {
 #pragma HLS UNROLL
-                    const uint32_t w = c0 / PI + s;
-                    word_t b = w < r.out_words ? act_rd[pixel + w] : word_t(0);
-                    for (int i = 0; i < PI; ++i) res[s][i] = b.range(8 * i + 7, 8 * i).to_uint();
+                    const word_t b = w0 + s < (int)r.out_words ? act_rd[pixel + w0 + s] : word_t(0);
+                    for (int i = 0; i < PI; ++i) res[s * PI + i] = b.range(8 * i + 7, 8 * i).to_uint();
                 }
             }
             out_vec y;
@@ -41,9 +37,8 @@ epilogue_rows:
 #pragma HLS UNROLL
                 int32_t a = requant(acc.v[j], wb.scale[j], r.zy, r.lo, r.hi);
                 if (r.add_en) {
-                    const int c = c0 + j, s = c / PI - c0 / PI;
                     const int64_t t = (int64_t)(a - r.add_za) * r.add_m_a +
-                                      (int64_t)(lane_value(res[s][c % PI], r.add_signed) - r.add_zb) * r.add_m_b;
+                                      (int64_t)(lane_value(res[j], r.add_signed) - r.add_zb) * r.add_m_b;
                     a = affine(t, r.add_r, r.add_s, r.add_zy, r.add_lo, r.add_hi);
                 }
                 y.v[j] = (uint8_t)a;
