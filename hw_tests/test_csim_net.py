@@ -138,3 +138,38 @@ def test_generated_code_compiles_strictly(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert np.array_equal(np.load(tmp_path / "y.npy"), ort_run(model, x)[0])
+
+
+def test_simulate_bad_input_exits_2(tmp_path, capsys):
+    model = testnets.make("chain", tmp_path / "c.onnx", fmt="qop")
+    out = build(model, tmp_path / "out")
+    good = tmp_path / "x.npy"
+    np.save(good, testnets.random_input(model, n=1))
+    np.save(tmp_path / "wrong.npy", np.zeros((1, 2, 3, 4), np.float32))
+    (tmp_path / "text.npy").write_text("not an array")
+    (tmp_path / "empty").mkdir()
+    cases = [
+        (tmp_path / "nowhere", good, tmp_path / "y.npy"),
+        (tmp_path / "empty", good, tmp_path / "y.npy"),
+        (out, tmp_path / "wrong.npy", tmp_path / "y.npy"),
+        (out, tmp_path / "text.npy", tmp_path / "y.npy"),
+        (out, tmp_path / "missing.npy", tmp_path / "y.npy"),
+        (out, good, tmp_path / "empty"),
+    ]
+    for project, x, y in cases:
+        capsys.readouterr()
+        assert cli.main(["simulate", str(project), "--engine", "csim", "--input", str(x), "--output", str(y)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "y.npy").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,prune", [("resnet20-cifar", 0.5), ("resnet20-cifar", 0.0), ("vgg16-cifar", 0.5)])
+def test_example_zoo_matches_onnxruntime(tmp_path, name, prune):
+    """Example models at the target's default DSP budget (a wide engine: PI = PO = 32)."""
+    model = tmp_path / "m.onnx"
+    assert cli.main(["example", name, "--prune", str(prune), "-o", str(model)]) == 0
+    out = tmp_path / "out"
+    assert cli.main(["build", str(model), "-o", str(out)]) == 0
+    assert csim_vs_ort(model, out, tmp_path, n=2) == 0
