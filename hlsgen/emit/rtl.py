@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from ..errors import UserError
+from ..util import atomic_file
 from ..plan.invocation import REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "rtl"
@@ -82,3 +83,16 @@ def emit(plan, folder) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / ENGINE_FILE).write_text(render(config(plan.data)))
     return out / ENGINE_FILE
+
+
+def ensure(data: dict, folder) -> dict:
+    """The engine configuration of plan DATA; (re)writes FOLDER/rtl/ when missing or stale
+    (a project built before the RTL emitter existed, or with an older template)."""
+    cfg = config(data)
+    text = render(cfg)
+    path = Path(folder) / "rtl" / ENGINE_FILE
+    if not path.exists() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_file(path) as tmp:
+            tmp.write_text(text)
+    return cfg

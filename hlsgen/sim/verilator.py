@@ -57,18 +57,6 @@ def sources(project: Path) -> list:
     return [project / "rtl" / rtl.ENGINE_FILE] + [SIM_DIR / s for s in SIM_SOURCES]
 
 
-def ensure_rtl(plan: Plan, project: Path) -> dict:
-    """The engine configuration; (re)writes OUT/rtl/ when it is missing or stale."""
-    cfg = rtl.config(plan.data)
-    text = rtl.render(cfg)
-    path = project / "rtl" / rtl.ENGINE_FILE
-    if not path.exists() or path.read_text() != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_file(path) as tmp:
-            tmp.write_text(text)
-    return cfg
-
-
 def build(project: Path, cfg: dict, trace: bool = False):
     """Compile the simulator once per project (and per trace setting); returns (runner, build_dir)."""
     from cocotb_tools.runner import get_runner
@@ -89,8 +77,6 @@ def build(project: Path, cfg: dict, trace: bool = False):
                      parameters=params, build_args=args, waves=trace, always=True,
                      log_file=str(build_dir / "build.log"))
         stamp.write_text(key)
-    else:
-        runner.build_dir = build_dir
     return runner, build_dir
 
 
@@ -107,9 +93,10 @@ def write_hex(path: Path, data: np.ndarray) -> None:
     path.write_text("\n".join(_HEX[np.asarray(data, np.uint8)]) + "\n")
 
 
-def read_hex(path: Path, n: int) -> np.ndarray:
-    vals = [line for line in path.read_text().split() if not line.startswith("//")]
-    return np.array([int(v, 16) for v in vals[:n]], np.uint8)
+def read_hex(path: Path, n: int, dtype=np.uint8) -> np.ndarray:
+    """The first N values of a $writememh file (one value per line; // comments skipped)."""
+    vals = [line.split("//")[0].strip() for line in path.read_text().splitlines()]
+    return np.array([int(v, 16) for v in vals if v][:n], dtype)
 
 
 def host_input(plan: Plan, x: np.ndarray) -> tiled.Memory:
@@ -143,42 +130,39 @@ def host_output(plan: Plan, mem: tiled.Memory) -> list:
     return [outputs[o["name"]].reshape((n,) + tuple(o["shape"])) for o in d["outputs"]]
 
 
-def run_batch(project, x: np.ndarray, trace: bool = False) -> tuple:
-    """Simulate the batch X; returns (outputs, cycles per invocation of sample 0, sim seconds, total cycles)."""
-    project = Path(project)
-    plan = Plan.load(project)
-    x = np.asarray(x, np.float32)
-    cfg = ensure_rtl(plan, project)
-    runner, build_dir = build(project, cfg, trace)
-    run_dir = project / "sim" / ("run_trace" if trace else "run")
+def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool = False) -> tuple:
+    """Play DATA's invocations (plan.json data) on the RTL twin for each activation image in ACT
+    (N, act_bytes) uint8; returns (final images, cycles per invocation per image, sim seconds)."""
+    folder = Path(folder)
+    cfg = rtl.ensure(data, folder)
+    runner, build_dir = build(folder, cfg, trace)
+    run_dir = folder / "sim" / ("run_trace" if trace else "run")
     run_dir.mkdir(parents=True, exist_ok=True)
-    mem = host_input(plan, x)
     wgt = np.zeros(cfg["wgt_size"], np.uint8)
-    wgt[:len(plan.weights)] = np.frombuffer(plan.weights, np.uint8)
+    wgt[:len(weights)] = np.frombuffer(weights, np.uint8)
     write_hex(run_dir / "wgt.hex", wgt)
     samples = []
-    for s in range(len(x)):
-        act = np.zeros(cfg["act_size"], np.uint8)
-        act[:mem.a.shape[1]] = mem.a[s]
-        write_hex(run_dir / f"act_in_{s}.hex", act)
+    for s, image in enumerate(act):
+        full = np.zeros(cfg["act_size"], np.uint8)
+        full[:len(image)] = image
+        write_hex(run_dir / f"act_in_{s}.hex", full)
         samples.append({"act_in": str(run_dir / f"act_in_{s}.hex"), "act_out": str(run_dir / f"act_out_{s}.hex")})
     job = {"wgt_in": str(run_dir / "wgt.hex"), "samples": samples, "results": str(run_dir / "results.json"),
-           "registers": [Invocation.from_json(i).register_words() for i in plan.data["invocations"]]}
+           "registers": [Invocation.from_json(i).register_words() for i in data["invocations"]]}
     (run_dir / "job.json").write_text(json.dumps(job))
     (run_dir / "results.json").unlink(missing_ok=True)
     t0 = time.perf_counter()
     with _sim_on_path():
         runner.test(test_module="hlsgen_cocotb", hdl_toplevel=TOP, build_dir=str(build_dir),
                     test_dir=str(run_dir), extra_env={"HLSGEN_SIM_JOB": str(run_dir / "job.json")},
-                    waves=trace, results_xml=str(run_dir / "results.xml"),
+                    hdl_toplevel_lang="verilog", waves=trace, results_xml=str(run_dir / "results.xml"),
                     log_file=str(run_dir / "sim.log"))
     seconds = time.perf_counter() - t0
     if not (run_dir / "results.json").exists():
         raise RuntimeError(f"Verilator simulation failed, see {run_dir / 'sim.log'}")
     cycles = json.loads((run_dir / "results.json").read_text())["cycles"]
-    for s in range(len(x)):
-        mem.a[s] = read_hex(run_dir / f"act_out_{s}.hex", mem.a.shape[1])
-    return host_output(plan, mem), cycles[0], seconds, int(sum(map(sum, cycles)))
+    out = np.stack([read_hex(run_dir / f"act_out_{s}.hex", act.shape[1]) for s in range(len(act))])
+    return out, cycles, seconds
 
 
 def layer_table(plan: Plan, inv_cycles: list) -> list:
@@ -194,13 +178,16 @@ def simulate(project, x, layers=None, trace=False) -> list:
     """Run X through the RTL twin; writes OUT/sim/verilator.json; returns the outputs (float32)."""
     project = Path(project)
     plan = Plan.load(project)
-    table = None
     if layers:
         names = {rec["name"] for rec in plan.data["layers"]}
         unknown = [n for n in layers if n not in names]
         if unknown:
             raise UserError(f"--layers: unknown layer {unknown[0]!r} (see {project / 'plan.json'})")
-    outputs, inv_cycles, seconds, simulated = run_batch(project, x, trace)
+    mem = host_input(plan, np.asarray(x, np.float32))
+    mem.a, cycles, seconds = run_engine(project, plan.data, plan.weights, mem.a, trace)
+    outputs = host_output(plan, mem)
+    inv_cycles = cycles[0]
+    simulated = sum(map(sum, cycles))
     table = layer_table(plan, inv_cycles)
     if layers:
         table = [r for r in table if r["name"] in layers]

@@ -1,0 +1,147 @@
+"""RTL twin: structure of the generated Verilog, and whole networks in Verilator vs onnxruntime.
+
+The network tests go through the command line (`hlsgen build`, `hlsgen simulate
+--engine verilator`), compare the outputs with onnxruntime (0 mismatches) and the
+simulated cycles with the cycle model (within 2% per layer and in total; the
+table is printed).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from pyverilog.vparser import ast as vast
+from pyverilog.vparser.parser import parse
+
+from hlsgen.cli import main as cli
+from hlsgen.emit import rtl
+from hlsgen.examples import testnets
+from hlsgen.golden.reference import ort_run
+from hlsgen.plan.invocation import REGISTERS, REGISTER_OFFSETS
+from hlsgen.plan.planner import Plan
+from hlsgen.sim import verilator
+
+
+def _build(tmp_path, kind, prune, budget=32, **size):
+    model = testnets.make(kind, tmp_path / f"{kind}.onnx", prune=prune, **size)
+    out = tmp_path / "out"
+    assert cli(["build", str(model), "--dsp-budget", str(budget), "-o", str(out)]) == 0
+    return model, out
+
+
+@pytest.fixture(scope="module")
+def resnet(tmp_path_factory):
+    """The ResNet-style test net, half its filters pruned, built with a 32-DSP budget."""
+    return _build(tmp_path_factory.mktemp("rtl_resnet"), "resnet", 0.5)
+
+
+def _width(node) -> int:
+    return int(node.width.msb.value) - int(node.width.lsb.value) + 1 if node.width else 1
+
+
+def test_generated_rtl_matches_the_plan(resnet):
+    """pyverilog parses the engine; its ports and register file are the plan's; iverilog and yosys read it."""
+    _, out = resnet
+    plan = Plan.load(out)
+    cfg = rtl.config(plan.data)
+    engine_v = out / "rtl" / rtl.ENGINE_FILE
+    ast, _ = parse([str(engine_v)] + [str(verilator.SIM_DIR / s) for s in verilator.SIM_SOURCES])
+    mods = {d.name: d for d in ast.description.definitions if isinstance(d, vast.ModuleDef)}
+    assert {"hlsgen_engine", "hlsgen_requant", "hlsgen_affine", "hlsgen_mac_pair", "hlsgen_mem",
+            "hlsgen_tb_top"} <= set(mods)
+    ports = {p.first.name: (type(p.first).__name__, _width(p.first)) for p in mods["hlsgen_engine"].portlist.ports}
+    e = plan.data["engine"]
+    pi, po = e["pi"], e["po"]
+    assert ports["ar_data"] == ("Input", 8 * e["ports"]["act_rd"]["bytes_per_cycle"])
+    assert ports["wr_data"] == ("Input", 8 * e["ports"]["wgt"]["bytes_per_cycle"])
+    assert ports["aw_data"] == ("Output", 8 * po)
+    assert ports["aw_wen"] == ("Output", po // pi)
+    assert ports["reg_addr"] == ("Input", cfg["reg_addr_bits"])
+    assert (REGISTER_OFFSETS[REGISTERS[-1].name] // 4 + REGISTERS[-1].words - 1) < 2 ** cfg["reg_addr_bits"]
+    regs = {}
+    for item in mods["hlsgen_engine"].items:
+        if isinstance(item, vast.Decl):
+            for d in item.list:
+                if isinstance(d, vast.Reg) and d.name.startswith("f_"):
+                    regs[d.name[2:]] = (_width(d), bool(d.signed))
+    assert regs == {f.name: (f.bits, f.signed) for f in REGISTERS}
+    # every register word is decoded at its offset
+    text = engine_v.read_text()
+    for f in REGISTERS:
+        for w in range(f.words):
+            assert f"{REGISTER_OFFSETS[f.name] // 4 + w}: f_{f.name}" in text
+    assert f"localparam PI = {pi}, PO = {po}" in text
+    subprocess.run(["iverilog", "-g2001", "-o", str(out / "iverilog.vvp"), str(engine_v),
+                    *[str(verilator.SIM_DIR / s) for s in verilator.SIM_SOURCES]], check=True)
+    subprocess.run(["yosys", "-q", "-p", f"read_verilog {engine_v}; hierarchy -check -top hlsgen_engine"],
+                   check=True)
+
+
+def _check_network(model, out, n=2):
+    x = testnets.random_input(model, n=n)
+    xin, yout = out / "x.npy", out / "y.npy"
+    np.save(xin, x)
+    plan = json.loads((out / "plan.json").read_text())
+    convs = [r["name"] for r in plan["layers"] if r.get("cycles")][:2]
+    assert cli(["simulate", str(out), "--engine", "verilator", "--input", str(xin), "--output", str(yout)]) == 0
+    y, ref = np.load(yout), ort_run(model, x)[0]
+    assert y.shape == ref.shape
+    assert int((y != ref).sum()) == 0, "Verilator output differs from onnxruntime"
+    rep = json.loads((out / "sim" / "verilator.json").read_text())
+    assert {"cycles_total", "layers", "sim_seconds", "cycles_per_second"} <= set(rep)
+    model_cycles = {r["name"]: r.get("cycles", 0) for r in plan["layers"]}
+    assert [r["name"] for r in rep["layers"]] == [r["name"] for r in plan["layers"]]
+    print(f"\n{'layer':48s} {'rtl':>9s} {'model':>9s} {'diff':>7s}")
+    for r in rep["layers"] + [{"name": "total", "cycles": rep["cycles_total"]}]:
+        m = plan["total_cycles"] if r["name"] == "total" else model_cycles[r["name"]]
+        d = (r["cycles"] - m) / m if m else float(r["cycles"] != 0)
+        print(f"{r['name'][-48:]:48s} {r['cycles']:9d} {m:9d} {100 * d:+6.2f}%")
+        assert abs(d) <= 0.02, r["name"]
+    print(f"{rep['cycles_per_second']:.0f} simulated cycles/s")
+    # --layers restricts the report (the simulator is not compiled again)
+    assert cli(["simulate", str(out), "--engine", "verilator", "--input", str(xin), "--output", str(yout),
+                "--layers", ",".join(convs)]) == 0
+    rep = json.loads((out / "sim" / "verilator.json").read_text())
+    assert [r["name"] for r in rep["layers"]] == convs
+
+
+@pytest.mark.hw
+def test_resnet_in_verilator_equals_onnxruntime(resnet):
+    """Stem (im2col), 3x3 and 1x1 convs, stride 2, fused residual adds, maxpool, global pool, Gemm."""
+    _check_network(*resnet)
+
+
+@pytest.mark.hw
+def test_unknown_layer_name_is_a_user_error(resnet, capsys):
+    model, out = resnet
+    np.save(out / "x1.npy", testnets.random_input(model, n=1))
+    assert cli(["simulate", str(out), "--engine", "verilator", "--input", str(out / "x1.npy"),
+                "--output", str(out / "y1.npy"), "--layers", "no_such_layer"]) == 2
+    assert "no_such_layer" in capsys.readouterr().err
+
+
+@pytest.mark.hw
+@pytest.mark.slow
+def test_vgg_in_verilator_equals_onnxruntime(tmp_path):
+    """1x1, 3x3 and 5x5 kernels, average pooling."""
+    _check_network(*_build(tmp_path, "vgg", 0.5))
+
+
+@pytest.mark.hw
+@pytest.mark.slow
+def test_wider_resnet_in_verilator_equals_onnxruntime(tmp_path):
+    _check_network(*_build(tmp_path, "resnet", 0.25, width=24, hw=24))
+
+
+@pytest.mark.hw
+@pytest.mark.slow
+def test_trace_writes_a_waveform(tmp_path):
+    model, out = _build(tmp_path, "chain", 0.5)
+    np.save(tmp_path / "x.npy", testnets.random_input(model, n=1))
+    assert cli(["simulate", str(out), "--engine", "verilator", "--input", str(tmp_path / "x.npy"),
+                "--output", str(tmp_path / "y.npy"), "--trace"]) == 0
+    rep = json.loads((out / "sim" / "verilator.json").read_text())
+    fst = out / "sim" / "run_trace" / "dump.fst"
+    assert rep["trace"] == str(fst) and fst.stat().st_size > 1000
