@@ -165,9 +165,10 @@ def test_simulate_bad_input_exits_2(tmp_path, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,prune", [("resnet20-cifar", 0.5), ("resnet20-cifar", 0.0), ("vgg16-cifar", 0.5)])
+@pytest.mark.parametrize("name,prune", [("resnet20-cifar", 0.5), ("resnet20-cifar", 0.0), ("vgg16-cifar", 0.5),
+                                       ("resnet18", 0.5)])
 def test_example_zoo_matches_onnxruntime(tmp_path, name, prune):
-    """Example models at the target's default DSP budget (a wide engine: PI = PO = 32)."""
+    """Example models at the target's default DSP budget (wide engines: PI = PO = 32 or 64)."""
     model = tmp_path / "m.onnx"
     assert cli.main(["example", name, "--prune", str(prune), "-o", str(model)]) == 0
     out = tmp_path / "out"

@@ -7,6 +7,7 @@ plan, so the same model and options give byte-identical files.
 """
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -25,6 +26,7 @@ HOST_FILES = ("plan_tables.h", "host.cpp", "npy.h", "npy.cpp", "device_xrt.cpp")
 HW_FILES = ("Makefile", "connectivity.cfg", "hls.tcl")
 
 
+@functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
@@ -50,8 +52,8 @@ def kernel_context(engine: dict) -> dict:
     act_bytes and wgt_bytes.
     """
     pi, po = int(engine["pi"]), int(engine["po"])
-    if pi & (pi - 1) or not 1 <= pi <= 64:
-        raise ValueError(f"PI={pi}: the activation port needs a power of two of at most 64 lanes")
+    if pi < 1 or pi & (pi - 1):
+        raise ValueError(f"PI={pi}: the activation port width must be a power of two bytes")
     return {
         "banner": BANNER, "pi": pi, "po": po,
         "tile_words": int(engine["tile_words"]), "w_rows": int(engine["w_rows"]),
@@ -150,7 +152,7 @@ def emit(plan, folder) -> None:
     folder = Path(folder)
     data = load_plan(plan, folder)
     ctx = kernel_context(engine_sizes(data))
-    ctx.update(host_context(data), **hw_context(data), model=names.text(data.get("model", "model")))
+    ctx.update(host_context(data), **hw_context(data))
     _render_files(ctx, folder, (("kernel", KERNEL_FILES), ("host", DEVICE_FILES + HOST_FILES),
                                 ("hw", HW_FILES)))
     render("project/README.md", ctx, folder / "README.md")

@@ -1,5 +1,5 @@
 // {{ banner }}
-// Host program for model {{ model }}: quantize the input batch, run the plan's
+// Host program: quantize the input batch, run the plan's
 // invocations sample by sample on the engine, dequantize the outputs.
 //
 //   host [--xclbin FILE] --weights weights.bin --input X.npy --output Y.npy

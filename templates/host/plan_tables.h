@@ -1,5 +1,5 @@
 // {{ banner }}
-// The plan of model {{ model }} as constant tables: memory sizes, host steps
+// The plan (plan.json) as constant tables: memory sizes, host steps
 // and the engine invocation list (registers in hlsgen/plan/invocation.py order).
 #ifndef HLSGEN_PLAN_TABLES_H
 #define HLSGEN_PLAN_TABLES_H
