@@ -1,0 +1,2 @@
+"""Simulators of a built project: csim (the generated HLS C++ compiled with g++) and
+verilator (the RTL twin under cocotb)."""
