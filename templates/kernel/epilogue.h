@@ -5,11 +5,10 @@
 
 #include "engine.h"
 #include "requant.h"
-#include "weight_loader.h"
 
 namespace hlsgen {
 
-inline void epilogue(const word_t *act_rd, const WeightBuf &wb, const Regs &r, int group,
+inline void epilogue(const word_t *act_rd, const uint32_t scale[PO], const Regs &r, int group,
                      hls::stream<acc_vec> &accs, hls::stream<out_vec> &outs) {
     const int w0 = group * (PO / PI);
 epilogue_rows:
@@ -35,7 +34,7 @@ epilogue_rows:
         epilogue_lanes:
             for (int j = 0; j < PO; ++j) {
 #pragma HLS UNROLL
-                int32_t a = requant(acc.v[j], wb.scale[j], r.zy, r.lo, r.hi);
+                int32_t a = requant(acc.v[j], scale[j], r.zy, r.lo, r.hi);
                 if (r.add_en) {
                     const int64_t t = (int64_t)(a - r.add_za) * r.add_m_a +
                                       (int64_t)(lane_value(res[j], r.add_signed) - r.add_zb) * r.add_m_b;

@@ -6,12 +6,11 @@
 
 #include "engine.h"
 #include "tile_loader.h"
-#include "weight_loader.h"
 
 namespace hlsgen {
 
-inline void mac_pixels(const uint8_t tile[TILE_WORDS][PI], const WeightBuf &wb, const Regs &r,
-                       hls::stream<acc_vec> &accs) {
+inline void mac_pixels(const uint8_t tile[TILE_WORDS][PI], const int8_t w[W_ROWS][PO][PI],
+                       const int32_t bias[PO], const Regs &r, hls::stream<acc_vec> &accs) {
     const int taps = r.k * r.k * r.in_cw;
 mac_pixel_rows:
     for (int oy = r.oy0; oy < (int)r.oy1; ++oy) {
@@ -24,7 +23,7 @@ mac_pixel_rows:
         mac_init:
             for (int j = 0; j < PO; ++j) {
 #pragma HLS UNROLL
-                acc[j] = wb.bias[j];
+                acc[j] = bias[j];
             }
             int kh = 0, kw = 0, cw = 0;
         mac_taps:
@@ -41,7 +40,7 @@ mac_pixel_rows:
                 mac_in_lanes:
                     for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
-                        dot += x[i] * wb.w[t][j][i];
+                        dot += x[i] * w[t][j][i];
                     }
                     acc[j] += dot;
                 }

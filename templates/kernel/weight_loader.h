@@ -9,13 +9,8 @@
 
 namespace hlsgen {
 
-struct WeightBuf {
-    int8_t w[W_ROWS][PO][PI];
-    int32_t bias[PO];
-    uint32_t scale[PO];
-};
-
-inline void load_weights(const beat_t *wgt, uint32_t block_addr, uint32_t rows, WeightBuf &buf) {
+inline void load_weights(const beat_t *wgt, uint32_t block_addr, uint32_t rows, int8_t w[W_ROWS][PO][PI],
+                         int32_t bias[PO], uint32_t scale[PO]) {
     const uint32_t w_bytes = rows * PO * PI;
     const uint32_t c_base = (w_bytes + BEAT_BYTES - 1) / BEAT_BYTES * BEAT_BYTES;
     const uint32_t c_bytes = PO * 8;
@@ -32,14 +27,14 @@ load_weights_beats:
             const uint32_t byte = beat.range(8 * k + 7, 8 * k).to_uint();
             if (flat < w_bytes) {
                 const uint32_t row = flat / (PO * PI), rest = flat % (PO * PI);
-                buf.w[row][rest / PI][rest % PI] = (int8_t)byte;
+                w[row][rest / PI][rest % PI] = (int8_t)byte;
             } else if (flat >= c_base && flat < c_base + c_bytes) {
                 const uint32_t c = flat - c_base, j = c / 8, part = c % 8, sh = 8 * (part % 4);
                 const uint32_t keep = ~(0xffu << sh);
                 if (part < 4)
-                    buf.bias[j] = (int32_t)(((uint32_t)buf.bias[j] & keep) | (byte << sh));
+                    bias[j] = (int32_t)(((uint32_t)bias[j] & keep) | (byte << sh));
                 else
-                    buf.scale[j] = (buf.scale[j] & keep) | (byte << sh);
+                    scale[j] = (scale[j] & keep) | (byte << sh);
             }
         }
     }
