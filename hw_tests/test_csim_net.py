@@ -15,6 +15,7 @@ from hlsgen import cli
 from hlsgen.emit.hls import TEMPLATES
 from hlsgen.examples import testnets
 from hlsgen.golden.reference import ort_run
+from hlsgen.plan.engine import get_target
 from hlsgen.sim import csim
 
 pytestmark = pytest.mark.hw
@@ -180,3 +181,20 @@ def test_example_zoo_matches_onnxruntime(tmp_path, name, prune):
     out = tmp_path / "out"
     assert cli.main(["build", str(model), "-o", str(out)]) == 0
     assert csim_vs_ort(model, out, tmp_path, n=2) == 0
+
+
+@pytest.mark.parametrize("target,platform,act,wgt,slr", [
+    ("alveo-u50", "xilinx_u50_", "HBM[0]", "HBM[1]", True),
+    ("alveo-u250", "xilinx_u250_", "DDR[0]", "DDR[1]", True),
+    ("zcu104", "xilinx_zcu104_", "HP0", "HP0", False),
+])
+def test_vitis_files_follow_the_target(tmp_path, target, platform, act, wgt, slr):
+    model = testnets.make("chain", tmp_path / "c.onnx", fmt="qop")
+    out = tmp_path / "out"
+    assert cli.main(["build", str(model), "--target", target, "--dsp-budget", "64", "-o", str(out)]) == 0
+    cfg = (out / "hw" / "connectivity.cfg").read_text()
+    assert f"sp=hlsgen_engine_1.act_rd:{act}\n" in cfg and f"sp=hlsgen_engine_1.act_wr:{act}\n" in cfg
+    assert f"sp=hlsgen_engine_1.wgt:{wgt}\n" in cfg and ("slr=hlsgen_engine_1:SLR0" in cfg) == slr
+    assert f"PLATFORM ?= {platform}" in (out / "hw" / "Makefile").read_text()
+    part = get_target(target)[1]["device"]["part"]
+    assert f"set_part {part}\n" in (out / "hw" / "hls.tcl").read_text()
