@@ -2,8 +2,9 @@
 
 The job file (``HLSGEN_SIM_JOB``, written by hlsgen.sim.verilator) names the
 memory images of every sample and holds each invocation's register words. Per
-sample: load the images in bulk, then per invocation write the registers that
-changed, pulse start, wait for the rising edge of done and read the cycle
+sample: load the images in bulk, then per invocation hand the register image
+to the top's host (it writes the words that changed over the register bus and
+starts the engine), wait for the rising edge of done and read the cycle
 counter; finally dump the activation memory. Results go to the job's
 ``results`` file.
 """
@@ -26,9 +27,10 @@ async def _pulse(signal):
 @cocotb.test()
 async def play(dut):
     job = json.loads(open(os.environ["HLSGEN_SIM_JOB"]).read())
+    # one integer per invocation: its register words, word 0 in the low bits
+    images = [sum(w << (32 * i) for i, w in enumerate(words)) for words in job["registers"]]
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.reg_we.value = 0
-    dut.start.value = 0
+    dut.host_go.value = 0
     dut.load.value = 0
     dut.dump.value = 0
     dut.rst.value = 1
@@ -40,21 +42,12 @@ async def play(dut):
         shutil.copyfile(sample["act_in"], "act_in.hex")
         shutil.copyfile(job["wgt_in"], "wgt_in.hex")
         await _pulse(dut.load)
-        written = {}
         per = []
-        for words in job["registers"]:
+        for image in images:
+            dut.host_regs.value = image
+            dut.host_go.value = 1
             await RisingEdge(dut.clk)
-            for addr, value in enumerate(words):
-                if written.get(addr) != value:
-                    dut.reg_we.value = 1
-                    dut.reg_addr.value = addr
-                    dut.reg_wdata.value = value
-                    written[addr] = value
-                    await RisingEdge(dut.clk)
-            dut.reg_we.value = 0
-            dut.start.value = 1
-            await RisingEdge(dut.clk)
-            dut.start.value = 0
+            dut.host_go.value = 0
             await RisingEdge(dut.done)
             per.append(int(dut.cycles.value))
         await _pulse(dut.dump)

@@ -1,10 +1,13 @@
-// Simulation top: the generated engine (OUT/rtl/hlsgen_engine.v) between its two memory banks.
-// The cocotb bench (hlsgen_cocotb.py) drives the register file, start, load and dump.
+// Simulation top: the generated engine (OUT/rtl/hlsgen_engine.v) between its two memory banks,
+// and a simulation-only host that takes an invocation's whole register image at once (host_regs,
+// host_go) and writes the words that changed over the engine's register bus, one per cycle, then
+// pulses start. The cocotb bench (hlsgen_cocotb.py) drives host_*, load and dump and awaits done.
 `timescale 1ns/1ps
 module hlsgen_tb_top #(
     parameter PI = 8,
     parameter PO = 8,
     parameter REG_ADDR_BITS = 8,
+    parameter NREG = 64,
     parameter ACT_SIZE = 4096,
     parameter WGT_SIZE = 4096,
     parameter BR = 8,
@@ -14,16 +17,40 @@ module hlsgen_tb_top #(
 ) (
     input  wire                     clk,
     input  wire                     rst,
-    input  wire                     reg_we,
-    input  wire [REG_ADDR_BITS-1:0] reg_addr,
-    input  wire [31:0]              reg_wdata,
-    input  wire                     start,
+    input  wire [32*NREG-1:0]       host_regs,
+    input  wire                     host_go,
     output wire                     busy,
     output wire                     done,
     output wire [31:0]              cycles,
     input  wire                     load,
     input  wire                     dump
 );
+    reg reg_we, start;
+    reg [REG_ADDR_BITS-1:0] reg_addr;
+    reg [31:0] reg_wdata;
+    reg [31:0] shadow [0:NREG-1];
+    reg [NREG-1:0] known;
+    reg host_busy;
+    integer hw;
+    always @(posedge clk) begin
+        reg_we <= 1'b0;
+        start <= 1'b0;
+        if (rst) begin
+            host_busy <= 1'b0; known <= {NREG{1'b0}};
+        end else if (host_go && !host_busy) begin
+            host_busy <= 1'b1; hw = 0;
+        end else if (host_busy) begin
+            while (hw < NREG && known[hw] && shadow[hw] == host_regs[32*hw +: 32]) hw = hw + 1;
+            if (hw == NREG) begin
+                host_busy <= 1'b0; start <= 1'b1;
+            end else begin
+                reg_we <= 1'b1; reg_addr <= hw; reg_wdata <= host_regs[32*hw +: 32];
+                shadow[hw] <= host_regs[32*hw +: 32]; known[hw] <= 1'b1;
+                hw = hw + 1;
+            end
+        end
+    end
+
     wire ar_req, ar_valid, wr_req, wr_valid, aw_en;
     wire [31:0] ar_addr0, ar_len0, ar_addr1, ar_len1, wr_addr, wr_len, aw_addr;
     wire [8*BR-1:0] ar_data;

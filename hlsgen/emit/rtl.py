@@ -63,6 +63,7 @@ def config(data: dict) -> dict:
         "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
         "abuf_words": _cdiv(stream, pi) + max(br // pi, 1),
         "wlines": taps,
+        "reg_words": REGISTER_BYTES // 4,
         "reg_addr_bits": max(1, (REGISTER_BYTES // 4 - 1).bit_length()),
         "registers": [{"name": f.name, "bits": f.bits, "signed": f.signed, "words": f.words,
                        "word": REGISTER_OFFSETS[f.name] // 4} for f in REGISTERS],

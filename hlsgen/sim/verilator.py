@@ -28,6 +28,7 @@ from ..util import atomic_file
 SIM_DIR = Path(__file__).resolve().parents[2] / "sim"
 TOP = "hlsgen_tb_top"
 SIM_SOURCES = ("hlsgen_mem.v", "hlsgen_tb_top.v")
+PUBLIC = "hlsgen_public.vlt"      # what cocotb may see: the top's ports
 _HEX = np.array([f"{i:02x}" for i in range(256)])
 
 
@@ -48,7 +49,7 @@ def verilator_env() -> None:
 
 def parameters(cfg: dict) -> dict:
     """Verilog parameters of the simulation top for an engine configuration."""
-    return {"PI": cfg["pi"], "PO": cfg["po"], "REG_ADDR_BITS": cfg["reg_addr_bits"],
+    return {"PI": cfg["pi"], "PO": cfg["po"], "REG_ADDR_BITS": cfg["reg_addr_bits"], "NREG": cfg["reg_words"],
             "ACT_SIZE": cfg["act_size"], "WGT_SIZE": cfg["wgt_size"],
             "BR": cfg["br"], "LR": cfg["lr"], "BW": cfg["bw"], "LW": cfg["lw"]}
 
@@ -57,19 +58,31 @@ def sources(project: Path) -> list:
     return [project / "rtl" / rtl.ENGINE_FILE] + [SIM_DIR / s for s in SIM_SOURCES]
 
 
+def _runner():
+    """cocotb's Verilator runner without its global --public-flat-rw (PUBLIC names what must be seen)."""
+    from cocotb_tools.runner import Verilator
+
+    class _Private(Verilator):
+        def _build_command(self):
+            cmds = super()._build_command()
+            cmds[0] = [a for a in cmds[0] if a != "--public-flat-rw"]
+            return cmds
+
+    return _Private()
+
+
 def build(project: Path, cfg: dict, trace: bool = False):
     """Compile the simulator once per project (and per trace setting); returns (runner, build_dir)."""
-    from cocotb_tools.runner import get_runner
     verilator_env()
     build_dir = project / "sim" / ("build_trace" if trace else "build")
-    srcs = sources(project)
+    srcs = [SIM_DIR / PUBLIC] + sources(project)
     params = parameters(cfg)
     args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--x-assign", "fast", "--x-initial", "fast"]
     if trace:
         args.append("--trace-fst")
     key = hashlib.sha256(json.dumps([[p.read_text() for p in srcs], params, args]).encode()).hexdigest()
     stamp = build_dir / "hlsgen.key"
-    runner = get_runner("verilator")
+    runner = _runner()
     if not (stamp.exists() and stamp.read_text() == key and (build_dir / TOP).exists()):
         build_dir.mkdir(parents=True, exist_ok=True)
         stamp.unlink(missing_ok=True)
