@@ -53,16 +53,20 @@ def config(data: dict) -> dict:
         raise UserError("plan.json: the RTL twin needs port latencies of at least 2 cycles")
     if int(timing["pipeline_latency"]) < 12:
         raise UserError("plan.json: the RTL twin's epilogue needs pipeline_latency >= 12")
+    if bw > 64:
+        raise UserError(f"plan.json: the RTL twin needs wgt bytes_per_cycle <= 64 (got {bw})")
     invs = data["invocations"]
     stream = max([_stream_bytes(i, pi) for i in invs] + [pi])
     taps = max([i["k"] * i["k"] * i["in_cw"] for i in invs if i["kind"] == "conv"] + [1])
+    al, wl = max(pi, br), max(po * pi, bw)      # buffer line bytes: one write per line
     return {
         "name": str(data.get("target", "plan")),
         "pi": pi, "po": po, "nwo": po // pi, "br": br, "bw": bw, "bo": bo, "lr": lr, "lw": lw,
         "cwr": _cdiv(po, bo),
         "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
-        "abuf_words": _cdiv(stream, pi) + max(br // pi, 1),
-        "wlines": taps,
+        "al": al, "wl": wl, "cl": _cdiv(8 * po, bw),
+        "abuf_lines": _cdiv(stream, al) + 1,
+        "wlines": _cdiv(taps * po * pi, wl),
         "reg_words": REGISTER_BYTES // 4,
         "reg_addr_bits": max(1, (REGISTER_BYTES // 4 - 1).bit_length()),
         "registers": [{"name": f.name, "bits": f.bits, "signed": f.signed, "words": f.words,
