@@ -17,8 +17,7 @@ if ! $PY -c "import torch" >/dev/null 2>&1; then
   echo "setup: installing torch (CPU)"
   $PY -m pip install -q torch==2.13.0
 fi
-if ! $PY -c "import hlsgen, onnxruntime, cocotb, pyverilog, hls4ml, pytest, hypothesis" >/dev/null 2>&1 \
-   || [ "${1:-}" = "--force" ]; then
-  echo "setup: installing hlsgen and its dependencies"
-  $PY -m pip install -q -e ".[test]"
-fi
+# Always (re)install this checkout: pip is quick when everything is there, and an editable install
+# left by another checkout must not be what the tests import.
+echo "setup: installing hlsgen and its dependencies"
+$PY -m pip install -q --disable-pip-version-check -e ".[test]"
