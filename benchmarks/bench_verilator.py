@@ -39,13 +39,18 @@ MAIN_CPP = r"""
 #include "Vhlsgen_tb_top.h"
 #include "verilated.h"
 
+static VerilatedContext* ctx;
 static Vhlsgen_tb_top* top;
-static void tick() { top->clk = 0; top->eval(); top->clk = 1; top->eval(); }
+// the top generates its clock (period 10): one cycle = two time slots of Verilator's scheduler
+static void step() { ctx->time(top->nextTimeSlot()); top->eval(); }
+static void tick() { step(); step(); }
 static void pulse(unsigned char& sig) { sig = 1; top->eval(); sig = 0; top->eval(); }
 
 int main(int argc, char** argv) {
-    Verilated::commandArgs(argc, argv);
-    top = new Vhlsgen_tb_top;
+    ctx = new VerilatedContext;
+    ctx->commandArgs(argc, argv);
+    top = new Vhlsgen_tb_top{ctx};
+    top->eval();
     std::ifstream job("job.txt");
     int samples, invs;
     std::string wgt;
@@ -64,7 +69,7 @@ int main(int argc, char** argv) {
         for (auto& r : regs) {
             for (unsigned a = 0; a < r.size(); a++) top->host_regs[a] = r[a];
             top->host_go = 1; tick(); top->host_go = 0;
-            while (!top->done) tick();
+            while (!top->done) step();
             total += top->cycles;
         }
         pulse(top->dump);
@@ -72,6 +77,7 @@ int main(int argc, char** argv) {
     }
     std::printf("%llu\n", total);
     delete top;
+    delete ctx;
     return 0;
 }
 """
@@ -84,9 +90,8 @@ def build_bare(project: Path, cfg: dict) -> Path:
     bdir.mkdir(parents=True, exist_ok=True)
     (bdir / "main.cpp").write_text(MAIN_CPP)
     params = [f"-G{k}={v}" for k, v in verilator.parameters(cfg).items()]
-    subprocess.run(["verilator", "--cc", "--exe", "--build", "-j", "2", "-O3", "-Wno-fatal", "-Wno-lint",
-                    "-Wno-style", "--x-assign", "fast", "--x-initial", "fast", "--top-module", verilator.TOP,
-                    "-Mdir", str(bdir), "-o", "bare", *params, str(bdir / "main.cpp"),
+    subprocess.run(["verilator", "--cc", "--exe", "--build", "-j", "2", *verilator.BUILD_ARGS,
+                    "--top-module", verilator.TOP, "-Mdir", str(bdir), "-o", "bare", *params, str(bdir / "main.cpp"),
                     *[str(s) for s in verilator.sources(project)]],
                    check=True, stdout=subprocess.DEVNULL)
     return bdir / "bare"

@@ -1,7 +1,8 @@
 // Simulation top: the generated engine (OUT/rtl/hlsgen_engine.v) between its two memory banks,
 // and a simulation-only host that takes an invocation's whole register image at once (host_regs,
 // host_go) and writes the words that changed over the engine's register bus, one per cycle, then
-// pulses start. The cocotb bench (hlsgen_cocotb.py) drives host_*, load and dump and awaits done.
+// pulses start. The clock is generated here (Verilator --timing). The cocotb bench
+// (hlsgen_cocotb.py) drives host_*, load and dump and awaits done.
 `timescale 1ns/1ps
 module hlsgen_tb_top #(
     parameter PI = 8,
@@ -15,7 +16,6 @@ module hlsgen_tb_top #(
     parameter BW = 8,
     parameter LW = 1
 ) (
-    input  wire                     clk,
     input  wire                     rst,
     input  wire [32*NREG-1:0]       host_regs,
     input  wire                     host_go,
@@ -25,6 +25,8 @@ module hlsgen_tb_top #(
     input  wire                     load,
     input  wire                     dump
 );
+    reg clk = 1'b0;                  // the clock lives here: no per-cycle calls from the bench
+    always #5 clk = ~clk;
     reg reg_we, start;
     reg [REG_ADDR_BITS-1:0] reg_addr;
     reg [31:0] reg_wdata;

