@@ -12,6 +12,7 @@ import os
 import sys
 
 from .errors import UserError
+from .plan.engine import WEIGHTS_MODES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--target", default="alveo", help="target card (default: alveo = alveo-u200)")
     sp.add_argument("--dsp-budget", type=int, help="DSPs the engine may use")
     sp.add_argument("--clock-mhz", type=float, help="kernel clock (default: the target's)")
+    sp.add_argument("--weights", choices=WEIGHTS_MODES, default="auto",
+                    help="weights resident on chip (preloaded once) or streamed from DDR per group "
+                         "(default auto: resident when they fit)")
     sp.add_argument("--synth", action="store_true", help="also run yosys synthesis estimates")
     sp.add_argument("-o", "--output", required=True, help="output folder")
 

@@ -59,14 +59,16 @@ def every_op(dtype: str, seed: int):
     return net.onnx_model(out), (3, 13, 11)
 
 
-def run_case(tmp_path, dtype, seed, budget):
+def run_case(tmp_path, dtype, seed, budget, weights="auto"):
     model = tmp_path / "m.onnx"
     onnx_bytes, shape = every_op(dtype, seed)
     model.write_bytes(onnx_bytes)
     out = tmp_path / "out"
-    assert cli.main(["build", str(model), "--dsp-budget", str(budget), "-o", str(out)]) == 0
-    kinds = {inv["kind"] for inv in json.loads((out / "plan.json").read_text())["invocations"]}
+    assert cli.main(["build", str(model), "--dsp-budget", str(budget), "--weights", weights, "-o", str(out)]) == 0
+    plan = json.loads((out / "plan.json").read_text())
+    kinds = {inv["kind"] for inv in plan["invocations"]}
     assert kinds == {"conv", "maxpool", "add", "avgpool", "gavgpool"}
+    assert bool(plan["preload"]) == (weights != "streamed")
     x = np.random.default_rng(seed).uniform(-1, 1, size=(2, *shape)).astype(np.float32)
     (y,), (want,) = csim.simulate(out, x), ort_run(str(model), x)
     assert y.shape == want.shape and y.dtype == want.dtype
@@ -76,6 +78,16 @@ def run_case(tmp_path, dtype, seed, budget):
 def test_every_op_family(tmp_path):
     bad, out = run_case(tmp_path, "int8", seed=1, budget=64)
     assert bad == 0
+
+
+@pytest.mark.parametrize("weights,budget", [("resident", 200), ("streamed", 200)])
+def test_weights_resident_and_streamed(tmp_path, weights, budget):
+    """Resident weights (preloaded into the on-chip store, lines of min(512, PO*PI) bytes) and
+    streamed weights (64-byte beats from DDR) compute the same bits."""
+    bad, out = run_case(tmp_path, "int8", seed=3, budget=budget, weights=weights)
+    assert bad == 0
+    engine_cpp = (out / "kernel" / "engine.cpp").read_text()
+    assert ("KIND_PRELOAD" in engine_cpp) == (weights == "resident")
 
 
 @pytest.mark.slow

@@ -74,3 +74,55 @@ def test_register_map():
         Invocation("l", "conv", {"k": 16})
     with pytest.raises(ValueError):
         Invocation("l", "add", {"k": 1})
+
+
+def test_preload_cycles():
+    # resident weights: wgt is the store (64 B/cycle lines here), preload streams over the DDR port
+    e = engine(wgt_bpc=64, wgt_lat=4)
+    e.ports["preload"] = {"bytes_per_cycle": 32, "latency": 20, "bank": "DDR[1]"}
+    # 20 + ceil(10*64 / 32) + 3 + 7
+    assert cycles.invocation(e, Invocation("weights.bin", "preload", {"w_lines": 10}))["cycles"] == 50
+
+
+def _testnet(tmp_path, kind="vgg"):
+    from hlsgen.examples import testnets
+    from hlsgen.frontend import load
+    return load(testnets.make(kind, tmp_path / f"{kind}.onnx"))
+
+
+def test_resident_weights_plan(tmp_path):
+    from hlsgen.plan import make_plan, resources
+    from hlsgen.plan.engine import get_target, store_line
+    graph = _testnet(tmp_path)
+    res = make_plan(graph, dsp_budget=200).data
+    e = res["engine"]
+    line = store_line(e["pi"], e["po"])
+    assert e["ports"]["wgt"] == {"bytes_per_cycle": line, "latency": 4, "bank": "on-chip"}
+    assert e["ports"]["preload"]["bank"].startswith("DDR") and e["w_store_bytes"] == res["weights_bytes"]
+    assert res["preload"] == [{"layer": "weights.bin", "kind": "preload", "w_lines": res["weights_bytes"] // line}]
+    assert res["weights_bytes"] % line == 0 and res["preload_cycles"] > 0
+    for inv in res["invocations"]:
+        if inv["kind"] == "conv":
+            assert inv["w_addr"] % line == 0 and inv["w_group_bytes"] % line == 0
+    streamed = make_plan(graph, dsp_budget=200, weights="streamed").data
+    assert "preload" not in streamed["engine"]["ports"] and streamed["preload"] == []
+    assert streamed["preload_cycles"] == 0 and streamed["engine"]["w_store_bytes"] == 0
+    assert streamed["total_cycles"] > res["total_cycles"]
+    # the store is URAM: 8*line/72 columns per 4096 lines; the buffers move to BRAM
+    urams = -(-8 * line // 72) * -(-res["weights_bytes"] // (line * 4096))
+    assert res["resources"]["uram"] == urams
+    assert "resident" in make_plan(graph, dsp_budget=200).report
+
+
+def test_weights_stream_when_the_store_does_not_fit(tmp_path):
+    from hlsgen.plan import planner
+    from hlsgen.plan.engine import get_target
+    graph = _testnet(tmp_path)
+    _, tgt = get_target("alveo-u200")
+    small = dict(tgt, user=dict(tgt["user"], uram=0))
+    e = planner.choose_engine(graph, small, 300.0, 200)
+    assert not e.resident and planner.resources.estimate(e)["uram"] == 0
+    with pytest.raises(UserError, match="--weights resident: the weights do not fit"):
+        planner.choose_engine(graph, small, 300.0, 200, weights="resident")
+    with pytest.raises(UserError, match="--weights bogus"):
+        planner.make_plan(graph, weights="bogus")

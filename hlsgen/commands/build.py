@@ -1,4 +1,4 @@
-"""hlsgen build MODEL --target T [--dsp-budget N] [--clock-mhz F] -o OUT.
+"""hlsgen build MODEL --target T [--dsp-budget N] [--clock-mhz F] [--weights auto|resident|streamed] -o OUT.
 
 Loads the model, compacts pruned channels, plans the engine and its schedule,
 and writes OUT/plan.json, OUT/weights.bin and OUT/report.md, then every
@@ -27,7 +27,7 @@ def main(args) -> int:
     graph = load(args.model, calibrate=getattr(args, "calibrate", None))
     with Progress(1, "planning") as progress:
         plan = make_plan(graph, target=args.target, dsp_budget=args.dsp_budget,
-                         clock_mhz=args.clock_mhz, progress=progress)
+                         clock_mhz=args.clock_mhz, weights=getattr(args, "weights", "auto"), progress=progress)
     emit_all = _emitters()
     with atomic_dir(args.output) as tmp:
         plan.write(tmp)

@@ -49,9 +49,10 @@ def kernel_context(engine: dict) -> dict:
 
     ``engine`` holds pi, po, tile_words (input buffer words), w_rows (weight rows,
     K*K*Cw of the largest layer), max_rows, max_cols, max_cw, max_groups,
-    act_bytes and wgt_bytes.
+    act_bytes and wgt_bytes; with resident weights also w_line_bytes (store line).
     """
     pi, po = int(engine["pi"]), int(engine["po"])
+    line = int(engine.get("w_line_bytes", 0))
     if pi < 1 or pi & (pi - 1):
         raise ValueError(f"PI={pi}: the activation port width must be a power of two bytes")
     return {
@@ -60,6 +61,8 @@ def kernel_context(engine: dict) -> dict:
         "max_rows": int(engine["max_rows"]), "max_cols": int(engine["max_cols"]),
         "max_cw": int(engine["max_cw"]), "max_groups": int(engine["max_groups"]),
         "act_words": -(-int(engine["act_bytes"]) // pi), "wgt_beats": -(-int(engine["wgt_bytes"]) // 64),
+        "resident": bool(line), "w_line_bytes": line or 64,
+        "w_store_lines": max(1, -(-int(engine["wgt_bytes"]) // line)) if line else 0,
         "registers": registers(), "kinds": sorted(KIND_CODES.items(), key=lambda kv: kv[1]),
     }
 
@@ -98,6 +101,7 @@ def engine_sizes(plan: dict) -> dict:
         "max_cw": max([i["in_cw"] for i in tiled], default=1),
         "max_groups": max([i["groups"] for i in convs], default=1),
         "act_bytes": int(plan["act_bytes"]), "wgt_bytes": int(plan["weights_bytes"]),
+        "w_line_bytes": int(e["ports"]["wgt"]["bytes_per_cycle"]) if "preload" in e["ports"] else 0,
     }
 
 
@@ -122,7 +126,10 @@ def host_context(plan: dict) -> dict:
               for s in steps if s["kind"] == "im2col"]
     invocations = [{"layer": names.c_string(d["layer"]), "regs": Invocation.from_json(d).registers()}
                    for d in plan["invocations"]]
+    preload = [{"layer": names.c_string(d["layer"]), "regs": Invocation.from_json(d).registers()}
+               for d in plan.get("preload", [])]
     return {"quantize": quantize, "dequantize": dequantize, "im2col": im2col, "invocations": invocations,
+            "preload": preload,
             "act_bytes": int(plan["act_bytes"]), "weight_bytes": int(plan["weights_bytes"])}
 
 
@@ -134,7 +141,7 @@ def hw_context(plan: dict) -> dict:
     return {"target_name": names.text(target["name"]), "platform": target["platform"],
             "part": target["device"]["part"], "clock_mhz": int(round(clock)),
             "clock_period_ns": f"{1000.0 / clock:.3f}", "act_bank": ports["act_rd"]["bank"],
-            "wgt_bank": ports["wgt"]["bank"], "slr": "SLR0" if key.startswith("alveo") else None,
+            "wgt_bank": ports.get("preload", ports["wgt"])["bank"], "slr": "SLR0" if key.startswith("alveo") else None,
             "n_invocations": len(plan["invocations"])}
 
 

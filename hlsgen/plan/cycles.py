@@ -7,6 +7,8 @@ group starts at max(previous row end, its weight block, its input row, its
 residual row) and takes out_w*c_px, c_px = max(k*k*in_cw, ceil(PO/BO)).
 Vector ops: pools row by row (k*k cycles per output word), gavgpool and add
 after their whole input stream. Every invocation ends PL + OV after its last row.
+Resident weights: ``wgt`` is the on-chip store; ``preload`` (once per model, not
+per frame) streams weights.bin into it over the DDR port.
 """
 from __future__ import annotations
 
@@ -98,11 +100,21 @@ def _result(e, total, mac, rd, wr, wgt) -> dict:
             "wgt_bytes": int(wgt), "memory_cycles": int(np.ceil(mem))}
 
 
+def preload(e: Engine, f: dict) -> dict:
+    """Resident weights: fill the store from weights.bin over the DDR port, once per model."""
+    p, t = e.ports["preload"], e.timing
+    nbytes = f["w_lines"] * e.bpc("wgt")
+    total = p["latency"] + _cdiv(nbytes, p["bytes_per_cycle"]) + t["pipeline_latency"] + t["invocation_overhead"]
+    return _result(e, total, 0, 0, 0, nbytes)
+
+
 def invocation(e: Engine, inv) -> dict:
     if inv.kind == "conv":
         return conv(e, inv.fields)
     if inv.kind == "add":
         return add(e, inv.fields)
+    if inv.kind == "preload":
+        return preload(e, inv.fields)
     return pool(e, inv.fields, inv.kind)
 
 

@@ -17,6 +17,9 @@ DEFAULT_DSP_SHARE = 0.6        # default budget: share of the user region's DSPs
 BUFFER_MEMORY_SHARE = 0.5      # on-chip memory share for buffers, times (DSP share)^2
 PORT_BYTES_MAX = 64            # 512-bit AXI data width
 BURST_ALIGN = 64               # every weights.bin block and every map starts on 64 bytes
+STORE_BYTES_MAX = 512          # resident weight store: widest line (4096 bits over 57 URAMs)
+STORE_LATENCY = 4              # URAM read pipeline (address, cascade, output registers)
+WEIGHTS_MODES = ("auto", "resident", "streamed")   # auto: resident when the store fits
 
 # Timing constants (ENGINE.md section 5); the RTL twin uses the same values from plan.json.
 TIMING = {
@@ -50,20 +53,28 @@ def default_dsp_budget(target: dict) -> int:
     return int(target["user"]["dsp"] * DEFAULT_DSP_SHARE)
 
 
-def ports(target: dict, clock_mhz: float) -> dict:
+def ports(target: dict, clock_mhz: float, store_bytes: int = 0) -> dict:
     """Port bandwidths in bytes/cycle (powers of two, ENGINE.md section 5): act_rd and act_wr
-    share one bank, wgt has its own. A target with a single bank shares it among all three."""
+    share one bank, wgt has its own. A target with a single bank shares it among all three.
+
+    ``store_bytes`` > 0: weights resident in an on-chip store with lines of that many bytes;
+    ``wgt`` (where conv weight blocks come from) is then the store, and ``preload`` is the
+    DDR/HBM port that fills it once per model."""
     mem = target["memory"]
     bank = min(PORT_BYTES_MAX * 2, int(mem["gbps_per_bank"] * 1e9 / (clock_mhz * 1e6)))
     act_share = 2 if mem["banks"] > 1 else 3
     act = pow2_floor(min(PORT_BYTES_MAX, bank // act_share))
     wgt = pow2_floor(min(PORT_BYTES_MAX, bank if mem["banks"] > 1 else bank // act_share))
     banks = [mem["vitis_bank"].format(i=0), mem["vitis_bank"].format(i=1 if mem["banks"] > 1 else 0)]
-    return {
+    out = {
         "act_rd": {"bytes_per_cycle": act, "latency": TIMING["act_rd_latency"], "bank": banks[0]},
         "act_wr": {"bytes_per_cycle": act, "latency": 0, "bank": banks[0]},
         "wgt": {"bytes_per_cycle": wgt, "latency": TIMING["wgt_latency"], "bank": banks[1]},
     }
+    if store_bytes:
+        out["preload"] = out["wgt"]
+        out["wgt"] = {"bytes_per_cycle": store_bytes, "latency": STORE_LATENCY, "bank": "on-chip"}
+    return out
 
 
 @dataclass
@@ -75,6 +86,7 @@ class Engine:
     ports: dict
     in_buf_bytes: int = 0       # input tile buffer (rows of the input map)
     w_buf_bytes: int = 0        # two weight blocks (double buffer)
+    w_store_bytes: int = 0      # resident weight store (all of weights.bin); 0: weights stream from DDR
     timing: dict = field(default_factory=lambda: dict(TIMING))
 
     @property
@@ -87,9 +99,20 @@ class Engine:
     def words(self, channels: int) -> int:
         return -(-channels // self.pi)
 
+    @property
+    def resident(self) -> bool:
+        return "preload" in self.ports
+
+    @property
+    def w_align(self) -> int:
+        """Weight blocks start on a store line (resident) or a 64-byte burst."""
+        return max(BURST_ALIGN, self.bpc("wgt")) if self.resident else BURST_ALIGN
+
     def to_json(self) -> dict:
         d = asdict(self)
         d["macs_per_cycle"] = self.macs_per_cycle
+        d["weights"] = (f"resident: preloaded once into a {self.w_store_bytes}-byte on-chip store "
+                        f"({self.bpc('wgt')}-byte lines, URAM)" if self.resident else "streamed from DDR per group")
         d["array"] = (f"{self.po} x {self.pi} MAC array: one input word (PI={self.pi} channels of one "
                       f"pixel at one kernel tap) times PO={self.po} output channels per cycle; "
                       "reduction over (kh, kw, input word) in time; output-stationary")
@@ -99,6 +122,11 @@ class Engine:
 def mac_dsps(pi: int, po: int, per_dsp: int) -> int:
     """DSPs of the MAC array plus the epilogue (one 24x24 requant multiplier, 2 DSPs, per output lane)."""
     return -(-(pi * po) // per_dsp) + 2 * po
+
+
+def store_line(pi: int, po: int) -> int:
+    """Line of the resident weight store: the MAC array's PO*PI weight bytes per cycle, 64..512."""
+    return min(STORE_BYTES_MAX, max(BURST_ALIGN, pi * po))
 
 
 def candidates(dsp_budget: int, per_dsp: int) -> list:

@@ -7,7 +7,7 @@ arguments and the RTL register file are generated from ``REGISTERS``.
 
 Register map: register 0 is ``kind`` (``KIND_CODES``), then every field of every
 kind, each name once, in first-appearance order over ``KINDS`` (conv, maxpool,
-avgpool, gavgpool, add).  Each register occupies ``words`` consecutive 32-bit
+avgpool, gavgpool, add, preload).  Each register occupies ``words`` consecutive 32-bit
 words (little-endian halves for 64-bit fields); ``REGISTER_OFFSETS`` gives the
 byte offset of each one from the start of the register file.  Fields an
 invocation's kind does not use are written as 0.
@@ -131,8 +131,12 @@ ADD = (
     _u("b_signed", 1, "b bytes are int8"),
 )
 
-KINDS = {"conv": CONV, "maxpool": POOL, "avgpool": POOL, "gavgpool": POOL, "add": ADD}
-KIND_CODES = {"conv": 1, "maxpool": 2, "avgpool": 3, "gavgpool": 4, "add": 5}
+PRELOAD = (
+    _u("w_lines", ADDR, "resident weights: store lines to fill from weights.bin (once per model)"),
+)
+
+KINDS = {"conv": CONV, "maxpool": POOL, "avgpool": POOL, "gavgpool": POOL, "add": ADD, "preload": PRELOAD}
+KIND_CODES = {"conv": 1, "maxpool": 2, "avgpool": 3, "gavgpool": 4, "add": 5, "preload": 6}
 KIND_NAMES = {code: kind for kind, code in KIND_CODES.items()}
 
 

@@ -66,12 +66,32 @@ def _compact(graph: ir.Graph):
         return graph, f"not compacted: hlsgen.prune unavailable ({e})"
 
 
-def _engine_for(target: dict, clock: float, budget: int, pi: int, po: int, needs: dict) -> eng.Engine:
+def _engine_for(target: dict, clock: float, budget: int, pi: int, po: int, needs: dict,
+                store_line: int = 0) -> eng.Engine:
     buf = eng.buffer_budget_bytes(target, budget)
     in_buf = max(needs["in_min"], min(needs["in_max"], buf))
     in_buf = eng.align(in_buf, pi)
-    return eng.Engine(pi=pi, po=po, macs_per_dsp=eng.macs_per_dsp(target), ports=eng.ports(target, clock),
-                      in_buf_bytes=in_buf, w_buf_bytes=2 * needs["w_block"])
+    return eng.Engine(pi=pi, po=po, macs_per_dsp=eng.macs_per_dsp(target),
+                      ports=eng.ports(target, clock, store_line), in_buf_bytes=in_buf,
+                      w_buf_bytes=2 * needs["w_block"])
+
+
+def _lowered(graph, target, clock, budget, pi, po, weights):
+    """(engine, schedule) of one shape: weights resident on chip when the store fits beside the
+    buffers (``weights`` auto or resident), else streamed; None when the engine does not fit."""
+    needs = buffer_needs(graph, pi, po)
+    if weights != "streamed":
+        e = _engine_for(target, clock, budget, pi, po, needs, eng.store_line(pi, po))
+        sched = lower(graph, e, pack=False)
+        e.w_store_bytes = sched.weight_bytes
+        if not resources.misfit(resources.estimate(e), target["user"]):
+            return e, sched
+        if weights == "resident":
+            return None
+    e = _engine_for(target, clock, budget, pi, po, needs)
+    if resources.misfit(resources.estimate(e), target["user"]):
+        return None
+    return e, lower(graph, e, pack=False)
 
 
 def _largest_fitting_budget(graph, target, clock) -> int:
@@ -85,7 +105,7 @@ def _largest_fitting_budget(graph, target, clock) -> int:
     return best
 
 
-def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None):
+def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None, weights="auto"):
     """The (PI, PO) shape with the fewest total cycles over the whole network: (engine, schedule)."""
     per = eng.macs_per_dsp(target)
     shapes = eng.candidates(budget, per)
@@ -96,22 +116,25 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
         progress.total = len(shapes)
     best, failure = None, None
     for pi, po in shapes:
-        e = _engine_for(target, clock, budget, pi, po, buffer_needs(graph, pi, po))
         if progress:
             progress.update(1, f"PI={pi} PO={po}")
-        if resources.misfit(resources.estimate(e), target["user"]):
-            continue
         try:
-            sched = lower(graph, e, pack=False)
+            got = _lowered(graph, target, clock, budget, pi, po, weights)
         except UserError as err:      # e.g. a concat offset this PI cannot address
             failure = failure or err
             continue
+        if got is None:
+            continue
+        e, sched = got
         total = cycles.total_cycles(e, sched.invocations)
         key = (total, eng.mac_dsps(pi, po, per), -pi)
         if best is None or key < best[0]:
             best = (key, e)
     if best is None and failure is not None:
         raise failure
+    if best is None and weights == "resident":
+        raise UserError(f"--weights resident: the weights do not fit on chip beside any engine of budget {budget} "
+                        "(use --weights auto or streamed)")
     if best is None:
         fit = _largest_fitting_budget(graph, target, clock)
         misfit = resources.misfit(resources.estimate(
@@ -121,7 +144,8 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
     return best[1]
 
 
-def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, progress=None) -> Plan:
+def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, progress=None,
+              weights="auto") -> Plan:
     t0 = time.perf_counter()
     key, tgt = eng.get_target(target)
     clock = float(clock_mhz) if clock_mhz is not None else float(tgt["clock_mhz"])
@@ -133,8 +157,10 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
         raise UserError(f"--dsp-budget {budget}: {key} has {user_dsp} DSPs in its user region")
     if budget < 1:
         raise UserError(f"--dsp-budget {budget}: must be positive")
+    if weights not in eng.WEIGHTS_MODES:
+        raise UserError(f"--weights {weights}: must be one of {', '.join(eng.WEIGHTS_MODES)}")
     g2, compaction = _compact(graph)
-    e = choose_engine(g2, tgt, clock, budget, progress)
+    e = choose_engine(g2, tgt, clock, budget, progress, weights)
     sched = lower(g2, e, pack=True)
     data = _plan_data(graph, g2, key, tgt, clock, budget, e, sched, compaction)
     return Plan(data, sched.weights, render(data), seconds=time.perf_counter() - t0)
@@ -169,6 +195,9 @@ def _plan_data(graph, g2, key, tgt, clock, budget, e: eng.Engine, sched: Schedul
             rec.update(cycles=0, bound="host" if s.host else "free", invocations=0)
         layers.append(rec)
     ej = e.to_json()
+    preload = []
+    if e.resident:
+        preload = [Invocation("weights.bin", "preload", {"w_lines": -(-sched.weight_bytes // e.bpc("wgt"))})]
     return {
         "target": key,
         "target_name": tgt["name"],
@@ -192,6 +221,8 @@ def _plan_data(graph, g2, key, tgt, clock, budget, e: eng.Engine, sched: Schedul
         "layers": layers,
         "tensors": {name: t.to_json() for name, t in sched.tensors.items()},
         "invocations": [inv.to_json() for inv in sched.invocations],
+        "preload": [inv.to_json() for inv in preload],
+        "preload_cycles": sum(cycles.invocation(e, inv)["cycles"] for inv in preload),
         "registers": register_map_json(),
     }
 

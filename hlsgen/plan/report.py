@@ -21,6 +21,9 @@ def render(d: dict) -> str:
         f"(DSP budget {d['dsp_budget']}). Input buffer {e['in_buf_bytes']} bytes, weight double buffer "
         f"{e['w_buf_bytes']} bytes. Ports (bytes/cycle): "
         + ", ".join(f"{k} {v['bytes_per_cycle']} ({v['bank']})" for k, v in e["ports"].items()) + ".",
+        f"Weights: {e['weights']}"
+        + (f"; the preload takes {d['preload_cycles']} cycles once per model (not per frame)." if d["preload"]
+           else "."),
         f"Graph: {d['compaction']}.",
         "",
         "| layer | op | in | out | channels live/total | MACs dense | MACs live | invocations | cycles | bound | utilization |",

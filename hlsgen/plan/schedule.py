@@ -165,21 +165,13 @@ class _Lowering:
         return slot
 
     # -- weights ------------------------------------------------------------
-    def _block(self, data: bytes) -> int:
-        off = self.wsize
-        size = align(len(data))
-        if self.pack:
-            self.wblob += data + bytes(size - len(data))
-        self.wsize += size
-        return off
-
     def _conv_weights(self, o: int, k: int, cin_words: int, arrays):
         """Reserve (and with ``pack``, write) one conv's groups; ``arrays()`` gives w' as
         (O, I, k, k) int, bias' int64 and the float32 scales. Returns (w_addr, group_bytes, groups)."""
         pi, po = self.e.pi, self.e.po
         groups = -(-o // po)
         wbytes = k * k * cin_words * po * pi
-        gbytes = align(wbytes) + align(8 * po)
+        gbytes = align(align(wbytes) + align(8 * po), self.e.w_align)
         w_addr = self.wsize
         if self.pack:
             wq, bias, scale = arrays()

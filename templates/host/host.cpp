@@ -136,6 +136,7 @@ int main(int argc, char **argv) {
         if (weights.size() != plan::WEIGHT_BYTES)
             throw std::runtime_error(opt.weights + ": expected " + std::to_string(plan::WEIGHT_BYTES) + " bytes");
         auto dev = host::Device::open(opt.xclbin, plan::ACT_BYTES, weights);
+        for (const plan::Invocation &inv : plan::PRELOAD) dev->run(inv.regs);
 
         std::vector<host::Array> xs;
         size_t batch = 0;

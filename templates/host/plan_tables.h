@@ -66,6 +66,13 @@ const std::vector<Dequantize> DEQUANTIZE = {
 {% endfor %}
 };
 
+// Resident weights: run once after the device is opened (fills the on-chip weight store).
+const std::vector<Invocation> PRELOAD = {
+{% for inv in preload %}
+    { {{ inv.layer }}, { {{ inv.regs | join(", ") }} } },
+{% endfor %}
+};
+
 const Invocation INVOCATIONS[] = {
 {% for inv in invocations %}
     { {{ inv.layer }}, { {{ inv.regs | join(", ") }} } },

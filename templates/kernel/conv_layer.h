@@ -27,7 +27,8 @@ inline void conv_group(const word_t *act_rd, word_t *act_wr, const uint8_t tile[
     write_outputs(act_wr, r, group, outs);
 }
 
-inline void conv_layer(const word_t *act_rd, word_t *act_wr, const beat_t *wgt, const Regs &r,
+// wsrc: the weight lines (the resident store, or the weight port when weights stream).
+inline void conv_layer(const word_t *act_rd, word_t *act_wr, const wline_t *wsrc, const Regs &r,
                        uint8_t tile[TILE_WORDS][PI]) {
     // Double-buffered weights: group g computes from one buffer while g+1 loads into the other.
     static int8_t w_ping[W_ROWS][PO][PI], w_pong[W_ROWS][PO][PI];
@@ -43,17 +44,17 @@ inline void conv_layer(const word_t *act_rd, word_t *act_wr, const beat_t *wgt, 
 #pragma HLS ARRAY_PARTITION variable=s_pong complete
     const uint32_t rows = r.k * r.k * r.in_cw;
     load_tile(act_rd, r, tile);
-    load_weights(wgt, r.w_addr, rows, w_ping, b_ping, s_ping);
+    load_weights(wsrc, r.w_addr, rows, w_ping, b_ping, s_ping);
 conv_groups:
     for (int g = 0; g < (int)r.groups; ++g) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_groups }}
         const bool more = g + 1 < (int)r.groups;
         const uint32_t next = r.w_addr + (g + 1) * r.w_group_bytes;
         if (g % 2 == 0) {
-            if (more) load_weights(wgt, next, rows, w_pong, b_pong, s_pong);
+            if (more) load_weights(wsrc, next, rows, w_pong, b_pong, s_pong);
             conv_group(act_rd, act_wr, tile, w_ping, b_ping, s_ping, r, g);
         } else {
-            if (more) load_weights(wgt, next, rows, w_ping, b_ping, s_ping);
+            if (more) load_weights(wsrc, next, rows, w_ping, b_ping, s_ping);
             conv_group(act_rd, act_wr, tile, w_pong, b_pong, s_pong, r, g);
         }
     }

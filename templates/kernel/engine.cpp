@@ -1,6 +1,8 @@
 // {{ banner }}
 // Top level of the hlsgen layer engine: AXI interfaces and dispatch on the
-// invocation kind.  act_rd / act_wr share the activation bank, wgt has its own.
+// invocation kind.  act_rd / act_wr share the activation bank, wgt has its own{% if resident %};
+// weights are resident: a preload invocation copies weights.bin from wgt into the on-chip
+// store once, conv invocations read their blocks from the store{% endif %}.
 #include "engine.h"
 #include "add_unit.h"
 #include "conv_layer.h"
@@ -24,14 +26,24 @@ extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_
     // The input buffer, shared by the MAC array and the pooling unit.
     static uint8_t tile[hlsgen::TILE_WORDS][hlsgen::PI];
 #pragma HLS ARRAY_PARTITION variable=tile complete dim=2
+{% if resident %}
+    // All of weights.bin, on chip: filled by the preload invocation, read by every conv.
+    static hlsgen::wline_t wstore[hlsgen::W_STORE_LINES];
+#pragma HLS BIND_STORAGE variable=wstore type=ram_1p impl=uram
+{% endif %}
     hlsgen::Regs regs;
 {% for r in registers %}
     regs.{{ r.name }} = {{ r.name }};
 {% endfor %}
     switch ((int)regs.kind) {
     case hlsgen::KIND_CONV:
-        hlsgen::conv_layer(act_rd, act_wr, wgt, regs, tile);
+        hlsgen::conv_layer(act_rd, act_wr, {{ "wstore" if resident else "wgt" }}, regs, tile);
         break;
+{% if resident %}
+    case hlsgen::KIND_PRELOAD:
+        hlsgen::preload_weights(wgt, regs.w_lines, wstore);
+        break;
+{% endif %}
     case hlsgen::KIND_MAXPOOL:
     case hlsgen::KIND_AVGPOOL:
     case hlsgen::KIND_GAVGPOOL:

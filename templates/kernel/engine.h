@@ -24,11 +24,18 @@ const int PO = {{ po }};                  // output lanes: output channels per g
 const int TILE_WORDS = {{ tile_words }};  // input buffer capacity in words
 const int W_ROWS = {{ w_rows }};          // weight buffer capacity in rows (K*K*Cw taps)
 const int BEAT_BYTES = 64;                // weight port width
+// Weight blocks are read in lines: {% if resident %}the resident store's lines (URAM, filled once by
+// a preload invocation){% else %}the weight port's beats (weights stream from DDR){% endif %}.
+const int W_LINE_BYTES = {{ w_line_bytes }};
+const int W_STORE_LINES = {{ w_store_lines }};  // resident store capacity (0: no store)
 
 static_assert(PO % PI == 0, "a group of PO channels fills whole words");
 
 typedef ap_uint<8 * PI> word_t;           // one activation word: PI channels of a pixel
 typedef ap_uint<8 * BEAT_BYTES> beat_t;   // one weight-port beat
+typedef ap_uint<8 * W_LINE_BYTES> wline_t;  // one weight line (a store line or a beat)
+
+static_assert(W_LINE_BYTES % BEAT_BYTES == 0, "a weight line is whole beats");
 
 // Invocation kinds (hlsgen/plan/invocation.py KIND_CODES).
 {% for name, code in kinds %}

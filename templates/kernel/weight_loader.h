@@ -1,7 +1,8 @@
 // {{ banner }}
 // Weight buffer: one output-channel group's block of weights.bin
 // (K*K*Cw rows of PO x PI int8 weights, then PO x (int32 bias', uint32 scale bits)
-// at the next 64-byte boundary; docs/ENGINE.md section 3), unpacked from 64-byte beats.
+// at the next 64-byte boundary; docs/ENGINE.md section 3), unpacked from W_LINE_BYTES-byte
+// lines: the resident store's (filled once by preload_weights) or the weight port's beats.
 #ifndef HLSGEN_WEIGHT_LOADER_H
 #define HLSGEN_WEIGHT_LOADER_H
 
@@ -9,22 +10,39 @@
 
 namespace hlsgen {
 
-inline void load_weights(const beat_t *wgt, uint32_t block_addr, uint32_t rows, int8_t w[W_ROWS][PO][PI],
+{% if resident %}
+// Preload: copy weights.bin (LINES store lines) from the weight port into the store, one beat
+// per cycle; runs once per model, before the first frame.
+inline void preload_weights(const beat_t *wgt, uint32_t lines, wline_t store[W_STORE_LINES]) {
+    const int per_line = W_LINE_BYTES / BEAT_BYTES;
+    wline_t line = 0;
+preload_beats:
+    for (uint32_t b = 0; b < lines * per_line; ++b) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT max={{ w_store_lines * (w_line_bytes // 64) }}
+        const int part = b % per_line;
+        line.range(8 * BEAT_BYTES * part + 8 * BEAT_BYTES - 1, 8 * BEAT_BYTES * part) = wgt[b];
+        if (part == per_line - 1) store[b / per_line] = line;
+    }
+}
+
+{% endif %}
+inline void load_weights(const wline_t *src, uint32_t block_addr, uint32_t rows, int8_t w[W_ROWS][PO][PI],
                          int32_t bias[PO], uint32_t scale[PO]) {
     const uint32_t w_bytes = rows * PO * PI;
     const uint32_t c_base = (w_bytes + BEAT_BYTES - 1) / BEAT_BYTES * BEAT_BYTES;
     const uint32_t c_bytes = PO * 8;
-    const uint32_t beats = (c_base + c_bytes + BEAT_BYTES - 1) / BEAT_BYTES;
-    const uint32_t first = block_addr / BEAT_BYTES;
-load_weights_beats:
-    for (uint32_t b = 0; b < beats; ++b) {
+    const uint32_t lines = (c_base + c_bytes + W_LINE_BYTES - 1) / W_LINE_BYTES;
+    const uint32_t first = block_addr / W_LINE_BYTES;
+load_weights_lines:
+    for (uint32_t b = 0; b < lines; ++b) {
 #pragma HLS PIPELINE II=1
-        beat_t beat = wgt[first + b];
+        wline_t line = src[first + b];
     load_weights_bytes:
-        for (int k = 0; k < BEAT_BYTES; ++k) {
+        for (int k = 0; k < W_LINE_BYTES; ++k) {
 #pragma HLS UNROLL
-            const uint32_t flat = b * BEAT_BYTES + k;
-            const uint32_t byte = beat.range(8 * k + 7, 8 * k).to_uint();
+            const uint32_t flat = b * W_LINE_BYTES + k;
+            const uint32_t byte = line.range(8 * k + 7, 8 * k).to_uint();
             if (flat < w_bytes) {
                 const uint32_t row = flat / (PO * PI), rest = flat % (PO * PI);
                 w[row][rest / PI][rest % PI] = (int8_t)byte;
