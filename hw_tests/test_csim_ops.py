@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from hlsgen.emit import hls
-from hlsgen.golden.requant import requant_int
+from hlsgen.golden import ops
+from hlsgen.golden.requant import add_int, add_layer_consts, avgpool_int, requant_int
+from hlsgen.ir import QParams
 from hlsgen.plan.invocation import Invocation
 from hlsgen.sim import csim
 
@@ -102,8 +104,8 @@ def conv_ref(x, wq, b, scale, k, stride, pad, zx, zy, lo, hi):
     return requant_int(acc, scale[:, None, None], zy, lo, hi)
 
 
-def affine_ref(t, r, s, zy, lo, hi):
-    return np.clip(((np.asarray(t, np.int64) + r) >> s) + zy, lo, hi)
+def f32_bits(v) -> int:
+    return int(np.float32(v).view(np.uint32))
 
 
 def rand_q(rng, shape, signed):
@@ -147,11 +149,13 @@ def test_conv(engine, case):
     if add:
         res = rand_q(rng, (cout, oh, ow), in_signed)
         zb = int(rand_q(rng, (), in_signed))
-        m_a, m_b, s, r = 23001, -17013, 16, 1 << 15
+        dt = "int8" if in_signed else "uint8"
+        c = add_layer_consts(QParams(0.011, zy, "int8" if out_signed else "uint8"), QParams(0.023, zb, dt),
+                             QParams(0.02, -3, "int8"))
         pack_map(act, add_addr, res, pi)
-        fields.update(add_en=1, add_addr=add_addr, add_signed=int(in_signed), add_za=zy, add_zb=zb,
-                      add_m_a=m_a, add_m_b=m_b, add_r=r, add_s=s, add_zy=-3, add_lo=-128, add_hi=127)
-        ref = affine_ref((ref - zy) * m_a + (res - zb) * m_b, r, s, -3, -128, 127)
+        fields.update({"add_" + n: v for n, v in c.items()}, add_en=1, add_addr=add_addr,
+                      add_signed=int(in_signed), add_lo=-128, add_hi=127)
+        ref = add_int(ref, res, c, -128, 127)
         out_signed = True
     # rows in two invocations: the second holds only the input rows it needs
     split = oh // 2
@@ -166,47 +170,52 @@ def test_conv(engine, case):
     assert np.array_equal(out[untouched], act[untouched])
 
 
-def pool_ref(x, kind, k, stride, pad, zx, m, r, s, zy, lo, hi):
+def pool_ref(x, kind, k, stride, pad, zx, qx, qy, count):
     c, h, w = x.shape
     if kind == "gavgpool":
-        return affine_ref((x - zx).sum(axis=(1, 2), keepdims=True) * m, r, s, zy, lo, hi)
+        t = (x - zx).sum(axis=(1, 2), keepdims=True)
+        return requant_int(t, ops.gavgpool_scale(h * w, qx, qy), qy.zero_point, qy.qmin, qy.qmax)
     oh, ow = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
-    fill = np.iinfo(np.int64).min if kind == "maxpool" else zx
-    xp = np.full((c, h + 2 * pad, w + 2 * pad), fill, np.int64)
+    pad_mark = np.iinfo(np.int64).min
+    xp = np.full((c, h + 2 * pad, w + 2 * pad), pad_mark, np.int64)
     xp[:, pad:pad + h, pad:pad + w] = x
-    taps = np.stack([xp[:, kh:kh + stride * oh:stride, kw:kw + stride * ow:stride]
-                     for kh in range(k) for kw in range(k)])
+    taps = [xp[:, kh:kh + stride * oh:stride, kw:kw + stride * ow:stride] for kh in range(k) for kw in range(k)]
     if kind == "maxpool":
-        return taps.max(axis=0)
-    return affine_ref((taps - zx).sum(axis=0) * m, r, s, zy, lo, hi)
+        return np.max(taps, axis=0)
+    taps = [(np.where(t == pad_mark, zx, t), t != pad_mark) for t in taps]
+    count = count or sum(v.astype(np.int64) for _, v in taps)
+    return avgpool_int(taps, zx, qx.scale, qy.scale, count, qy.zero_point, qy.qmin, qy.qmax)
 
 
-POOL_CASES = [  # (kind, c, h, w, k, stride, pad, signed)
-    ("maxpool", 10, 9, 9, 3, 2, 1, True),
-    ("maxpool", 16, 8, 6, 2, 2, 0, False),
-    ("avgpool", 20, 8, 8, 2, 2, 0, False),
-    ("avgpool", 7, 7, 5, 3, 1, 1, True),
-    ("gavgpool", 19, 6, 5, 0, 1, 0, True),
+POOL_CASES = [  # (kind, c, h, w, k, stride, pad, signed, count_include_pad)
+    ("maxpool", 10, 9, 9, 3, 2, 1, True, 1),
+    ("maxpool", 16, 8, 6, 2, 2, 0, False, 1),
+    ("avgpool", 20, 8, 8, 2, 2, 0, False, 1),
+    ("avgpool", 7, 7, 5, 3, 1, 1, True, 1),
+    ("avgpool", 21, 9, 8, 5, 2, 2, False, 0),
+    ("gavgpool", 19, 6, 5, 0, 1, 0, True, 1),
 ]
 
 
 @pytest.mark.parametrize("case", POOL_CASES, ids=lambda c: "x".join(map(str, c[:7])))
 def test_pool(engine, case):
-    kind, c, h, w, k, stride, pad, signed = case
+    kind, c, h, w, k, stride, pad, signed, include_pad = case
     pi = engine["pi"]
     rng = np.random.default_rng(len(kind) + c + h)
     x = rand_q(rng, (c, h, w), signed)
     zx = int(rand_q(rng, (), signed))
-    count = h * w if kind == "gavgpool" else k * k
-    m, s = int(round((1 << 20) / count * 0.9)), 20
-    r, zy, (lo, hi) = 1 << 19, -7 if signed else 9, ((-128, 127) if signed else (0, 255))
-    ref = pool_ref(x, kind, k, stride, pad, zx, m, r, s, zy, lo, hi)
+    dt = "int8" if signed else "uint8"
+    qx, qy = QParams(0.0173, zx, dt), QParams(0.0173 * (0.5 if include_pad else 1.13), -7 if signed else 9, dt)
+    count = h * w if kind == "gavgpool" else k * k if include_pad else 0
+    ref = pool_ref(x, kind, k, stride, pad, zx, qx, qy, count)
+    scale = ops.gavgpool_scale(h * w, qx, qy) if kind == "gavgpool" else np.float32(qx.scale)
     oh, ow = ref.shape[1:]
     act = rng.integers(0, 256, 1 << 14).astype(np.uint8)
     pack_map(act, 0, x, pi)
     fields = dict(in_addr=0, in_h=h, in_w=w, in_cw=-(-c // pi), iy0=0, iy1=h, oy0=0, oy1=oh, out_addr=8192,
-                  out_w=ow, k=k, stride=stride, pad_t=pad, pad_l=pad, m=m, r=r, s=s, zx=zx, zy=zy, lo=lo,
-                  hi=hi, in_signed=int(signed), count=count)
+                  out_w=ow, k=k, stride=stride, pad_t=pad, pad_l=pad, scale=f32_bits(scale),
+                  y_scale=f32_bits(qy.scale), zx=zx, zy=qy.zero_point, lo=qy.qmin, hi=qy.qmax,
+                  in_signed=int(signed), count=count)
     out = replay(engine, act, np.zeros(64, np.uint8), [Invocation("p", kind, fields)])
     got = unpack_map(out, 8192, (c, oh, ow), pi, signed)
     assert np.array_equal(got, ref), f"{np.count_nonzero(got != ref)} of {ref.size} differ"
@@ -214,21 +223,29 @@ def test_pool(engine, case):
 
 @pytest.mark.parametrize("a_signed,b_signed", [(True, True), (False, True), (False, False)])
 def test_add(engine, a_signed, b_signed):
+    """All 256 x 256 input pairs in one invocation; the scales of the (True, True) case make
+    exact halves (ra = rb = 1/2): every tie goes through the hardware's rounding."""
     pi = engine["pi"]
     rng = np.random.default_rng(a_signed * 2 + b_signed)
-    words = 37
-    a, b = rand_q(rng, words * pi, a_signed), rand_q(rng, words * pi, b_signed)
+    words = 65536 // pi
+    a = np.repeat(np.arange(256) - 128 * a_signed, 256)
+    b = np.tile(np.arange(256) - 128 * b_signed, 256)
     za, zb = int(rand_q(rng, (), a_signed)), int(rand_q(rng, (), b_signed))
-    f = dict(a_addr=0, b_addr=4096, out_addr=8192, words=words, za=za, zb=zb, m_a=-(1 << 21) + 12345,
-             m_b=(1 << 22) - 999, r=(1 << 21) - 1, s=22, zy=3, lo=-128, hi=127, a_signed=int(a_signed),
-             b_signed=int(b_signed))
-    act = rng.integers(0, 256, 1 << 14).astype(np.uint8)
-    act[0:words * pi] = a & 0xFF
-    act[4096:4096 + words * pi] = b & 0xFF
+    qa = QParams(0.0125 if a_signed and b_signed else float(rng.uniform(0.005, 0.05)), za,
+                 "int8" if a_signed else "uint8")
+    qb = QParams(0.0125 if a_signed and b_signed else float(rng.uniform(0.005, 0.05)), zb,
+                 "int8" if b_signed else "uint8")
+    qy = QParams(0.025, 3, "int8")
+    c = add_layer_consts(qa, qb, qy)
+    f = dict({"add_" + n: v for n, v in c.items()}, a_addr=0, b_addr=65536, out_addr=131072, words=words,
+             lo=-128, hi=127, a_signed=int(a_signed), b_signed=int(b_signed))
+    act = rng.integers(0, 256, 3 << 16).astype(np.uint8)
+    act[0:65536] = a & 0xFF
+    act[65536:131072] = b & 0xFF
     out = replay(engine, act, np.zeros(64, np.uint8), [Invocation("a", "add", f)])
-    got = out[8192:8192 + words * pi].astype(np.int8)
-    ref = affine_ref((a - za) * f["m_a"] + (b - zb) * f["m_b"], f["r"], f["s"], 3, -128, 127)
-    assert np.array_equal(got, ref)
+    got = out[131072:196608].astype(np.int8)
+    assert np.array_equal(got, ops.add(a, qa, b, qb, qy, -128, 127))
+    assert np.array_equal(got, add_int(a, b, c, -128, 127))
 
 
 def rounding_cases(n_scales=4000, seed=0):

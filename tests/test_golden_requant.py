@@ -1,4 +1,4 @@
-"""Requantization: the integer-only path equals the float32 path; the affine forms equal the golden ops."""
+"""Requantization: the integer-only paths (conv, add, average pools) equal the golden float32 ops."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +6,8 @@ import pytest
 
 from hlsgen import ir
 from hlsgen.golden import ops
-from hlsgen.golden.requant import (add_affine, apply_affine, conv_scale, pool_affine, requant_float,
-                                   requant_int, scale_parts)
+from hlsgen.golden.requant import (add_consts, add_int, add_layer_consts, avgpool_int, conv_scale,
+                                   requant_float, requant_int, scale_parts)
 
 INT32 = (-2**31, 2**31 - 1)
 
@@ -96,65 +96,106 @@ def test_conv_scale_is_two_float32_roundings():
     assert np.array_equal(got, np.float32(np.float32(xs * ws) / ys))
 
 
-# -- affine forms -----------------------------------------------------------------
+# -- add: integer emulation of the two fused multiply-adds ----------------------------
 
-def qparams(rng, dtype):
+def qparams(rng, dtype, lo_exp=-8, hi_exp=0):
     lo, hi = ir.DTYPE_RANGE[dtype]
-    return ir.QParams(float(2.0 ** rng.uniform(-8, 0)), int(rng.integers(lo, hi + 1)), dtype)
+    return ir.QParams(float(2.0 ** rng.uniform(lo_exp, hi_exp)), int(rng.integers(lo, hi + 1)), dtype)
 
 
-@pytest.mark.parametrize("case", range(12))
-def test_add_affine_matches_golden_add_on_all_pairs(case):
+def all_pairs(qa, qb):
+    return np.arange(qa.qmin, qa.qmax + 1).reshape(-1, 1), np.arange(qb.qmin, qb.qmax + 1).reshape(1, -1)
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_add_int_equals_golden_add_on_all_pairs(case):
+    """All 256 x 256 pairs for 40 random scale sets per case (mixed dtypes, fused ReLU, equal scales)."""
     rng = np.random.default_rng(case)
-    dtype = ("int8", "uint8")[case % 2]
-    qa, qb, qy = (qparams(rng, dtype) for _ in range(3))
-    if case % 3 == 1:
-        qb = ir.QParams(qa.scale, qb.zero_point, dtype)
-    lo, hi = (qy.zero_point, qy.qmax) if case % 4 == 3 else (qy.qmin, qy.qmax)   # fused ReLU
-    f = add_affine(qa, qb, qy, lo, hi)
-    a = np.repeat(np.arange(qa.qmin, qa.qmax + 1), 256)
-    b = np.tile(np.arange(qb.qmin, qb.qmax + 1), 256)
-    got = apply_affine((a - qa.zero_point, b - qb.zero_point), (f["m_a"], f["m_b"]), f["r"], f["s"],
-                       qy.zero_point, lo, hi)
-    assert np.array_equal(got, ops.add(a, qa, b, qb, qy, lo, hi))
+    for i in range(40):
+        qa, qb, qy = (qparams(rng, ("int8", "uint8")[int(rng.integers(2))], -10, 3) for _ in range(3))
+        if i % 5 == 1:
+            qb = ir.QParams(qa.scale, qb.zero_point, qb.dtype)
+        if i % 5 == 2:
+            qa = qb = ir.QParams(qy.scale / 2, 0, qa.dtype)        # exact halves: ties everywhere
+        lo, hi = (qy.zero_point, qy.qmax) if i % 4 == 3 else (qy.qmin, qy.qmax)   # fused ReLU
+        a, b = all_pairs(qa, qb)
+        got = add_int(a, b, add_layer_consts(qa, qb, qy), lo, hi)
+        assert np.array_equal(got, ops.add_table(qa, qb, qy, lo, hi)), (qa, qb, qy)
+
+
+def test_add_int_exact_ties():
+    """sa = sb = sy/2: (a + b)/2 has exact halves; zy is added before the rounding: 3.5 -> 4, 4.5 -> 4, 5.5 -> 6."""
+    q = ir.QParams(0.125, 0, "int8")
+    qy = ir.QParams(0.25, 3, "int8")
+    a, b = np.array([1, 3, 5]), np.array([0, 0, 0])
+    assert np.array_equal(ops.add(a, q, b, q, qy, -128, 127), [4, 4, 6])
+    assert np.array_equal(add_int(a, b, add_layer_consts(q, q, qy), -128, 127), [4, 4, 6])
+
+
+def test_add_int_identity_and_refusal():
+    """ra = 1, rb = 0, k = 0 passes a through (a standalone clip); absurd ratios are refused."""
+    c = add_consts(np.float32(1), np.float32(0), np.float32(0))
+    a = np.arange(-128, 128)
+    assert np.array_equal(add_int(a, a * 0 + 7, c, -5, 100), np.clip(a, -5, 100))
+    with pytest.raises(ValueError, match="too far apart"):
+        add_consts(np.float32(2.0 ** 40), np.float32(2.0 ** -40), np.float32(0.3))
+
+
+# -- average pools ------------------------------------------------------------------
+
+def window_taps(x, k, s, pads):
+    """(value, valid) per tap in row-major order, as the engine walks the window."""
+    valid = np.ones(x.shape, bool)
+    return list(zip(ops._taps(x, (k, k), (s, s), pads, 0), ops._taps(valid, (k, k), (s, s), pads, False)))
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_avgpool_int_equals_golden_avgpool(case):
+    """Random kernels, strides, paddings, count_include_pad both ways, scales near ties (equal,
+    power-of-two ratios); the 16.8M-output version of this sweep: 0 mismatches."""
+    rng = np.random.default_rng(100 + case)
+    for i in range(25):
+        dx, dy = (("int8", "uint8")[int(rng.integers(2))] for _ in range(2))
+        qx, qy = qparams(rng, dx, -9, 0), qparams(rng, dy, -9, 0)
+        if i % 3 == 1:
+            qy = ir.QParams(qx.scale * float(rng.choice([1, 2, 0.5, 0.25])), qy.zero_point, dy)
+        k, s = int(rng.integers(1, 8)), int(rng.integers(1, 4))
+        p = min(int(rng.integers(0, k)), k // 2)
+        pads, cip = (p, p, p, p), int(rng.integers(2))
+        h = int(rng.integers(k, 16))
+        x = rng.integers(qx.qmin, qx.qmax + 1, (2, 16, h, h + 1))
+        x[0, 0], x[0, 1] = qx.qmin, qx.qmax                 # the extreme sums
+        count = ops.avgpool_count(x.shape, (k, k), (s, s), pads, cip)
+        got = avgpool_int(window_taps(x, k, s, pads), qx.zero_point, qx.scale, qy.scale, count,
+                          qy.zero_point, qy.qmin, qy.qmax)
+        assert np.array_equal(got, ops.avgpool(x, qx, qy, (k, k), (s, s), pads, cip)), (qx, qy, k, s, p, cip)
+
+
+def test_avgpool_is_not_a_function_of_the_window_sum():
+    """Why avgpool_int follows the float path tap by tap: sum 102 over 4 taps is 25.5, but
+    onnxruntime's float32 accumulation of this window lands just below it (25), while the sum
+    requantized like gavgpool ties to even (26)."""
+    q = ir.QParams(0.006280927453190088, 0, "int8")
+    x = np.array([[61, -54], [56, 39]]).reshape(1, 1, 2, 2)
+    assert ops.avgpool(x, q, q, (2, 2), (2, 2), (0, 0, 0, 0), 1).ravel().tolist() == [25]
+    assert ops.gavgpool(x, q, q).ravel().tolist() == [26]
+    got = avgpool_int(window_taps(x, 2, 2, (0, 0, 0, 0)), 0, q.scale, q.scale, 4, 0, -128, 127)
+    assert got.ravel().tolist() == [25]
 
 
 @pytest.mark.parametrize("case", range(12))
-def test_pool_affine_matches_golden_gavgpool(case):
+def test_gavgpool_is_requant_int(case):
+    """QLinearGlobalAveragePool in hardware: requant_int of the integer sum, exact for every scale
+    (ties included, e.g. t = +-15313 below)."""
     rng = np.random.default_rng(50 + case)
     dtype = ("int8", "uint8")[case % 2]
     qx = qparams(rng, dtype)
     qy = ir.QParams(qx.scale * float(2.0 ** rng.uniform(-2, 1)), qparams(rng, dtype).zero_point, dtype)
+    if case == 0:
+        qx, qy = ir.QParams(0.5835989713668823, 36, "uint8"), ir.QParams(0.959898054599762, 151, "uint8")
     h, w = (int(v) for v in rng.integers(1, 15, 2))
     n = h * w
-    try:
-        f = pool_affine(n, qx, qy, qy.qmin, qy.qmax, 255 * n)
-    except ValueError:
-        pytest.skip("exact tie in this scale: no affine form (covered by test_pool_affine_refuses_ties)")
-    x = rng.integers(qx.qmin, qx.qmax + 1, (3, 8, h, w))
-    x[0, 0] = qx.qmin
-    x[0, 1] = qx.qmax                                  # the extreme sums
-    t = (x - qx.zero_point).sum(axis=(2, 3), keepdims=True)
-    got = apply_affine(t, f["m"], f["r"], f["s"], qy.zero_point, qy.qmin, qy.qmax)
-    assert np.array_equal(got, ops.gavgpool(x, qx, qy))
-
-
-def test_pool_affine_refuses_ties():
-    """f32 product lands on k + 1/2 for t = +-15313: half to even cannot be an affine floor."""
-    qx = ir.QParams(0.5835989713668823, 36, "uint8")
-    qy = ir.QParams(0.959898054599762, 151, "uint8")
-    t = np.array([-15313, 15313])
-    assert np.array_equal(requant_float(t, ops.gavgpool_scale(196, qx, qy), 0, -1000, 1000), [-48, 48])
-    with pytest.raises(ValueError, match="no fixed-point form"):
-        pool_affine(196, qx, qy, 0, 255, 255 * 196)
-
-
-def test_add_affine_refuses_exact_ties():
-    """sa = sb = sy/2: (a + b)/2 has exact halves that round to even; no floor-based form follows."""
-    q = ir.QParams(0.125, 0, "int8")
-    qy = ir.QParams(0.25, 3, "int8")
-    a, b = np.array([1, 3, 5]), np.array([0, 0, 0])
-    # zy is added before the rounding: 3.5 -> 4, 4.5 -> 4, 5.5 -> 6
-    assert np.array_equal(ops.add(a, q, b, q, qy, -128, 127), [4, 4, 6])
-    with pytest.raises(ValueError, match="no fixed-point form"):
-        add_affine(q, q, qy, -128, 127)
+    t = np.arange(-255 * n, 255 * n + 1)
+    s = ops.gavgpool_scale(n, qx, qy)
+    assert np.array_equal(requant_int(t, s, qy.zero_point, qy.qmin, qy.qmax),
+                          requant_float(t, s, qy.zero_point, qy.qmin, qy.qmax))

@@ -77,3 +77,42 @@ def test_requantizing_concat_is_refused():
     net, out = build(concat_q_same=False)
     with pytest.raises(UserError, match="concat input .* quantization different"):
         make_plan(net.graph(out))
+
+
+def build_arith(seed):
+    """Average pools (padded, count_include_pad 0 and 1, near-tie scales), standalone and fused adds
+    with random scales (and exact halves): what the add / pool arithmetic must carry exactly."""
+    rng = np.random.default_rng(seed)
+    dt = ("uint8", "int8")[seed % 2]
+    zp = (lambda: int(rng.integers(0, 256))) if dt == "uint8" else (lambda: int(rng.integers(-128, 128)))
+    q = lambda: QParams(float(2.0 ** rng.uniform(-7, -3)), zp(), dt)   # noqa: E731
+    net = Net((8, 9, 10))
+    x = net.quantize("x", QParams(1 / 64, zp(), dt))
+    a = _conv(net, x, 8, 3, q(), rng)
+    qa = net.tensors[a].q
+    p = net.avgpool(a, QParams(qa.scale * 0.5, zp(), dt), (3, 3), (1, 1), (1, 1, 1, 1), bool(seed % 3))
+    p = net.avgpool(p, q(), (2, 2), (2, 2), (0, 0, 1, 1), False)       # ceil-mode-like end padding
+    b = _conv(net, p, 8, 1, q(), rng)
+    m = net.maxpool(b, (3, 3), (1, 1), (1, 1, 1, 1))
+    half = QParams(net.tensors[m].q.scale * 2, zp(), dt)
+    t = net.add(m, p, half if seed % 4 == 0 else q())                   # standalone add of two pools
+    c = _conv(net, t, 8, 3, q(), rng)
+    f = net.add(c, t, q())                                              # fused into the conv
+    g = net.gavgpool(f, q())
+    return net, net.dequantize(g)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_add_and_pool_arithmetic_tiled_golden_ort(seed):
+    net, out = build_arith(seed)
+    x = np.random.default_rng(seed).uniform(-2, 2, size=(3, 8, 9, 10)).astype(np.float32)
+    bad, total = net.check(x, out)
+    assert bad == 0 and total > 0
+    graph = net.graph(out)
+    for budget in (None, 8):
+        plan = make_plan(graph, dsp_budget=budget)
+        kinds = [inv["kind"] for inv in plan.data["invocations"]]
+        assert {"avgpool", "add", "gavgpool"} <= set(kinds)
+        assert any(inv["add_en"] for inv in plan.data["invocations"] if inv["kind"] == "conv")
+        for g, t in zip(run(graph, x), tiled.run(plan, x)):
+            assert np.array_equal(g, t)

@@ -169,14 +169,20 @@ def gemm(x, zx, w, w_zp, b, scale, zy, lo, hi) -> np.ndarray:
 
 # -- elementwise ---------------------------------------------------------------
 
+def add_coefficients(qa: QParams, qb: QParams, qy: QParams) -> tuple:
+    """(ra, rb, k) of QLinearAdd, float32: ``v = fma(a, ra, fma(b, rb, k))`` (module docstring)."""
+    ra = F32(qa.scale) / F32(qy.scale)
+    rb = F32(qb.scale) / F32(qy.scale)
+    k = F32(qy.zero_point) - fma32(ra, F32(qa.zero_point), rb * F32(qb.zero_point))
+    return ra, rb, F32(k)
+
+
 def add_table(qa: QParams, qb: QParams, qy: QParams, lo, hi) -> np.ndarray:
     """QLinearAdd of every input pair as the MLAS AVX2 kernel computes it (module docstring):
     ``table[a - qa.qmin, b - qb.qmin]``, a (256, 256) int32 array."""
     a = np.arange(qa.qmin, qa.qmax + 1, dtype=F32).reshape(-1, 1)
     b = np.arange(qb.qmin, qb.qmax + 1, dtype=F32).reshape(1, -1)
-    ra = F32(qa.scale) / F32(qy.scale)
-    rb = F32(qb.scale) / F32(qy.scale)
-    k = F32(qy.zero_point) - fma32(ra, F32(qa.zero_point), rb * F32(qb.zero_point))
+    ra, rb, k = add_coefficients(qa, qb, qy)
     v = fma32(a, ra, fma32(b, rb, k))
     return _saturate(v, max(lo, qy.qmin), min(hi, qy.qmax))
 

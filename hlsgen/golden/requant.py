@@ -115,89 +115,127 @@ def requant_int(acc, s, zy, lo, hi) -> np.ndarray:
     return (np.clip(q, lo - zy, hi - zy) + zy).astype(np.int32)
 
 
-# -- fixed-point affine forms (add, average pools) ---------------------------
+# -- add: two fused multiply-adds, integer only ------------------------------
 
-MAX_SHIFT = 40
+def f32_parts(v) -> tuple:
+    """A float32 ``v`` as (M, e), ``v == M * 2^e`` exactly, M a signed int with the fewest bits
+    (trailing zeros moved into e; M = 0, e = None for zero).  Python ints (per-layer constants)."""
+    bits = int(np.asarray(v, np.float32).reshape(()).view(np.uint32))
+    exp_field, frac = (bits >> 23) & 0xFF, bits & ((1 << 23) - 1)
+    if exp_field == 0xFF:
+        raise ValueError("scale ratio is not finite")
+    m = frac | (1 << 23) if exp_field else frac
+    e = (exp_field if exp_field else 1) - 127 - 23
+    if m == 0:
+        return 0, None
+    while not m & 1:
+        m, e = m >> 1, e + 1
+    return (-m if bits >> 31 else m), e
 
 
-def apply_affine(t, m, r, s, zy, lo, hi) -> np.ndarray:
-    """``clamp(((sum(t_i * m_i) + r) >> s) + zy, lo, hi)``.
+ADD_BITS = 62   # |X| bound of add_int's integers (int64 with headroom)
 
-    T and M are an integer array and an int (pools: t = window sum), or
-    matching sequences of them (add: t = (a - za, b - zb), m = (m_a, m_b)).
+
+def add_consts(ra, rb, k) -> dict:
+    """Integer constants of ``add_int`` for ``v = fma(a, ra, fma(b, rb, k))`` (float32 ra, rb, k).
+
+    Inner grid 2^g1 = the finer LSB of rb and k, outer grid 2^g = the finer of ra and g1:
+    ``mb = rb / 2^g1, k = k / 2^g1, ma = ra / 2^g`` are exact integers, ``wsh = g1 - g``,
+    ``sh = -g``.  Raises ValueError when the integers could exceed ADD_BITS bits (scale
+    ratios some 2^20 apart; no real model comes near).
     """
-    if not isinstance(t, (list, tuple)):
-        t, m = (t,), (m,)
-    lin = sum(np.asarray(ti, np.int64) * np.int64(mi) for ti, mi in zip(t, m))
-    return np.clip(((lin + np.int64(r)) >> np.int64(s)) + zy, lo, hi).astype(np.int32)
+    (mra, ea), (mrb, eb), (mk, ek) = f32_parts(ra), f32_parts(rb), f32_parts(k)
+    inner = [e for e in (eb, ek) if e is not None]
+    g1 = min(inner) if inner else (ea if ea is not None else 0)
+    g = min(g1, ea) if ea is not None else g1
+    c = dict(ma=mra << (ea - g) if mra else 0, mb=mrb << (eb - g1) if mrb else 0,
+             k=mk << (ek - g1) if mk else 0, wsh=g1 - g, sh=-g)
+    w_max = 255 * abs(c["mb"]) + abs(c["k"])              # |b*rb + k| / 2^g1
+    x_max = 255 * abs(c["ma"]) + (2 * w_max << c["wsh"])  # |a*ra + w| / 2^g (w rounded up at most 2x)
+    if x_max >= 1 << ADD_BITS or not -64 < c["sh"] < 64 or c["wsh"] >= 64:
+        raise ValueError(f"add scale ratios {float(ra)!r}, {float(rb)!r} too far apart for "
+                         f"{ADD_BITS}-bit exact arithmetic")
+    return c
 
 
-def _fit_offset(lin: np.ndarray, target: np.ndarray, s: int, zy, lo, hi):
-    """An r with clamp(((lin + r) >> s) + zy, lo, hi) == target everywhere, or None.
+def add_layer_consts(qa: QParams, qb: QParams, qy: QParams) -> dict:
+    """``add_consts`` of QLinearAdd (ra, rb, k exactly as ``ops.add_table`` computes them)."""
+    from .ops import add_coefficients
+    return add_consts(*add_coefficients(qa, qb, qy))
 
-    Each element bounds r from below (unless its target is the clamp floor) and
-    from above (unless it is the clamp ceiling): r must lie in the intersection.
+
+def _to_int(mag: np.ndarray, e, neg, lo, hi) -> np.ndarray:
+    """``clamp(sign * rne(mag * 2^e), lo, hi)``: left shifts saturate at 2^40, right shifts RNE."""
+    e = np.asarray(e, np.int64)
+    left = np.minimum(mag << np.clip(e, 0, 16), np.int64(1) << 40)
+    right = _shift_rne(mag, np.clip(-e, 0, 62))
+    q = np.where(e >= 0, left, right)
+    return np.clip(np.where(neg, -q, q), lo, hi).astype(np.int32)
+
+
+def add_int(a, b, c: dict, lo, hi) -> np.ndarray:
+    """``clamp(rne(fma(a, ra, fma(b, rb, k))), lo, hi)`` with integer operations only.
+
+    a, b: raw input values (zero points are inside k).  Step by step as the hardware:
+    1. Xw = b*mb + k (exact b*rb + k in units 2^g1); round |Xw| to 24 bits: w = +-mw * 2^(ew + g1)
+    2. X = a*ma + (+-mw << (ew + wsh)) (exact a*ra + w in units 2^g); round |X| to 24 bits: m * 2^e
+    3. rne(m * 2^(e - sh)) to an integer, sign, clamp.
     """
-    u = target.astype(np.int64) - zy
-    one = np.int64(1) << s
-    floor_ok, ceil_ok = target > lo, target < hi
-    r_min = int((u * one - lin)[floor_ok].max()) if floor_ok.any() else None
-    r_max = int(((u + 1) * one - 1 - lin)[ceil_ok].min()) if ceil_ok.any() else None
-    if r_min is None and r_max is None:    # lo == hi: any r
-        return 0
-    if r_min is None or r_max is None:     # every target clamped on one side
-        return r_max if r_min is None else r_min
-    return (r_min + r_max) // 2 if r_min <= r_max else None
+    a = np.asarray(a, np.int64)
+    b = np.asarray(b, np.int64)
+    xw = b * np.int64(c["mb"]) + np.int64(c["k"])
+    mw, ew = _round_sig(np.abs(xw))
+    w = mw << (ew + c["wsh"])
+    x = a * np.int64(c["ma"]) + np.where(xw < 0, -w, w)
+    m, e = _round_sig(np.abs(x))
+    return _to_int(m, e - c["sh"], x < 0, lo, hi)
 
 
-def _search(terms, ratios, target, zy, lo, hi, what):
-    """Smallest shift s, with multipliers next to ratio * 2^s, whose affine form matches TARGET."""
-    for s in range(1, MAX_SHIFT + 1):
-        nominal = [int(round(q * 2**s)) for q in ratios]
-        for delta in itertools.product((0, 1, -1), repeat=len(ratios)):
-            ms = [m + d for m, d in zip(nominal, delta)]
-            lin = sum(t * np.int64(m) for t, m in zip(terms, ms))
-            r = _fit_offset(lin, target, s, zy, lo, hi)
-            if r is not None:
-                return ms, r, s
-    raise ValueError(f"{what}: no fixed-point form with shift <= {MAX_SHIFT} reproduces the golden model")
+# -- average pool: the float path, integer only --------------------------------
+
+def _div_sig(n: np.ndarray, d) -> tuple:
+    """``n / d`` (n >= 0, 0 < d < 2^25) rounded to 24 significant bits (RNE): (m, e), ~ m * 2^e."""
+    d = np.asarray(d, np.int64)
+    shift = np.maximum(27 + _bit_length(d) - _bit_length(n), 0)   # quotient >= 2^26
+    num = n << shift
+    q = num // d
+    sticky = (num - q * d) != 0
+    m, e = _round_sig((q << 1) | sticky)                          # the sticky bit below the guard bits
+    return m, e - shift - 1
 
 
-def add_affine(qa: QParams, qb: QParams, qy: QParams, lo: int, hi: int) -> dict:
-    """Integers (m_a, m_b, r, s) with, for ALL 256 x 256 input pairs,
-    ``clamp((((a-za)*m_a + (b-zb)*m_b + r) >> s) + zy, lo, hi) == golden add(a, b)``.
+def avgpool_int(taps, zx, x_scale, y_scale, count, zy, lo, hi) -> np.ndarray:
+    """QLinearAveragePool (``ops.avgpool``) of TAPS with integer operations only.
 
-    Verified exhaustively here; raises ValueError when no such form exists.
+    TAPS: the valid (non-padding) taps of each output in row-major order, a list of
+    (value, valid) array pairs (valid False: a padding tap, skipped); COUNT: the divisor
+    per output.  Step by step as the hardware:
+    1. each tap: d = f32(sx * (x - zx)) = round24(|x - zx| * Msx) in units 2^esx (exact grid)
+    2. S = round24(S + d) per tap: float32 sums on the same grid are integers in those units
+    3. v1 = f32(S / count): an integer division with a sticky bit, rounded to 24 bits
+    4. v2 = f32(v1 / sy): the same with the significand of sy
+    5. y = rne(f32(v2 + zy)), clamped: |v2| >= 2^10 saturates, |v2| < 2^-2 gives zy,
+       else v2 and zy meet on the grid 2^-25.
     """
-    from .ops import add_table
-
-    target = add_table(qa, qb, qy, lo, hi).ravel()          # row a - qa.qmin, column b - qb.qmin
-    ta = np.repeat(np.arange(qa.qmin, qa.qmax + 1, dtype=np.int64) - qa.zero_point, 256)
-    tb = np.tile(np.arange(qb.qmin, qb.qmax + 1, dtype=np.int64) - qb.zero_point, 256)
-    (m_a, m_b), r, s = _search((ta, tb), (qa.scale / qy.scale, qb.scale / qy.scale), target,
-                               qy.zero_point, lo, hi, "add")
-    assert np.array_equal(apply_affine((ta, tb), (m_a, m_b), r, s, qy.zero_point, lo, hi), target)
-    return dict(m_a=m_a, m_b=m_b, r=r, s=s)
-
-
-def pool_affine(count: int, qx: QParams, qy: QParams, lo: int, hi: int, max_abs_sum: int) -> dict:
-    """Integers (m, r, s) with ``clamp(((t*m + r) >> s) + zy, lo, hi)`` equal to the golden
-    average of COUNT values for EVERY window sum ``t = sum(x - zx)``, |t| <= max_abs_sum.
-
-    The reference on t is the global-average-pool arithmetic (``ops.gavgpool``:
-    requantization of t with ``f32(sx / f32(sy * f32(count)))``), which is
-    onnxruntime's QLinearGlobalAveragePool exactly.  QLinearAveragePool rounds
-    every dequantized tap in float32, so it is not a function of t alone: the
-    two differ on about 5e-7 of outputs (measured on 2M random outputs).
-    Verified over every t here.  Raises ValueError when the reference has an
-    exact tie (v = k + 1/2 rounds half to even, which no floor-based form can
-    follow on both signs; ~1 scale in 200): the hardware then uses the conv
-    requantization (``requant_int`` with ``ops.gavgpool_scale``), exact always.
-    """
-    from .ops import gavgpool_scale
-
-    t = np.arange(-max_abs_sum, max_abs_sum + 1, dtype=np.int64)
-    target = requant_float(t, gavgpool_scale(count, qx, qy), qy.zero_point, lo, hi)
-    (m,), r, s = _search((t,), (qx.scale / (qy.scale * count),), target, qy.zero_point, lo, hi, "pool")
-    assert np.array_equal(apply_affine(t, m, r, s, qy.zero_point, lo, hi), target)
-    return dict(m=m, r=r, s=s)
+    msx, esx = scale_parts(x_scale)
+    msy, esy = scale_parts(y_scale)
+    s = None
+    for x, valid in taps:
+        t = np.asarray(x, np.int64) - zx
+        md, ed = _round_sig(np.abs(t) * np.int64(msx))
+        d = np.where(t < 0, -(md << ed), md << ed)
+        if s is None:
+            s = np.zeros(d.shape, np.int64)
+        ms, es = _round_sig(np.abs(s + d))
+        s = np.where(valid, np.where(s + d < 0, -(ms << es), ms << es), s)
+    m1, e1 = _div_sig(np.abs(s), count)
+    m2, e2 = _div_sig(m1, np.int64(msy))
+    e2 = e2 + e1 + int(esx) - int(esy)                     # |v2| = m2 * 2^e2, m2 in [2^23, 2^24)
+    neg = s < 0
+    mid = np.clip(e2 + 25, 0, 11)
+    x = np.where(neg, -(m2 << mid), m2 << mid) + (np.int64(zy) << 25)
+    m3, e3 = _round_sig(np.abs(x))
+    y = _to_int(m3, e3 - 25, x < 0, lo, hi)
+    y = np.where(e2 >= -13, np.where(neg, lo, hi), y)      # |v2| >= 2^10: saturated
+    y = np.where((e2 <= -26) | (m2 == 0), np.clip(zy, lo, hi), y)   # |v2| < 2^-2 (or 0): zy
+    return y.astype(np.int32)

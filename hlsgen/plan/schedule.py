@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import ir
 from ..errors import UserError
-from ..golden import requant
+from ..golden import ops, requant
 from .engine import Engine, align
 from .invocation import Invocation
 
@@ -191,12 +191,6 @@ class _Lowering:
         return w_addr, gbytes, groups
 
     # -- helpers ------------------------------------------------------------
-    def _affine(self, fn, *args):
-        """Fixed-point constants; zeros while only timing is wanted (they do not change cycles)."""
-        if not self.pack:
-            return (0, 0, 0, 0) if fn is _add_affine else (0, 0, 0)
-        return fn(*args)
-
     def _single_consumer(self, t: str, op: str):
         cons = self.consumers.get(t, [])
         if len(cons) == 1 and cons[0].op == op and t not in self.g.outputs:
@@ -294,10 +288,8 @@ class _Lowering:
                 q_out = self.g.tensor(add.outputs[0]).q
                 a_lo, a_hi = _bounds(add, q_out)
                 out2, a_lo, a_hi = self._fuse_clip(add.outputs[0], a_lo, a_hi, covered)
-                ma, mb, r, s = self._affine(_add_affine, q_conv, res.q, q_out, a_lo, a_hi, add.name)
-                f.update(add_en=1, add_addr=res.addr, add_signed=_signed(res.q), add_za=q_conv.zero_point,
-                         add_zb=res.q.zero_point, add_m_a=ma, add_m_b=mb, add_r=r, add_s=s,
-                         add_zy=q_out.zero_point, add_lo=a_lo, add_hi=a_hi, out_signed=_signed(q_out))
+                f.update(_add_fields(q_conv, res.q, q_out, add.name), add_en=1, add_addr=res.addr,
+                         add_signed=_signed(res.q), add_lo=a_lo, add_hi=a_hi, out_signed=_signed(q_out))
                 out = out2
         return out, f
 
@@ -392,26 +384,22 @@ class _Lowering:
             pads = layer.attrs.get("pads", (0, 0, 0, 0))
             if kh != kw or sh != sw:
                 raise UserError(f"node {layer.name}: only square pooling windows and equal strides")
-            if kind == "avgpool" and any(pads) and not layer.attrs.get("count_include_pad", 0):
-                raise UserError(f"node {layer.name}: padded average pooling needs count_include_pad=1")
-            k, s, pt, pl, count = kh, sh, pads[0], pads[1], kh * kw
+            whole = layer.attrs.get("count_include_pad", 0) or not any(pads)
+            k, s, pt, pl, count = kh, sh, pads[0], pads[1], kh * kw if whole else 0
             out_h, out_w = int(out_t.shape[1]), int(out_t.shape[2])
         if kind == "maxpool":
             if qx != qy:
                 raise UserError(f"node {layer.name}: maxpool must keep the quantization of its input")
-            m, r, sh_ = 0, 0, 0
-            lo, hi = qy.qmin, qy.qmax
+            scale, y_scale = 0, 0
+        elif kind == "gavgpool":
+            scale, y_scale = _f32_bits(ops.gavgpool_scale(count, qx, qy)), 0
         else:
-            m, r, sh_ = self._affine(_pool_affine, qx, qy, count, layer.name)
-            lo, hi = qy.qmin, qy.qmax
+            scale, y_scale = _f32_bits(qx.scale), _f32_bits(qy.scale)
         fields = dict(in_addr=x.addr, in_h=x.h, in_w=x.w, in_cw=x.map_cw, out_addr=y.addr, out_w=out_w,
-                      k=k, stride=s, pad_t=pt, pad_l=pl, m=m, r=r, s=sh_, zx=qx.zero_point,
-                      zy=qy.zero_point, lo=lo, hi=hi, in_signed=_signed(qx), count=count)
+                      k=k, stride=s, pad_t=pt, pad_l=pl, scale=scale, y_scale=y_scale, zx=qx.zero_point,
+                      zy=qy.zero_point, lo=qy.qmin, hi=qy.qmax, in_signed=_signed(qx), count=count)
         step = Step(layer.name, kind, [layer.name],
                     info={"k": k, "stride": s, "out_h": out_h, "out_w": out_w, "in": x.name, "out": y.name})
-        if kind == "avgpool":
-            step.info["note"] = ("fixed-point average of the window sum; onnxruntime's QLinearAveragePool "
-                                 "rounds every tap in float32 and can differ by 1 on some outputs")
         row_bytes = x.w * x.map_cw * e.pi
         for iy0, iy1, oy0, oy1 in self._rows(x.h, out_h, max(k, 1), s, pt, row_bytes,
                                               all_rows=kind == "gavgpool"):
@@ -427,16 +415,14 @@ class _Lowering:
     def _lower_gavgpool(self, layer):
         return self._pool(layer, "gavgpool")
 
-    def _elementwise(self, layer, a_name, b_name, ma, mb, r, s, lo, hi, out_name, covered):
+    def _elementwise(self, layer, a_name, b_name, consts, lo, hi, out_name, covered):
         a, b = self._map(a_name), self._map(b_name)
         for t in (a, b):
             if t.view_of or t.c0w != 0 or t.map_cw != self.e.words(t.c):
                 raise UserError(f"node {layer.name}: add operands must be whole feature maps")
         y = self._map(out_name)
         words = a.h * a.w * a.map_cw
-        qy = y.q
-        fields = dict(a_addr=a.addr, b_addr=b.addr, out_addr=y.addr, words=words, za=a.q.zero_point,
-                      zb=b.q.zero_point, m_a=ma, m_b=mb, r=r, s=s, zy=qy.zero_point, lo=lo, hi=hi,
+        fields = dict(consts, a_addr=a.addr, b_addr=b.addr, out_addr=y.addr, words=words, lo=lo, hi=hi,
                       a_signed=_signed(a.q), b_signed=_signed(b.q))
         return Step(layer.name, layer.op, covered, invocations=[Invocation(layer.name, "add", fields)],
                     info={"in": a.name, "out": y.name})
@@ -446,16 +432,17 @@ class _Lowering:
         out, lo, hi = self._fuse_clip(layer.outputs[0], *_bounds(layer, self.g.tensor(layer.outputs[0]).q),
                                       covered)
         qa, qb = self.g.tensor(layer.inputs[0]).q, self.g.tensor(layer.inputs[1]).q
-        ma, mb, r, s = self._affine(_add_affine, qa, qb, self.g.tensor(out).q, lo, hi, layer.name)
-        return self._elementwise(layer, layer.inputs[0], layer.inputs[1], ma, mb, r, s, lo, hi, out, covered)
+        consts = _add_fields(qa, qb, self.g.tensor(out).q, layer.name)
+        return self._elementwise(layer, layer.inputs[0], layer.inputs[1], consts, lo, hi, out, covered)
 
     def _lower_clip(self, layer):
-        """A standalone clip: an add whose second term has weight 0 (same quantization in and out)."""
+        """A standalone clip: an add with ra = 1, rb = 0, k = 0 (same quantization in and out)."""
         q = self.g.tensor(layer.inputs[0]).q
         if self.g.tensor(layer.outputs[0]).q != q:
             raise UserError(f"node {layer.name}: clip must keep the quantization of its input")
         t = layer.inputs[0]
-        return self._elementwise(layer, t, t, 1, 0, 0, 0, *_bounds(layer, q), layer.outputs[0], [layer.name])
+        consts = {"add_" + n: v for n, v in requant.add_consts(np.float32(1), np.float32(0), np.float32(0)).items()}
+        return self._elementwise(layer, t, t, consts, *_bounds(layer, q), layer.outputs[0], [layer.name])
 
 
 def _engine_weights(layer, xq, yq, layout):
@@ -492,24 +479,17 @@ def _engine_weights(layer, xq, yq, layout):
 
 
 @functools.lru_cache(maxsize=None)
-def _add_affine(qa, qb, qy, lo, hi, node):
-    """(m_a, m_b, r, s) of the exact fixed-point add (hlsgen.golden.requant.add_affine)."""
+def _add_fields(qa, qb, qy, node):
+    """The add_* constants of QLinearAdd's exact integer form (hlsgen.golden.requant.add_consts)."""
     try:
-        a = requant.add_affine(qa, qb, qy, lo, hi)
+        c = requant.add_layer_consts(qa, qb, qy)
     except ValueError as e:
-        raise UserError(f"node {node}: no exact fixed-point form for this add ({e})") from None
-    return int(a["m_a"]), int(a["m_b"]), int(a["r"]), int(a["s"])
+        raise UserError(f"node {node}: {e}") from None
+    return {"add_" + n: v for n, v in c.items()}
 
 
-@functools.lru_cache(maxsize=None)
-def _pool_affine(qx, qy, count, node):
-    """(m, r, s) of the exact fixed-point average of COUNT values (requant.pool_affine)."""
-    span = count * max(qx.zero_point - qx.qmin, qx.qmax - qx.zero_point)
-    try:
-        a = requant.pool_affine(count, qx, qy, qy.qmin, qy.qmax, span)
-    except ValueError as e:
-        raise UserError(f"node {node}: no exact fixed-point form for this average ({e})") from None
-    return int(a["m"]), int(a["r"]), int(a["s"])
+def _f32_bits(v) -> int:
+    return int(np.float32(v).view(np.uint32))
 
 
 def lower(graph: ir.Graph, engine: Engine, pack: bool = True) -> Schedule:

@@ -4,7 +4,7 @@ The activation memory is a byte array (one row per sample of the batch), the
 weight memory is weights.bin itself. Each invocation reads exactly the rows
 its fields say are loaded (a window tap on a map row outside iy0..iy1 is an
 error: that is what proves the tiling), computes what ENGINE.md sections 1-4
-say with integer arithmetic only (conv requantization via requant_int), and
+say with integer arithmetic only (requant_int, add_int, avgpool_int), and
 writes its output words. Host steps: quantize and im2col before the first
 invocation, dequantize after the last. The result must equal hlsgen.golden.run
 bit for bit; the HLS kernel and the RTL twin must equal this.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..golden import ops
-from ..golden.requant import requant_int
+from ..golden.requant import add_int, avgpool_int, requant_int
 from ..ir import QParams
 from .engine import align
 from .invocation import Invocation
@@ -115,8 +115,7 @@ def conv(mem: Memory, wmem: np.ndarray, f: dict, po: int) -> None:
     y = requant_int(acc, scale, f["zy"], f["lo"], f["hi"]).astype(np.int64)[..., :nw]
     if f["add_en"]:
         b = mem.rows(f["add_addr"], f["oy0"], f["oy1"], ow, f["out_words"], bool(f["add_signed"]))
-        t = (y - f["add_za"]) * f["add_m_a"] + (b - f["add_zb"]) * f["add_m_b"]
-        y = np.clip(((t + f["add_r"]) >> f["add_s"]) + f["add_zy"], f["add_lo"], f["add_hi"])
+        y = add_int(y, b, _add_consts(f), f["add_lo"], f["add_hi"])
     mem.write_rows(f["out_addr"], f["oy0"], f["oy1"], ow, f["out_cw"], f["out_c0w"], y)
 
 
@@ -127,7 +126,7 @@ def pool(mem: Memory, f: dict, kind: str) -> None:
         if (f["iy0"], f["iy1"]) != (0, f["in_h"]):
             raise AssertionError("gavgpool needs the whole map loaded")
         t = (x - f["zx"]).sum(axis=(1, 2), keepdims=True)
-        y = np.clip(((t * f["m"] + f["r"]) >> f["s"]) + f["zy"], f["lo"], f["hi"])
+        y = requant_int(t, _f32(f["scale"]), f["zy"], f["lo"], f["hi"])
         mem.write_rows(f["out_addr"], 0, 1, 1, f["in_cw"], 0, y)
         return
     k, s = f["k"], f["stride"]
@@ -138,9 +137,10 @@ def pool(mem: Memory, f: dict, kind: str) -> None:
         for _, _, tap in _taps(win, k, s, oh, ow):
             y = tap.copy() if y is None else np.maximum(y, tap)
     else:
-        win = _window(mem, f, k, f["zx"], signed)
-        t = sum(tap - f["zx"] for _, _, tap in _taps(win, k, s, oh, ow))
-        y = np.clip(((t * f["m"] + f["r"]) >> f["s"]) + f["zy"], f["lo"], f["hi"])
+        win = _window(mem, f, k, _PAD, signed)        # taps outside the map: skipped, not counted
+        taps = [(tap, tap != _PAD) for _, _, tap in _taps(win, k, s, oh, ow)]
+        count = f["count"] or sum(valid.astype(np.int64) for _, valid in taps)
+        y = avgpool_int(taps, f["zx"], _f32(f["scale"]), _f32(f["y_scale"]), count, f["zy"], f["lo"], f["hi"])
     mem.write_rows(f["out_addr"], f["oy0"], f["oy1"], ow, f["in_cw"], 0, y)
 
 
@@ -151,10 +151,20 @@ def add(mem: Memory, f: dict) -> None:
         raw = mem.a[:, addr: addr + nb]
         return (raw.view(np.int8) if signed else raw).astype(np.int64)
 
-    t = (operand(f["a_addr"], f["a_signed"]) - f["za"]) * f["m_a"] + \
-        (operand(f["b_addr"], f["b_signed"]) - f["zb"]) * f["m_b"]
-    y = np.clip(((t + f["r"]) >> f["s"]) + f["zy"], f["lo"], f["hi"])
+    y = add_int(operand(f["a_addr"], f["a_signed"]), operand(f["b_addr"], f["b_signed"]), _add_consts(f),
+                f["lo"], f["hi"])
     mem.a[:, f["out_addr"]: f["out_addr"] + nb] = (y & 0xFF).astype(np.uint8)
+
+
+_PAD = -1 << 20     # window fill marking taps outside the map
+
+
+def _f32(bits: int) -> np.float32:
+    return np.uint32(bits).view(np.float32)
+
+
+def _add_consts(f: dict) -> dict:
+    return {n: f["add_" + n] for n in ("ma", "mb", "k", "wsh", "sh")}
 
 
 def invoke(mem: Memory, wmem: np.ndarray, inv: Invocation, po: int) -> None:

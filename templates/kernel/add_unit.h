@@ -1,6 +1,6 @@
 // {{ banner }}
-// Vector unit, elementwise add: y = clamp(((t + r) >> s) + zy, lo, hi) with
-// t = (a - za)*m_a + (b - zb)*m_b, PI lanes per cycle.
+// Vector unit, elementwise add: y = clamp(rne(fma(a, ra, fma(b, rb, k))), lo, hi)
+// in integer logic (add_fma), PI lanes per cycle.
 #ifndef HLSGEN_ADD_UNIT_H
 #define HLSGEN_ADD_UNIT_H
 
@@ -19,9 +19,9 @@ add_words:
     add_lanes:
         for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
-            const int64_t t = (int64_t)(lane_value(a.range(8 * i + 7, 8 * i).to_uint(), r.a_signed) - r.za) * r.m_a +
-                              (int64_t)(lane_value(b.range(8 * i + 7, 8 * i).to_uint(), r.b_signed) - r.zb) * r.m_b;
-            y.range(8 * i + 7, 8 * i) = (uint8_t)affine(t, r.r, r.s, r.zy, r.lo, r.hi);
+            y.range(8 * i + 7, 8 * i) = (uint8_t)add_fma(lane_value(a.range(8 * i + 7, 8 * i).to_uint(), r.a_signed),
+                                                         lane_value(b.range(8 * i + 7, 8 * i).to_uint(), r.b_signed),
+                                                         r.add_ma, r.add_mb, r.add_k, r.add_wsh, r.add_sh, r.lo, r.hi);
         }
         act_wr[r.out_addr / PI + w] = y;
     }

@@ -35,11 +35,9 @@ epilogue_rows:
             for (int j = 0; j < PO; ++j) {
 #pragma HLS UNROLL
                 int32_t a = requant(acc.v[j], scale[j], r.zy, r.lo, r.hi);
-                if (r.add_en) {
-                    const int64_t t = (int64_t)(a - r.add_za) * r.add_m_a +
-                                      (int64_t)(lane_value(res[j], r.add_signed) - r.add_zb) * r.add_m_b;
-                    a = affine(t, r.add_r, r.add_s, r.add_zy, r.add_lo, r.add_hi);
-                }
+                if (r.add_en)
+                    a = add_fma(a, lane_value(res[j], r.add_signed), r.add_ma, r.add_mb, r.add_k, r.add_wsh,
+                                r.add_sh, r.add_lo, r.add_hi);
                 y.v[j] = (uint8_t)a;
             }
             outs.write(y);

@@ -1,6 +1,9 @@
 // {{ banner }}
 // Vector unit, pooling: max pool, average pool and global average pool over PI
 // lanes, one input word per cycle, from rows held in the input buffer.
+// gavgpool: the integer sum, requantized like a conv accumulator (scale = its f32 bits);
+// avgpool: the float32 path in integer logic (avg_tap per tap, avg_out), divisor count,
+// or the number of taps inside the map when count is 0.
 #ifndef HLSGEN_POOL_UNIT_H
 #define HLSGEN_POOL_UNIT_H
 
@@ -17,6 +20,10 @@ inline void pool_layer(const word_t *act_rd, word_t *act_wr, const Regs &r, int 
     const int kh_n = global ? (int)r.in_h : (int)r.k, kw_n = global ? (int)r.in_w : (int)r.k;
     const int stride = global ? 1 : (int)r.stride, pad_t = global ? 0 : (int)r.pad_t,
               pad_l = global ? 0 : (int)r.pad_l;
+    ap_uint<64> msx;
+    int esx;
+    f32_parts(r.scale, msx, esx);  // avgpool: the input scale's significand; avg_out adds the exponents
+    (void)esx;
 pool_rows:
     for (int oy = r.oy0; oy < (int)r.oy1; ++oy) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_rows }}
@@ -27,13 +34,17 @@ pool_rows:
             for (int cw = 0; cw < (int)r.in_cw; ++cw) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_cw }}
                 int32_t best[PI], sum[PI];
+                int64_t fsum[PI];
 #pragma HLS ARRAY_PARTITION variable=best complete
 #pragma HLS ARRAY_PARTITION variable=sum complete
+#pragma HLS ARRAY_PARTITION variable=fsum complete
+                uint32_t valid = 0;
             pool_init:
                 for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
                     best[i] = -(1 << 30);
                     sum[i] = 0;
+                    fsum[i] = 0;
                 }
             pool_taps:
                 for (int t = 0; t < kh_n * kw_n; ++t) {
@@ -42,11 +53,13 @@ pool_rows:
                     if (iy < 0 || iy >= (int)r.in_h || ix < 0 || ix >= (int)r.in_w) continue;
                     int16_t x[PI];
                     tile_word(tile, r, iy, ix, cw, x);
+                    ++valid;
                 pool_lanes:
                     for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
                         best[i] = x[i] > best[i] ? x[i] : best[i];
                         sum[i] += x[i] - r.zx;
+                        if (kind == KIND_AVGPOOL) fsum[i] = avg_tap(fsum[i], x[i] - r.zx, msx);
                     }
                 }
                 word_t y = 0;
@@ -54,7 +67,9 @@ pool_rows:
                 for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
                     const int32_t q = kind == KIND_MAXPOOL ? best[i]
-                                                           : affine((int64_t)sum[i] * r.m, r.r, r.s, r.zy, r.lo, r.hi);
+                                      : kind == KIND_GAVGPOOL ? requant(sum[i], r.scale, r.zy, r.lo, r.hi)
+                                      : avg_out(fsum[i], r.count ? r.count : valid, r.scale, r.y_scale, r.zy,
+                                                r.lo, r.hi);
                     y.range(8 * i + 7, 8 * i) = (uint8_t)q;
                 }
                 act_wr[r.out_addr / PI + (oy * r.out_w + ox) * r.in_cw + cw] = y;

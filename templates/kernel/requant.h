@@ -1,8 +1,10 @@
 // {{ banner }}
-// Integer-only requantization (docs/ENGINE.md section 2; reference:
-// hlsgen.golden.requant.requant_int).  Bit-exact with the float32 path
-//   q = clamp(rne(f32(f32(acc) * s)) + zy, lo, hi)
-// without a single float operation.
+// Integer-only arithmetic of the epilogue and the vector unit (docs/ENGINE.md
+// section 2; references in hlsgen.golden.requant), bit-exact with onnxruntime's
+// float32 paths without a single float operation:
+//   requant      conv / gemm / gavgpool   clamp(rne(f32(f32(acc) * s)) + zy, lo, hi)   requant_int
+//   add_fma      add (fused, standalone)  clamp(rne(fma(a, ra, fma(b, rb, k))), lo, hi) add_int
+//   avg_tap/avg_out  average pool         float32 tap sum, / count, / sy, + zy           avgpool_int
 #ifndef HLSGEN_REQUANT_H
 #define HLSGEN_REQUANT_H
 
@@ -11,32 +13,35 @@
 namespace hlsgen {
 
 // Number of significant bits of v (0 for 0).
-inline int bit_length(ap_uint<50> v) {
+template <int N>
+inline int bit_length(ap_uint<N> v) {
     int n = 0;
 bit_length_scan:
-    for (int b = 0; b < 50; ++b) {
+    for (int b = 0; b < N; ++b) {
 #pragma HLS UNROLL
         if (v[b]) n = b + 1;
     }
     return n;
 }
 
-// v / 2^n rounded to nearest, ties to even (v < 2^49, n >= 0).
-inline ap_uint<50> shift_rne(ap_uint<50> v, int n) {
-    if (n == 0) return v;
-    if (n > 49) return 0;
-    ap_uint<50> q = v >> n;
-    ap_uint<52> rem = ap_uint<52>(v) - (ap_uint<52>(q) << n);
-    ap_uint<52> half = ap_uint<52>(1) << (n - 1);
+// v / 2^n rounded to nearest, ties to even (v < 2^(N-1), n >= 0).
+template <int N>
+inline ap_uint<N> shift_rne(ap_uint<N> v, int n) {
+    if (n <= 0) return v;
+    if (n >= N) return 0;
+    ap_uint<N> q = v >> n;
+    ap_uint<N + 2> rem = ap_uint<N + 2>(v) - (ap_uint<N + 2>(q) << n);
+    ap_uint<N + 2> half = ap_uint<N + 2>(1) << (n - 1);
     bool up = rem > half || (rem == half && q[0]);
     return q + (up ? 1 : 0);
 }
 
 // v rounded to 24 significant bits: v ~= m * 2^e.
-inline void round_sig24(ap_uint<50> v, ap_uint<50> &m, int &e) {
-    int n = bit_length(v);
+template <int N>
+inline void round_sig24(ap_uint<N> v, ap_uint<N> &m, int &e) {
+    int n = bit_length<N>(v);
     e = n > 24 ? n - 24 : 0;
-    m = shift_rne(v, e);
+    m = shift_rne<N>(v, e);
 }
 
 // clamp(rne(f32(f32(acc) * s)) + zy, lo, hi) where s is given by its float32 bits.
@@ -53,7 +58,7 @@ inline int32_t requant(int32_t acc, uint32_t s_bits, int32_t zy, int32_t lo, int
     int ea, ep;
     round_sig24(mag, ma, ea);
     // 2-3. product of significands (< 2^48), rounded to 24 significant bits
-    round_sig24(ma * ms, mp, ep);
+    round_sig24<50>(ma * ms, mp, ep);
     ep += ea + es;
     // 4. to an integer with RNE; left shifts saturate (anything >= 2^40 clamps anyway)
     int64_t q;
@@ -68,11 +73,88 @@ inline int32_t requant(int32_t acc, uint32_t s_bits, int32_t zy, int32_t lo, int
     return clamp32(q + zy, lo, hi);
 }
 
-// clamp(((t + r) >> s) + zy, lo, hi): the fixed-point affine form of add and pooling
-// (arithmetic shift: floor division by 2^s).
-inline int32_t affine(int64_t t, int64_t r, int s, int32_t zy, int32_t lo, int32_t hi) {
+// -- 64-bit values for add and average pool (magnitudes < 2^62) -------------------
+
+inline ap_uint<64> magnitude(int64_t v) { return ap_uint<64>(v < 0 ? -v : v); }
+
+// A non-negative float32 given by its bits as m * 2^e (subnormals: no hidden bit).
+inline void f32_parts(uint32_t bits, ap_uint<64> &m, int &e) {
+    const int exp_field = (bits >> 23) & 0xff;
+    m = bits & 0x7fffff;
+    if (exp_field > 0) m |= ap_uint<64>(1) << 23;
+    e = (exp_field > 0 ? exp_field : 1) - 127 - 23;
+}
+
+// clamp(+-rne(mag * 2^e), lo, hi); left shifts saturate at 2^40 (mag < 2^25).
+inline int32_t to_int(ap_uint<64> mag, int e, bool neg, int32_t lo, int32_t hi) {
+    int64_t q;
+    if (e >= 0) {
+        ap_uint<64> left = mag << (e > 16 ? 16 : e);
+        q = left > (ap_uint<64>(1) << 40) ? ((int64_t)1 << 40) : (int64_t)left.to_uint64();
+    } else {
+        q = (int64_t)shift_rne<64>(mag, -e).to_uint64();
+    }
+    return clamp32(neg ? -q : q, lo, hi);
+}
+
+// QLinearAdd: clamp(rne(fma(a, ra, fma(b, rb, k))), lo, hi) on raw a, b (requant.add_int):
+// 1. Xw = b*mb + k (units 2^g1), rounded to 24 bits: w;  2. X = a*ma + w (units 2^-sh),
+// rounded to 24 bits;  3. to an integer with RNE, clamp.
+inline int32_t add_fma(int32_t a, int32_t b, int64_t ma, int64_t mb, int64_t k, int wsh, int sh,
+                       int32_t lo, int32_t hi) {
 #pragma HLS INLINE
-    return clamp32(((t + r) >> s) + zy, lo, hi);
+    const int64_t xw = (int64_t)b * mb + k;
+    ap_uint<64> mw, m;
+    int ew, e;
+    round_sig24<64>(magnitude(xw), mw, ew);
+    const int64_t w = (int64_t)(mw << (ew + wsh)).to_uint64();
+    const int64_t x = (int64_t)a * ma + (xw < 0 ? -w : w);
+    round_sig24<64>(magnitude(x), m, e);
+    return to_int(m, e - sh, x < 0, lo, hi);
+}
+
+// Average pool, one tap: s = f32(s + f32(sx * t)) with t = x - zx, in units of sx's LSB
+// (every float32 value here lies on that grid, so the sums are exact integers).
+inline int64_t avg_tap(int64_t s, int32_t t, ap_uint<64> msx) {
+#pragma HLS INLINE
+    ap_uint<64> md, m;
+    int ed, e;
+    round_sig24<64>(magnitude(t) * msx, md, ed);
+    const int64_t d = (int64_t)(md << ed).to_uint64();
+    const int64_t x = s + (t < 0 ? -d : d);
+    round_sig24<64>(magnitude(x), m, e);
+    const int64_t r = (int64_t)(m << e).to_uint64();
+    return x < 0 ? -r : r;
+}
+
+// n / d (0 < d < 2^25) rounded to 24 significant bits: a quotient of >= 26 bits, the
+// remainder as a sticky bit below it.
+inline void div_sig(ap_uint<64> n, ap_uint<64> d, ap_uint<64> &m, int &e) {
+    int shift = 27 + bit_length<64>(d) - bit_length<64>(n);
+    if (shift < 0) shift = 0;
+    const ap_uint<64> num = n << shift;
+    const ap_uint<64> q = num / d;
+    round_sig24<64>((q << 1) | ap_uint<64>(num - q * d != 0 ? 1 : 0), m, e);
+    e -= shift + 1;
+}
+
+// Average pool, the output: rne(f32(f32(f32(s / count) / sy) + zy)), clamped (requant.avgpool_int).
+inline int32_t avg_out(int64_t s, uint32_t count, uint32_t x_bits, uint32_t y_bits, int32_t zy,
+                       int32_t lo, int32_t hi) {
+#pragma HLS INLINE
+    ap_uint<64> msx, msy, m1, m2, m3;
+    int esx, esy, e1, e2, e3;
+    f32_parts(x_bits, msx, esx);
+    f32_parts(y_bits, msy, esy);
+    div_sig(magnitude(s), count, m1, e1);
+    div_sig(m1, msy, m2, e2);
+    e2 += e1 + esx - esy;                                // |v2| = m2 * 2^e2, m2 in [2^23, 2^24]
+    if (m2 == 0 || e2 <= -26) return clamp32(zy, lo, hi);   // |v2| <= 1/4
+    if (e2 >= -13) return s < 0 ? lo : hi;                   // |v2| >= 2^10
+    const int64_t v = (int64_t)(m2 << (e2 + 25)).to_uint64();
+    const int64_t x = (s < 0 ? -v : v) + (int64_t)zy * ((int64_t)1 << 25);   // v2 + zy on the grid 2^-25
+    round_sig24<64>(magnitude(x), m3, e3);
+    return to_int(m3, e3 - 25, x < 0, lo, hi);
 }
 
 }  // namespace hlsgen
