@@ -44,7 +44,7 @@ def every_op(dtype: str, seed: int):
     c = net.concat([a, b], q(1 / 128, 0))
     m = net.maxpool(c, (3, 3), (2, 2), (1, 1, 1, 1))
     k = net.clip(m, z - 40, z + 90)
-    t = net.add(k, m, q(0.0173, -2))   # a scale with no exact rounding ties (those are refused)
+    t = net.add(k, m, q(0.0173, -2))   # standalone add
     r = _conv(net, t, 24, 3, q(0.03, -100), rng, act=(z - 100, z + 127))
     p = net.avgpool(r, q(0.0299, -99), (2, 2), (1, 1), (1, 1, 0, 0), True)
     p = net.avgpool(p, q(0.0301, -98), (2, 2), (1, 1), (0, 0, 0, 0), False)

@@ -65,10 +65,7 @@ def test_networks_match_onnxruntime(tmp_path, capsys, kind, fmt, prune, per_chan
     model = testnets.make(kind, tmp_path / "m.onnx", fmt=fmt, prune=prune, per_channel=per_channel)
     out = tmp_path / "out"
     if cli.main(["build", str(model), "--dsp-budget", "64", "-o", str(out)]) != 0:
-        err = capsys.readouterr().err
-        if "no exact fixed-point form" in err:   # the planner's refusal, not a C simulation result
-            pytest.xfail(f"hlsgen build refuses this model: {err.strip().splitlines()[-1]}")
-        pytest.fail(err)
+        pytest.fail(capsys.readouterr().err)
     assert csim_vs_ort(model, out, tmp_path) == 0
 
 

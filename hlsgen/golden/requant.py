@@ -11,11 +11,12 @@ Conv / Gemm (DESIGN.md, arithmetic contract, steps 2-4)::
 integer operations only (ENGINE.md section 2); it is the reference the HLS
 kernel and the RTL follow, and the tests prove it equal to ``requant_float``.
 
-Add, average pool, global average pool (ENGINE.md section 2): a fixed-point
-affine form ``q = clamp(((t * m + r) >> s) + zy, lo, hi)`` whose integers are
-searched by ``add_affine`` / ``pool_affine`` and verified exhaustively against
-the golden ops (``hlsgen.golden.ops``: onnxruntime's float32 arithmetic, emulated
-exactly) before they are returned.
+Add, average pool, global average pool (ENGINE.md section 2) follow
+onnxruntime's float32 arithmetic (``hlsgen.golden.ops``) rounding by rounding
+with integer operations only: ``add_int`` (two fused multiply-adds, constants
+from ``add_consts``), ``avgpool_int`` (the float32 tap sum, two divisions, + zy);
+the global average pool is ``requant_int`` of the window sum with
+``ops.gavgpool_scale``.  The tests prove each equal to the golden op.
 """
 from __future__ import annotations
 
