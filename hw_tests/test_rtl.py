@@ -49,7 +49,7 @@ def test_generated_rtl_matches_the_plan(resnet):
     engine_v = out / "rtl" / rtl.ENGINE_FILE
     ast, _ = parse([str(engine_v)] + [str(verilator.SIM_DIR / s) for s in verilator.SIM_SOURCES])
     mods = {d.name: d for d in ast.description.definitions if isinstance(d, vast.ModuleDef)}
-    assert {"hlsgen_engine", "hlsgen_requant", "hlsgen_affine", "hlsgen_mac_pair", "hlsgen_mem",
+    assert {"hlsgen_engine", "hlsgen_requant", "hlsgen_add", "hlsgen_mac_pair", "hlsgen_mem",
             "hlsgen_tb_top"} <= set(mods)
     ports = {p.first.name: (type(p.first).__name__, _width(p.first)) for p in mods["hlsgen_engine"].portlist.ports}
     e = plan.data["engine"]

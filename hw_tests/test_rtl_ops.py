@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hlsgen.golden.requant import add_consts
 from hlsgen.plan import cycles as cycle_model
 from hlsgen.plan import tiled
 from hlsgen.plan.engine import TIMING, Engine, align
@@ -81,10 +82,7 @@ class _Case:
                     zx=int(self.rng.integers(-10, 10)) + (0 if signed else 128), zy=zy, lo=lo, hi=hi,
                     in_signed=int(signed), out_signed=int(out_signed))
         if add is not None:
-            base.update(add_en=1, add_addr=add[0], add_signed=1, add_za=zy, add_zb=3,
-                        add_m_a=int(self.rng.integers(1 << 16, 1 << 18)),
-                        add_m_b=int(self.rng.integers(1 << 16, 1 << 18)),
-                        add_r=1 << 17, add_s=18, add_zy=-5, add_lo=-128, add_hi=127)
+            base.update(add_en=1, add_addr=add[0], add_signed=1, add_lo=-128, add_hi=127, **self.add_consts())
         bounds = np.linspace(0, oh, tiles + 1).astype(int)
         for oy0, oy1 in zip(bounds[:-1], bounds[1:]):
             iy0 = max(0, oy0 * stride - pad)
@@ -102,17 +100,22 @@ class _Case:
                  out_addr=out_addr, out_w=ow, k=k, stride=stride, pad_t=pad, pad_l=pad,
                  zx=3 if signed else 130, zy=-2 if signed else 120, lo=-128 if signed else 0,
                  hi=127 if signed else 255, in_signed=int(signed), count=max(k * k, 1) if k else h * w)
-        if kind != "maxpool":
-            f.update(m=int(self.rng.integers(1 << 12, 1 << 15)), r=1 << 15, s=16)
+        if kind == "gavgpool":
+            f.update(scale=int(np.float32(self.rng.uniform(0.5, 1.5) / (h * w)).view(np.uint32)))
         self.invocations.append(Invocation(kind, kind, f))
         return out_addr
+
+    def add_consts(self):
+        """add_int constants of y = a*ra + (b*rb + k) for float32 ra, rb, k (as a QLinearAdd has)."""
+        ra, rb = np.float32(self.rng.uniform(0.3, 1.2)), np.float32(self.rng.uniform(0.3, 1.2))
+        k = np.float32(self.rng.uniform(-40, 40))
+        return {"add_" + n: v for n, v in add_consts(ra, rb, k).items()}
 
     def add(self, a, b, words):
         out_addr, _ = self.new_map(words * self.pi, 1, 1, fill=False)
         self.invocations.append(Invocation("add", "add", dict(
-            a_addr=a, b_addr=b, out_addr=out_addr, words=words, za=4, zb=-7,
-            m_a=int(self.rng.integers(1 << 13, 1 << 15)), m_b=int(self.rng.integers(1 << 13, 1 << 15)),
-            r=1 << 16, s=17, zy=1, lo=-128, hi=127, a_signed=1, b_signed=0)))
+            a_addr=a, b_addr=b, out_addr=out_addr, words=words, lo=-128, hi=127, a_signed=1, b_signed=0,
+            **self.add_consts())))
 
 
 def op_family_case(pi: int, po: int, ports: dict, seed: int = 0) -> tuple:
@@ -130,7 +133,6 @@ def op_family_case(pi: int, po: int, ports: dict, seed: int = 0) -> tuple:
     c.conv(c.new_map(3 * pi, 1, 1), 3 * pi, 1, 1, 2 * po, 1, 1, 0)    # gemm: 1x1 map
     c.pool("maxpool", x, 6, 7, 7, 3, 2, 1)
     c.pool("maxpool", u, 5, 9, 8, 2, 2, 0, signed=False)
-    c.pool("avgpool", x, 6, 7, 7, 2, 2, 0)
     c.pool("gavgpool", u, 5, 9, 8, 0, 1, 0, signed=False)
     c.add(x[0], u[0], 20)
     data = {"target": "rtl-test", "engine": {"pi": pi, "po": po, "ports": ports, "timing": dict(TIMING)},

@@ -16,6 +16,7 @@ from ..util import atomic_file
 from ..plan.invocation import KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "rtl"
+KINDS_DONE = ("conv", "maxpool", "gavgpool", "add", "preload")   # invocation kinds the twin implements
 ENGINE_FILE = "hlsgen_engine.v"
 
 
