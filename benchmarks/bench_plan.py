@@ -11,6 +11,10 @@ alveo-u200, default DSP budget, prints side by side, measured in this run:
   (goal: speedup >= 0.9 x reduction)
 * planning time of ResNet-50 (goal <= 5 s), projected fps beside the Vitis AI DPU on U200
   (ResNet-50, 1054 fps with two DPUCADF8H cores).
+* before / after, same run: the same networks planned with ``weights="streamed"`` (the round-1
+  memory system: weight blocks from DDR at 64 bytes/cycle) beside the default (weights resident
+  on chip when they fit), and a what-if for what is not built yet: activations interleaved over
+  two DDR banks (act_rd and act_wr 64 bytes/cycle each instead of sharing one bank).
 
 Models are cached in $HLSGEN_BENCH_CACHE (default: a folder under the system temp dir).
 Run: python benchmarks/bench_plan.py
@@ -26,7 +30,7 @@ from pathlib import Path
 from hlsgen.examples.zoo import make_example
 from hlsgen.frontend import load
 from hlsgen.plan import cycles, make_plan
-from hlsgen.plan.engine import Engine, get_target
+from hlsgen.plan.engine import Engine
 
 TARGET = "alveo-u200"
 DPU_U200_RESNET50_FPS = 1054
@@ -57,30 +61,19 @@ def hlsinf(graph, multipliers: int) -> dict:
     return {"cpi": cpi, "cpo": cpo, "multipliers": cpi * cpo * 9, "cycles": cycles}
 
 
-# The proposed engine change (not in ENGINE.md yet): weights resident in an on-chip URAM store
-# read 512 bytes/cycle (loaded once per model, not per frame), and the activation memory interleaved
-# over two DDR banks so act_rd and act_wr each get a whole bank (64 bytes/cycle at 300 MHz).
-PROPOSED_WGT = {"bytes_per_cycle": 512, "latency": 4}
-PROPOSED_ACT = 64
+# Not built yet (what-if): the activation memory interleaved over two DDR banks, so that act_rd
+# and act_wr each get a whole bank's 64 bytes/cycle at 300 MHz instead of sharing one.
+TWO_BANKS_ACT = 64
 
 
-def proposed_cycles(plan, resident=True, two_banks=True) -> int:
-    """Total cycles of the same invocations under the proposed ports (same cycle model)."""
+def two_bank_cycles(plan) -> int:
+    """Total cycles of the same invocations with act_rd and act_wr at TWO_BANKS_ACT (same cycle model)."""
     e = plan.data["engine"]
     ports = {k: dict(v) for k, v in e["ports"].items()}
-    if resident:
-        ports["wgt"].update(PROPOSED_WGT)
-    if two_banks:
-        ports["act_rd"]["bytes_per_cycle"] = ports["act_wr"]["bytes_per_cycle"] = PROPOSED_ACT
-    eng = Engine(e["pi"], e["po"], e["macs_per_dsp"], ports, e["in_buf_bytes"], e["w_buf_bytes"], e["timing"])
+    ports["act_rd"]["bytes_per_cycle"] = ports["act_wr"]["bytes_per_cycle"] = TWO_BANKS_ACT
+    eng = Engine(e["pi"], e["po"], e["macs_per_dsp"], ports, e["in_buf_bytes"], e["w_buf_bytes"],
+                 e["w_store_bytes"], e["timing"])
     return cycles.total_cycles(eng, plan.invocations)
-
-
-def onchip_room(plan) -> int:
-    """Bytes of user-region BRAM + URAM left after the engine's buffers."""
-    user = get_target(plan.data["target"])[1]["user"]
-    e = plan.data["engine"]
-    return user["bram36"] * 4608 + user["uram"] * 36864 - e["in_buf_bytes"] - e["w_buf_bytes"]
 
 
 def conv_macs(plan_data) -> int:
@@ -88,7 +81,7 @@ def conv_macs(plan_data) -> int:
 
 
 def main() -> int:
-    rows, results, whatif = [], {}, []
+    rows, results, before, whatif = [], {}, {}, []
     for name, prune in NETS:
         path = model(name, prune)
         graph = load(path)
@@ -96,6 +89,7 @@ def main() -> int:
         plan = make_plan(graph, target=TARGET)
         seconds = time.perf_counter() - t0
         d = plan.data
+        before[name, prune] = make_plan(graph, target=TARGET, weights="streamed").data
         mpc = d["engine"]["macs_per_cycle"]
         dense = conv_macs(d)
         eff = dense / (mpc * d["total_cycles"])
@@ -104,8 +98,7 @@ def main() -> int:
         results[name, prune] = d
         label = f"{name}" + (f" pruned {prune:g}" if prune else "")
         rows.append((label, d, eff, h, h_eff, seconds))
-        whatif.append((label, d, dense, [proposed_cycles(plan, True, False), proposed_cycles(plan, False, True),
-                                         proposed_cycles(plan)], onchip_room(plan)))
+        whatif.append((label, d, dense, two_bank_cycles(plan)))
     print(f"target {TARGET}, default DSP budget, batch 1")
     print(f"{'network':24s} {'PIxPO':>8s} {'MAC/cyc':>7s} {'cycles':>10s} {'fps':>8s} {'eff':>6s} "
           f"{'HLSinf CPIxCPO':>14s} {'HLSinf cycles':>13s} {'HLSinf eff':>10s} {'speedup':>7s} {'plan s':>6s}")
@@ -141,16 +134,22 @@ def main() -> int:
         print(f"  budget {budget:5d}: {e['pi']}x{e['po']} {e['macs_per_cycle']:5d} MACs/cycle, {d['total_cycles']} cycles, "
               f"{d['fps']:.1f} fps, efficiency {conv_macs(d) / (e['macs_per_cycle'] * d['total_cycles']):.3f}")
     print()
-    print("proposed engine change, same invocations and cycle model: efficiency with (a) weights resident "
-          "on chip (512 B/cycle), (b) activations over two banks (64 B/cycle each), (a)+(b)")
-    for label, d, dense, (a, b, ab), room in whatif:
+    print("before (weights streamed from DDR, the round-1 memory system) / after (default: resident when "
+          "they fit), same run; what-if (not built): activations over two DDR banks")
+    print(f"{'network':24s} {'before':>13s} {'after':>13s} {'weights':>9s} {'URAM':>9s} {'preload':>8s} "
+          f"{'two-bank what-if':>16s}")
+    for label, d, dense, two in whatif:
+        key = ("vgg16-cifar", 0.5) if "pruned" in label else (label, 0.0)
+        b = before[key]
         mpc = d["engine"]["macs_per_cycle"]
-        effs = " ".join(f"{dense / (mpc * c):.3f}" for c in (a, b, ab))
-        print(f"{label:24s} {effs}   weights {d['weights_bytes']} bytes, on-chip room {room} bytes "
-              f"({'fits' if d['weights_bytes'] <= room else 'does not fit'})")
-    d0, d1 = whatif[2], whatif[3]
-    print(f"vgg16-cifar pruned, (a)+(b): speedup {d0[3][2] / d1[3][2]:.2f}x for MAC reduction "
-          f"{d0[1]['macs_live'] / d1[1]['macs_live']:.2f}x")
+        mode = "resident" if d["preload"] else "streamed"
+        print(f"{label:24s} {b['engine']['pi']:>3d}x{b['engine']['po']:<3d} {dense / (mpc * b['total_cycles']):.3f} "
+              f"{d['engine']['pi']:>3d}x{d['engine']['po']:<3d} {dense / (mpc * d['total_cycles']):.3f} {mode:>9s} "
+              f"{d['resources']['uram']:>4d}/{d['resources_available']['uram']:<4d} {d['preload_cycles']:>8d} "
+              f"{dense / (mpc * two):>16.3f}")
+    b0, b1 = before["vgg16-cifar", 0.0], before["vgg16-cifar", 0.5]
+    print(f"vgg16-cifar 50% filters zeroed, before: speedup {b0['total_cycles'] / b1['total_cycles']:.2f}x; "
+          f"two-bank what-if: {whatif[2][3] / whatif[3][3]:.2f}x; MAC reduction {reduction:.2f}x")
     return 0
 
 
