@@ -31,8 +31,10 @@ def test_conv_input_and_residual_bound():
     e = engine(wgt_bpc=64, wgt_lat=0)                  # W(0) = 6
     # rows wait for input rows 1 and 3 (present at 12 and 14): 12..21, 21..30; W(1) = 12 + 6
     assert cycles.conv(e, CONV)["cycles"] == 30 + 18 + 10
-    # residual rows follow the 32 tile bytes: present at 15, 16: 15..24, 24..33, then 33..51
-    assert cycles.conv(e, dict(CONV, add_en=1))["cycles"] == 51 + 10
+    # residual row j follows the input rows row j needs (a = 2, 4; 8 bytes each):
+    # present at 10 + (16 + 8)/8 = 13 and 10 + (32 + 16)/8 = 16: rows 13..22, 22..31; W(1) = 13 + 6;
+    # group 1: 31..49 (reading the whole tile first had them at 15, 16: 61 cycles)
+    assert cycles.conv(e, dict(CONV, add_en=1))["cycles"] == 49 + 10
 
 
 def test_conv_write_bound_pixel():
@@ -64,10 +66,10 @@ def test_candidates_fit_budget():
 def test_register_map():
     names = [f.name for f in REGISTERS]
     assert names[0] == "kind" and len(names) == len(set(names))
-    inv = Invocation("l", "add", {"words": 3, "r": -(1 << 40), "zy": -5})
+    inv = Invocation("l", "add", {"words": 3, "add_k": -(1 << 40), "lo": -5})
     words = inv.register_words()
     assert len(words) == sum(f.words for f in REGISTERS)
-    r_at = REGISTER_OFFSETS["r"] // 4
+    r_at = REGISTER_OFFSETS["add_k"] // 4
     assert words[r_at] | (words[r_at + 1] << 32) == (-(1 << 40)) & ((1 << 64) - 1)
     assert Invocation.from_json(inv.to_json()) == inv
     with pytest.raises(UserError, match="does not fit"):

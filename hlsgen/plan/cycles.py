@@ -1,7 +1,8 @@
 """Cycle model: exactly ENGINE.md section 5 (the RTL twin counts the same), per invocation and per layer.
 
 Notation as there: BR, LR (act_rd), BW, LW (wgt), BO (act_wr), PL, OV. Conv: one
-act_rd stream of the input rows then the residual rows; weight block g streams
+act_rd stream of the input rows, each residual row right after the input rows its
+output row needs; weight block g streams
 from the start of group g-1's first row (double buffer); every row of every
 group starts at max(previous row end, its weight block, its input row, its
 residual row) and takes out_w*c_px, c_px = max(k*k*in_cw, ceil(PO/BO)).
@@ -27,12 +28,20 @@ def _ready(e: Engine, nbytes: np.ndarray) -> np.ndarray:
     return p["latency"] + _cdiv(nbytes, p["bytes_per_cycle"])
 
 
-def _row_needs(e: Engine, f: dict) -> tuple:
-    """Per output row of the tile: the cycle its last needed input row is present (0: no wait)."""
+def _row_needs(e: Engine, f: dict, res_row: int = 0) -> tuple:
+    """Per output row of the tile: the cycle its last needed input row is present (0: no wait).
+
+    With ``res_row`` (residual bytes per output row) the act_rd stream interleaves: residual
+    row j follows the input rows output row j needs (need(j) does not decrease with j), so it
+    is at byte a(j)*row_bytes + (j+1)*res_row, a(j) = clamp(need(j)+1, 0, rows), and it is
+    what row j waits for."""
     row_bytes = f["in_w"] * f["in_cw"] * e.pi
     nrows = f["iy1"] - f["iy0"]
     oy = np.arange(f["oy0"], f["oy1"], dtype=np.int64)
     need = np.minimum(oy * f["stride"] - f["pad_t"] + f["k"] - 1, f["iy1"] - 1) - f["iy0"]
+    if res_row:
+        ahead = np.clip(need + 1, 0, nrows)
+        return _ready(e, ahead * row_bytes + (oy - f["oy0"] + 1) * res_row), row_bytes * nrows
     ready = np.where(need >= 0, _ready(e, (need + 1) * row_bytes), 0)
     return ready, row_bytes * nrows
 
@@ -47,12 +56,9 @@ def _rows_end(start: int, needs: np.ndarray, row_cycles: int) -> int:
 def conv(e: Engine, f: dict) -> dict:
     t = e.timing
     n_out = f["oy1"] - f["oy0"]
-    needs, in_bytes = _row_needs(e, f)
-    res_bytes = 0
-    if f["add_en"]:
-        rrow = f["out_w"] * f["out_words"] * e.pi
-        res_bytes = rrow * n_out
-        needs = np.maximum(needs, _ready(e, in_bytes + rrow * np.arange(1, n_out + 1, dtype=np.int64)))
+    rrow = f["out_w"] * f["out_words"] * e.pi if f["add_en"] else 0
+    needs, in_bytes = _row_needs(e, f, rrow)
+    res_bytes = rrow * n_out
     c_px = max(f["k"] * f["k"] * f["in_cw"], _cdiv(e.po, e.bpc("act_wr")))
     row_cycles = f["out_w"] * c_px
     wp = e.ports["wgt"]
