@@ -90,7 +90,7 @@ class _Case:
             self.invocations.append(Invocation("conv", "conv", dict(base, iy0=iy0, iy1=iy1, oy0=oy0, oy1=oy1)))
         return out_addr, out_cw, oh, ow
 
-    def pool(self, kind, src, c, h, w, k, stride, pad, signed=True):
+    def pool(self, kind, src, c, h, w, k, stride, pad, signed=True, count_include_pad=True):
         if kind == "gavgpool":
             k, stride, pad, oh, ow = 0, 1, 0, 1, 1
         else:
@@ -102,6 +102,10 @@ class _Case:
                  hi=127 if signed else 255, in_signed=int(signed), count=max(k * k, 1) if k else h * w)
         if kind == "gavgpool":
             f.update(scale=int(np.float32(self.rng.uniform(0.5, 1.5) / (h * w)).view(np.uint32)))
+        if kind == "avgpool":
+            sx, sy = np.float32(self.rng.uniform(0.01, 0.1)), np.float32(self.rng.uniform(0.01, 0.1))
+            f.update(scale=int(sx.view(np.uint32)), y_scale=int(sy.view(np.uint32)),
+                     count=k * k if count_include_pad else 0)
         self.invocations.append(Invocation(kind, kind, f))
         return out_addr
 
@@ -133,6 +137,8 @@ def op_family_case(pi: int, po: int, ports: dict, seed: int = 0) -> tuple:
     c.conv(c.new_map(3 * pi, 1, 1), 3 * pi, 1, 1, 2 * po, 1, 1, 0)    # gemm: 1x1 map
     c.pool("maxpool", x, 6, 7, 7, 3, 2, 1)
     c.pool("maxpool", u, 5, 9, 8, 2, 2, 0, signed=False)
+    c.pool("avgpool", x, 6, 7, 7, 2, 2, 0)
+    c.pool("avgpool", u, 5, 9, 8, 3, 2, 1, signed=False, count_include_pad=False)
     c.pool("gavgpool", u, 5, 9, 8, 0, 1, 0, signed=False)
     c.add(x[0], u[0], 20)
     data = {"target": "rtl-test", "engine": {"pi": pi, "po": po, "ports": ports, "timing": dict(TIMING)},

@@ -16,7 +16,6 @@ from ..util import atomic_file
 from ..plan.invocation import KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "rtl"
-KINDS_DONE = ("conv", "maxpool", "gavgpool", "add", "preload")   # invocation kinds the twin implements
 ENGINE_FILE = "hlsgen_engine.v"
 
 
@@ -70,6 +69,7 @@ def config(data: dict) -> dict:
         "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
         "al": al, "wl": wl, "cl": _cdiv(8 * po, bw),
         "kind_codes": dict(KIND_CODES),
+        "avgpool": any(i["kind"] == "avgpool" for i in invs),   # its float-path unit only when used
         "pre_lat": int(pre["latency"]), "pre_bpc": int(pre["bytes_per_cycle"]),
         "abuf_lines": _cdiv(stream, al) + 1,
         "wlines": _cdiv(taps * po * pi, wl),
