@@ -80,14 +80,16 @@ def test_every_op_family(tmp_path):
     assert bad == 0
 
 
-@pytest.mark.parametrize("weights,budget", [("resident", 200), ("streamed", 200)])
-def test_weights_resident_and_streamed(tmp_path, weights, budget):
-    """Resident weights (preloaded into the on-chip store, lines of min(512, PO*PI) bytes) and
-    streamed weights (64-byte beats from DDR) compute the same bits."""
+@pytest.mark.parametrize("weights,budget,line", [("resident", 200, 256), ("resident", 400, 512),
+                                                 ("streamed", 200, 64)])
+def test_weights_resident_and_streamed(tmp_path, weights, budget, line):
+    """Resident weights (preloaded into the on-chip store, lines of min(512, PO*PI) bytes, up to
+    ap_uint<4096>) and streamed weights (64-byte beats from DDR) compute the same bits."""
     bad, out = run_case(tmp_path, "int8", seed=3, budget=budget, weights=weights)
     assert bad == 0
     engine_cpp = (out / "kernel" / "engine.cpp").read_text()
     assert ("KIND_PRELOAD" in engine_cpp) == (weights == "resident")
+    assert f"W_LINE_BYTES = {line};" in (out / "kernel" / "engine.h").read_text()
 
 
 @pytest.mark.slow

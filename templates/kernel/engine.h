@@ -9,6 +9,8 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// A resident store line is up to 512 bytes: ap_uint<4096> needs the wider limit (default 1024 bits).
+#define AP_INT_MAX_W 4096
 #include <ap_int.h>
 #include <hls_stream.h>
 #pragma GCC diagnostic pop
