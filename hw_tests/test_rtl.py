@@ -99,6 +99,8 @@ def _check_network(model, out, n=2):
         d = (r["cycles"] - m) / m if m else float(r["cycles"] != 0)
         print(f"{r['name'][-48:]:48s} {r['cycles']:9d} {m:9d} {100 * d:+6.2f}%")
         assert abs(d) <= 0.02, r["name"]
+    print(f"preload (once per model): rtl {rep['preload_cycles']}, model {rep['model_preload_cycles']}")
+    assert abs(rep["preload_cycles"] - rep["model_preload_cycles"]) <= 0.02 * rep["model_preload_cycles"]
     print(f"{rep['cycles_per_second']:.0f} simulated cycles/s")
     # --layers restricts the report (the simulator is not compiled again)
     assert cli(["simulate", str(out), "--engine", "verilator", "--input", str(xin), "--output", str(yout),

@@ -147,8 +147,9 @@ def host_output(plan: Plan, mem: tiled.Memory) -> list:
 
 
 def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool = False) -> tuple:
-    """Play DATA's invocations (plan.json data) on the RTL twin for each activation image in ACT
-    (N, act_bytes) uint8; returns (final images, cycles per invocation per image, sim seconds)."""
+    """Play DATA's invocations (plan.json data; its preload list once first) on the RTL twin for each
+    activation image in ACT (N, act_bytes) uint8; returns (final images, cycles per invocation per
+    image, cycles per preload invocation, sim seconds)."""
     folder = Path(folder)
     cfg = rtl.ensure(data, folder)
     runner, build_dir = build(folder, cfg, trace)
@@ -164,7 +165,8 @@ def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool 
         write_hex(run_dir / f"act_in_{s}.hex", full)
         samples.append({"act_in": str(run_dir / f"act_in_{s}.hex"), "act_out": str(run_dir / f"act_out_{s}.hex")})
     job = {"wgt_in": str(run_dir / "wgt.hex"), "samples": samples, "results": str(run_dir / "results.json"),
-           "registers": [Invocation.from_json(i).register_words() for i in data["invocations"]]}
+           "registers": [Invocation.from_json(i).register_words() for i in data["invocations"]],
+           "preload": [Invocation.from_json(i).register_words() for i in data.get("preload", [])]}
     (run_dir / "job.json").write_text(json.dumps(job))
     (run_dir / "results.json").unlink(missing_ok=True)
     t0 = time.perf_counter()
@@ -176,9 +178,9 @@ def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool 
     seconds = time.perf_counter() - t0
     if not (run_dir / "results.json").exists():
         raise RuntimeError(f"Verilator simulation failed, see {run_dir / 'sim.log'}")
-    cycles = json.loads((run_dir / "results.json").read_text())["cycles"]
+    res = json.loads((run_dir / "results.json").read_text())
     out = np.stack([read_hex(run_dir / f"act_out_{s}.hex", act.shape[1]) for s in range(len(act))])
-    return out, cycles, seconds
+    return out, res["cycles"], res["preload"], seconds
 
 
 def layer_table(plan: Plan, inv_cycles: list) -> list:
@@ -200,14 +202,15 @@ def simulate(project, x, layers=None, trace=False) -> list:
         if unknown:
             raise UserError(f"--layers: unknown layer {unknown[0]!r} (see {project / 'plan.json'})")
     mem = host_input(plan, np.asarray(x, np.float32))
-    mem.a, cycles, seconds = run_engine(project, plan.data, plan.weights, mem.a, trace)
+    mem.a, cycles, preload, seconds = run_engine(project, plan.data, plan.weights, mem.a, trace)
     outputs = host_output(plan, mem)
     inv_cycles = cycles[0]
-    simulated = sum(map(sum, cycles))
+    simulated = sum(map(sum, cycles)) + sum(preload)
     table = layer_table(plan, inv_cycles)
     if layers:
         table = [r for r in table if r["name"] in layers]
     report = {"cycles_total": int(sum(inv_cycles)), "model_cycles_total": int(plan.data["total_cycles"]),
+              "preload_cycles": int(sum(preload)), "model_preload_cycles": int(plan.data.get("preload_cycles", 0)),
               "samples": len(x), "layers": table, "sim_seconds": round(seconds, 3),
               "cycles_per_second": round(simulated / seconds, 1) if seconds else 0.0}
     if trace:
