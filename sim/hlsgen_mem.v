@@ -1,6 +1,9 @@
 // Simulation-only memory model of one bank (docs/ENGINE.md sections 3 and 5).
-// Read: a request (two segments, read as one stream) sampled at the end of cycle L delivers
-// beat k (RB bytes) during cycle L + LAT + k; a new request abandons the previous stream.
+// Read: a request sampled at the end of cycle L delivers beat k (RB bytes) of one stream during
+// cycle L + LAT + k; a new request abandons the previous stream. The stream is rows of segment 0
+// (rd_len0 bytes at rd_addr0, rows of rd_row bytes) and rows of segment 1 (rd_len1 bytes at
+// rd_addr1, rows of rd_rrow bytes), interleaved as ENGINE.md section 5 step 1 says: segment-1 row
+// j follows the first a(j) = clamp(j*rd_s + rd_c, 0, rows0) rows of segment 0.
 // Write: WW words of WB bytes at a byte address, word enables, applied at the clock edge.
 // Bulk access: a rising edge on `load` reads FILE_IN ($readmemh, one byte per line),
 // a rising edge on `dump` writes FILE_OUT.
@@ -22,6 +25,10 @@ module hlsgen_mem #(
     input  wire [31:0]       rd_len0,
     input  wire [31:0]       rd_addr1,
     input  wire [31:0]       rd_len1,
+    input  wire [31:0]       rd_row,
+    input  wire [31:0]       rd_rrow,
+    input  wire signed [31:0] rd_c,
+    input  wire [15:0]       rd_s,
     output reg               rd_valid,
     output reg  [8*RB-1:0]   rd_data,
     input  wire              wr_en,
@@ -33,27 +40,57 @@ module hlsgen_mem #(
     always @(posedge load) $readmemh(FILE_IN, mem);
     always @(posedge dump) $writememh(FILE_OUT, mem);
 
-    reg [31:0] now, first, sent, total, a0, n0, a1;
-    reg active;
+    reg [31:0] now, first, a0, a1, row, rrow, rows0, rows1, in_row, res_row, off;
+    reg signed [31:0] c;
+    reg [15:0] s;
+    reg active, seg;
+    reg [1:0] nxt;
     integer i, w;
-    reg [31:0] n;
     initial begin now = 0; active = 0; rd_valid = 0; end
+
+    function [31:0] a_of;                 // segment-0 rows before segment-1 row j
+        input [31:0] j;
+        reg signed [31:0] v;
+        begin
+            v = $signed(j) * $signed({16'd0, s}) + c;
+            a_of = (v < 0) ? 32'd0 : (v > $signed(rows0)) ? rows0 : v;
+        end
+    endfunction
+
+    function [1:0] next_seg;              // {more rows, segment} after ir segment-0 and rr segment-1 rows
+        input [31:0] ir, rr;
+        begin
+            if (rr < rows1 && ir >= a_of(rr)) next_seg = 2'b11;
+            else if (ir < rows0) next_seg = 2'b10;
+            else if (rr < rows1) next_seg = 2'b11;
+            else next_seg = 2'b00;
+        end
+    endfunction
+
     always @(posedge clk) begin
         now <= now + 1;
         rd_valid <= 1'b0;
         if (rd_req) begin
-            active <= (rd_len0 + rd_len1) != 0;
-            first <= now + LAT;            // cycle of beat 0
-            sent <= 0; total <= rd_len0 + rd_len1;
-            a0 <= rd_addr0; n0 <= rd_len0; a1 <= rd_addr1;
+            first <= now + LAT;           // cycle of beat 0
+            a0 = rd_addr0; a1 = rd_addr1; row = rd_row; rrow = rd_rrow; c = rd_c; s = rd_s;
+            rows0 = (rd_row != 0) ? rd_len0 / rd_row : 0;
+            rows1 = (rd_rrow != 0) ? rd_len1 / rd_rrow : 0;
+            in_row = 0; res_row = 0; off = 0;
+            nxt = next_seg(in_row, res_row); active = nxt[1]; seg = nxt[0];
         end else if (active && now + 1 >= first) begin
             rd_valid <= 1'b1;
             for (i = 0; i < RB; i = i + 1) begin
-                n = sent + i;
-                rd_data[8*i +: 8] <= (n >= total) ? 8'd0 : (n < n0) ? mem[a0 + n] : mem[a1 + n - n0];
+                if (!active) rd_data[8*i +: 8] <= 8'd0;
+                else begin
+                    rd_data[8*i +: 8] <= seg ? mem[a1 + res_row * rrow + off] : mem[a0 + in_row * row + off];
+                    off = off + 1;
+                    if (off == (seg ? rrow : row)) begin
+                        if (seg) res_row = res_row + 1; else in_row = in_row + 1;
+                        off = 0;
+                        nxt = next_seg(in_row, res_row); active = nxt[1]; seg = nxt[0];
+                    end
+                end
             end
-            sent <= sent + RB;
-            if (sent + RB >= total) active <= 1'b0;
         end
         if (wr_en)
             for (w = 0; w < WW; w = w + 1)
