@@ -1,6 +1,6 @@
 // Test driver for the generated engine: replays invocations on memory images.
 //   csim_replay ACT.bin WGT.bin REGS.bin OUT.bin
-// ACT.bin: the activation memory; WGT.bin: the weight memory; REGS.bin: int64
+// ACT.bin: the activation memory (bank 0); WGT.bin: the weight memory; REGS.bin: int64
 // register values, host::NUM_REGISTERS per invocation; OUT.bin: the activation
 // memory afterwards.  Built against the device layer of a generated project.
 #include <cstdio>
@@ -22,7 +22,7 @@ int main(int argc, char **argv) {
     }
     std::vector<uint8_t> act = slurp(argv[1]), wgt = slurp(argv[2]), regs = slurp(argv[3]);
     auto dev = host::Device::open("", act.size(), wgt);
-    dev->write_act(0, act.data(), act.size());
+    dev->write_act(0, 0, act.data(), act.size());
     const size_t row = host::NUM_REGISTERS * sizeof(int64_t);
     for (size_t off = 0; off + row <= regs.size(); off += row) {
         int64_t r[host::NUM_REGISTERS];
@@ -33,7 +33,7 @@ int main(int argc, char **argv) {
         }
         dev->run(r);
     }
-    dev->read_act(0, act.data(), act.size());
+    dev->read_act(0, 0, act.data(), act.size());
     std::ofstream(argv[4], std::ios::binary).write((const char *)act.data(), act.size());
     return 0;
 }

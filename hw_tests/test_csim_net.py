@@ -181,8 +181,8 @@ def test_example_zoo_matches_onnxruntime(tmp_path, name, prune):
 
 
 @pytest.mark.parametrize("target,platform,act,wgt,slr", [
-    ("alveo-u50", "xilinx_u50_", "HBM[0]", "HBM[1]", True),
-    ("alveo-u250", "xilinx_u250_", "DDR[0]", "DDR[1]", True),
+    ("alveo-u50", "xilinx_u50_", "HBM[0:1]", "HBM[2]", True),     # two activation banks, weights in a third
+    ("alveo-u250", "xilinx_u250_", "DDR[0:1]", "DDR[2]", True),
     ("zcu104", "xilinx_zcu104_", "HP0", "HP0", False),
 ])
 def test_vitis_files_follow_the_target(tmp_path, target, platform, act, wgt, slr):

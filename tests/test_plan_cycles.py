@@ -10,15 +10,16 @@ from hlsgen.plan.invocation import REGISTER_OFFSETS, REGISTERS, Invocation
 
 
 def engine(wgt_bpc=16, wgt_lat=5):
-    ports = {"act_rd": {"bytes_per_cycle": 8, "latency": 10, "bank": "DDR[0]"},
-             "act_wr": {"bytes_per_cycle": 4, "latency": 0, "bank": "DDR[0]"},
+    # act_rd / act_wr: 8 / 4 bytes per cycle when they share a bank, 16 / 16 on two banks
+    ports = {"act_rd": {"bytes_per_cycle": 16, "shared_bytes_per_cycle": 8, "latency": 10, "banks": ["a", "b"]},
+             "act_wr": {"bytes_per_cycle": 16, "shared_bytes_per_cycle": 4, "latency": 0, "banks": ["a", "b"]},
              "wgt": {"bytes_per_cycle": wgt_bpc, "latency": wgt_lat, "bank": "DDR[1]"}}
     return Engine(pi=4, po=8, macs_per_dsp=2, ports=ports,
                   timing={"pipeline_latency": 3, "invocation_overhead": 7})
 
 
 CONV = dict(in_h=4, in_w=2, in_cw=1, iy0=0, iy1=4, oy0=0, oy1=2, k=3, stride=2, pad_t=1, pad_l=1,
-            out_w=1, out_words=2, groups=2, w_group_bytes=352, add_en=0)
+            out_w=1, out_words=2, groups=2, w_group_bytes=352, add_en=0, rd_bank=0, wr_bank=0)
 
 
 def test_conv_weight_bound():
@@ -37,6 +38,16 @@ def test_conv_input_and_residual_bound():
     assert cycles.conv(e, dict(CONV, add_en=1))["cycles"] == 49 + 10
 
 
+def test_two_banks():
+    e = engine(wgt_bpc=64, wgt_lat=0)
+    f = dict(CONV, k=1, stride=1, pad_t=0, oy1=4, out_w=2, groups=1, rd_bank=1, wr_bank=0)
+    # act_rd 16 bytes/cycle: rows present at 10 + 1..4 (8 bytes each: ceil(8i/16)) = 11, 11, 12, 12;
+    # c_px = max(1, ceil(8/16)) = 1, rows of 2 cycles: 11..13, 13..15, 15..17, 17..19
+    assert cycles.conv(e, f)["cycles"] == 19 + 10
+    # the same invocation in one bank: 8 / 4 bytes per cycle (rows 11..15, 15..19, 19..23, 23..27)
+    assert cycles.conv(e, dict(f, rd_bank=0))["cycles"] == 27 + 10
+
+
 def test_conv_write_bound_pixel():
     e = engine(wgt_bpc=64, wgt_lat=0)
     f = dict(CONV, k=1, stride=1, pad_t=0, oy1=4, out_w=2, groups=1)   # c_px = max(1, 8/4) = 2
@@ -48,12 +59,13 @@ def test_conv_write_bound_pixel():
 
 def test_vector_ops():
     e = engine()
-    pool = dict(in_h=4, in_w=4, in_cw=1, iy0=0, iy1=4, oy0=0, oy1=2, out_w=2, k=2, stride=2, pad_t=0)
+    one = dict(rd_bank=0, wr_bank=0)
+    pool = dict(in_h=4, in_w=4, in_cw=1, iy0=0, iy1=4, oy0=0, oy1=2, out_w=2, k=2, stride=2, pad_t=0, **one)
     # rows present at 12, 14, 16, 18; output rows need rows 1 and 3; 8 cycles each: 14..22, 22..30
     assert cycles.pool(e, pool, "maxpool")["cycles"] == 30 + 10
-    gap = dict(in_h=2, in_w=2, in_cw=2, iy0=0, iy1=2, oy0=0, oy1=1, out_w=1, k=0, stride=1, pad_t=0)
+    gap = dict(in_h=2, in_w=2, in_cw=2, iy0=0, iy1=2, oy0=0, oy1=1, out_w=1, k=0, stride=1, pad_t=0, **one)
     assert cycles.pool(e, gap, "gavgpool")["cycles"] == 14 + 8 + 10     # 32 bytes, then 2*2*2
-    assert cycles.add(e, {"words": 5})["cycles"] == 15 + 5 + 10         # 40 bytes, then 5 words
+    assert cycles.add(e, {"words": 5, **one})["cycles"] == 15 + 5 + 10  # 40 bytes, then 5 words
 
 
 def test_candidates_fit_budget():

@@ -49,9 +49,11 @@ def kernel_context(engine: dict) -> dict:
 
     ``engine`` holds pi, po, tile_words (input buffer words), w_rows (weight rows,
     K*K*Cw of the largest layer), max_rows, max_cols, max_cw, max_groups,
-    act_bytes and wgt_bytes; with resident weights also w_line_bytes (store line).
+    act_bytes and wgt_bytes; with resident weights also w_line_bytes (store line); with two
+    activation banks act_banks = 2.
     """
     pi, po = int(engine["pi"]), int(engine["po"])
+    reg_index = {f.name: i for i, f in enumerate(REGISTERS)}
     line = int(engine.get("w_line_bytes", 0))
     if pi < 1 or pi & (pi - 1):
         raise ValueError(f"PI={pi}: the activation port width must be a power of two bytes")
@@ -61,7 +63,8 @@ def kernel_context(engine: dict) -> dict:
         "max_rows": int(engine["max_rows"]), "max_cols": int(engine["max_cols"]),
         "max_cw": int(engine["max_cw"]), "max_groups": int(engine["max_groups"]),
         "act_words": -(-int(engine["act_bytes"]) // pi), "wgt_beats": -(-int(engine["wgt_bytes"]) // 64),
-        "resident": bool(line), "w_line_bytes": line or 64,
+        "resident": bool(line), "w_line_bytes": line or 64, "act_banks": int(engine.get("act_banks", 1)),
+        "reg_rd_bank": reg_index["rd_bank"], "reg_wr_bank": reg_index["wr_bank"],
         "w_store_lines": max(1, -(-int(engine["wgt_bytes"]) // line)) if line else 0,
         "registers": registers(), "kinds": sorted(KIND_CODES.items(), key=lambda kv: kv[1]),
     }
@@ -102,11 +105,12 @@ def engine_sizes(plan: dict) -> dict:
         "max_groups": max([i["groups"] for i in convs], default=1),
         "act_bytes": int(plan["act_bytes"]), "wgt_bytes": int(plan["weights_bytes"]),
         "w_line_bytes": int(e["ports"]["wgt"]["bytes_per_cycle"]) if "preload" in e["ports"] else 0,
+        "act_banks": len(e["ports"]["act_rd"]["banks"]),
     }
 
 
 def _map(t: dict) -> dict:
-    return {"addr": t["addr"], "c": t["c"], "h": t["h"], "w": t["w"], "map_cw": t["map_cw"], "c0w": t["c0w"],
+    return {"addr": t["addr"], "bank": t["bank"], "c": t["c"], "h": t["h"], "w": t["w"], "map_cw": t["map_cw"], "c0w": t["c0w"],
             "scale": float(t["scale"]).hex(), "zero_point": t["zero_point"],
             "signed": "true" if t["dtype"] == "int8" else "false"}
 
@@ -140,7 +144,7 @@ def hw_context(plan: dict) -> dict:
     clock = float(plan["clock_mhz"])
     return {"target_name": names.text(target["name"]), "platform": target["platform"],
             "part": target["device"]["part"], "clock_mhz": int(round(clock)),
-            "clock_period_ns": f"{1000.0 / clock:.3f}", "act_bank": ports["act_rd"]["bank"],
+            "clock_period_ns": f"{1000.0 / clock:.3f}", "act_bank_names": ports["act_rd"]["banks"],
             "wgt_bank": ports.get("preload", ports["wgt"])["bank"], "slr": "SLR0" if key.startswith("alveo") else None,
             "n_invocations": len(plan["invocations"])}
 

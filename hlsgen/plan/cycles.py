@@ -1,6 +1,8 @@
 """Cycle model: exactly ENGINE.md section 5 (the RTL twin counts the same), per invocation and per layer.
 
-Notation as there: BR, LR (act_rd), BW, LW (wgt), BO (act_wr), PL, OV. Conv: one
+Notation as there: BR, LR (act_rd), BW, LW (wgt), BO (act_wr), PL, OV; BR and BO
+are a whole bank's when the invocation reads and writes different activation banks,
+else the shared figure (``Engine.bpc``). Conv: one
 act_rd stream of the input rows, each residual row right after the input rows its
 output row needs; weight block g streams
 from the start of group g-1's first row (double buffer); every row of every
@@ -22,10 +24,9 @@ def _cdiv(a, b):
     return -(-a // b)
 
 
-def _ready(e: Engine, nbytes: np.ndarray) -> np.ndarray:
-    """Cycle at which the act_rd stream (begun at 0) has delivered ``nbytes`` bytes."""
-    p = e.ports["act_rd"]
-    return p["latency"] + _cdiv(nbytes, p["bytes_per_cycle"])
+def _ready(e: Engine, f: dict, nbytes: np.ndarray) -> np.ndarray:
+    """Cycle at which invocation F's act_rd stream (begun at 0) has delivered ``nbytes`` bytes."""
+    return e.ports["act_rd"]["latency"] + _cdiv(nbytes, e.bpc("act_rd", f))
 
 
 def _row_needs(e: Engine, f: dict, res_row: int = 0) -> tuple:
@@ -41,8 +42,8 @@ def _row_needs(e: Engine, f: dict, res_row: int = 0) -> tuple:
     need = np.minimum(oy * f["stride"] - f["pad_t"] + f["k"] - 1, f["iy1"] - 1) - f["iy0"]
     if res_row:
         ahead = np.clip(need + 1, 0, nrows)
-        return _ready(e, ahead * row_bytes + (oy - f["oy0"] + 1) * res_row), row_bytes * nrows
-    ready = np.where(need >= 0, _ready(e, (need + 1) * row_bytes), 0)
+        return _ready(e, f, ahead * row_bytes + (oy - f["oy0"] + 1) * res_row), row_bytes * nrows
+    ready = np.where(need >= 0, _ready(e, f, (need + 1) * row_bytes), 0)
     return ready, row_bytes * nrows
 
 
@@ -59,7 +60,7 @@ def conv(e: Engine, f: dict) -> dict:
     rrow = f["out_w"] * f["out_words"] * e.pi if f["add_en"] else 0
     needs, in_bytes = _row_needs(e, f, rrow)
     res_bytes = rrow * n_out
-    c_px = max(f["k"] * f["k"] * f["in_cw"], _cdiv(e.po, e.bpc("act_wr")))
+    c_px = max(f["k"] * f["k"] * f["in_cw"], _cdiv(e.po, e.bpc("act_wr", f)))
     row_cycles = f["out_w"] * c_px
     wp = e.ports["wgt"]
     load = wp["latency"] + _cdiv(f["w_group_bytes"], wp["bytes_per_cycle"])
@@ -74,7 +75,7 @@ def conv(e: Engine, f: dict) -> dict:
     total = end + t["pipeline_latency"] + t["invocation_overhead"]
     mac = f["groups"] * n_out * f["out_w"] * f["k"] * f["k"] * f["in_cw"]
     wr = n_out * f["out_w"] * f["out_words"] * e.pi
-    return _result(e, total, mac, in_bytes + res_bytes, wr, f["groups"] * f["w_group_bytes"])
+    return _result(e, f, total, mac, in_bytes + res_bytes, wr, f["groups"] * f["w_group_bytes"])
 
 
 def pool(e: Engine, f: dict, kind: str) -> dict:
@@ -84,24 +85,25 @@ def pool(e: Engine, f: dict, kind: str) -> dict:
     if kind == "gavgpool":
         in_bytes = f["in_w"] * f["in_cw"] * e.pi * (f["iy1"] - f["iy0"])
         work = f["in_cw"] * f["in_h"] * f["in_w"]
-        end = int(_ready(e, in_bytes)) + work
+        end = int(_ready(e, f, in_bytes)) + work
     else:
         needs, in_bytes = _row_needs(e, f)
         work = words * f["k"] * f["k"]
         end = _rows_end(0, needs, f["out_w"] * f["in_cw"] * f["k"] * f["k"])
     total = end + t["pipeline_latency"] + t["invocation_overhead"]
-    return _result(e, total, work, in_bytes, words * e.pi, 0)
+    return _result(e, f, total, work, in_bytes, words * e.pi, 0)
 
 
 def add(e: Engine, f: dict) -> dict:
     t = e.timing
     rd = 2 * f["words"] * e.pi
-    total = int(_ready(e, rd)) + f["words"] + t["pipeline_latency"] + t["invocation_overhead"]
-    return _result(e, total, f["words"], rd, f["words"] * e.pi, 0)
+    total = int(_ready(e, f, rd)) + f["words"] + t["pipeline_latency"] + t["invocation_overhead"]
+    return _result(e, f, total, f["words"], rd, f["words"] * e.pi, 0)
 
 
-def _result(e, total, mac, rd, wr, wgt) -> dict:
-    mem = max(rd / e.bpc("act_rd"), wr / e.bpc("act_wr"), wgt / e.bpc("wgt") if wgt else 0)
+def _result(e, f, total, mac, rd, wr, wgt) -> dict:
+    mem = max(rd / e.bpc("act_rd", f) if rd else 0, wr / e.bpc("act_wr", f) if wr else 0,
+              wgt / e.bpc("wgt") if wgt else 0)
     return {"cycles": int(total), "compute_cycles": int(mac), "rd_bytes": int(rd), "wr_bytes": int(wr),
             "wgt_bytes": int(wgt), "memory_cycles": int(np.ceil(mem))}
 
@@ -111,7 +113,7 @@ def preload(e: Engine, f: dict) -> dict:
     p, t = e.ports["preload"], e.timing
     nbytes = f["w_lines"] * e.bpc("wgt")
     total = p["latency"] + _cdiv(nbytes, p["bytes_per_cycle"]) + t["pipeline_latency"] + t["invocation_overhead"]
-    return _result(e, total, 0, 0, 0, nbytes)
+    return _result(e, f, total, 0, 0, 0, nbytes)
 
 
 def invocation(e: Engine, inv) -> dict:

@@ -54,8 +54,11 @@ def default_dsp_budget(target: dict) -> int:
 
 
 def ports(target: dict, clock_mhz: float, store_bytes: int = 0) -> dict:
-    """Port bandwidths in bytes/cycle (powers of two, ENGINE.md section 5): act_rd and act_wr
-    share one bank, wgt has its own. A target with a single bank shares it among all three.
+    """Port bandwidths in bytes/cycle (powers of two, ENGINE.md section 5). With three banks or
+    more, activations live in two banks (``act_banks``) and wgt has a third: an invocation whose
+    act_rd and act_wr use different banks gets a whole bank each (``bytes_per_cycle``), else they
+    share one (``shared_bytes_per_cycle``). Fewer banks: one activation bank, shared; a target
+    with a single bank shares it among all three.
 
     ``store_bytes`` > 0: weights resident in an on-chip store with lines of that many bytes;
     ``wgt`` (where conv weight blocks come from) is then the store, and ``preload`` is the
@@ -64,12 +67,16 @@ def ports(target: dict, clock_mhz: float, store_bytes: int = 0) -> dict:
     bank = min(PORT_BYTES_MAX * 2, int(mem["gbps_per_bank"] * 1e9 / (clock_mhz * 1e6)))
     act_share = 2 if mem["banks"] > 1 else 3
     act = pow2_floor(min(PORT_BYTES_MAX, bank // act_share))
+    own = pow2_floor(min(PORT_BYTES_MAX, bank)) if mem["banks"] > 2 else act
     wgt = pow2_floor(min(PORT_BYTES_MAX, bank if mem["banks"] > 1 else bank // act_share))
-    banks = [mem["vitis_bank"].format(i=0), mem["vitis_bank"].format(i=1 if mem["banks"] > 1 else 0)]
+    name = mem["vitis_bank"].format
+    act_banks = [name(i=0), name(i=1)] if mem["banks"] > 2 else [name(i=0)]
+    wgt_bank = name(i=min(len(act_banks), mem["banks"] - 1))
     out = {
-        "act_rd": {"bytes_per_cycle": act, "latency": TIMING["act_rd_latency"], "bank": banks[0]},
-        "act_wr": {"bytes_per_cycle": act, "latency": 0, "bank": banks[0]},
-        "wgt": {"bytes_per_cycle": wgt, "latency": TIMING["wgt_latency"], "bank": banks[1]},
+        "act_rd": {"bytes_per_cycle": own, "shared_bytes_per_cycle": act, "latency": TIMING["act_rd_latency"],
+                   "banks": act_banks},
+        "act_wr": {"bytes_per_cycle": own, "shared_bytes_per_cycle": act, "latency": 0, "banks": act_banks},
+        "wgt": {"bytes_per_cycle": wgt, "latency": TIMING["wgt_latency"], "bank": wgt_bank},
     }
     if store_bytes:
         out["preload"] = out["wgt"]
@@ -93,8 +100,17 @@ class Engine:
     def macs_per_cycle(self) -> int:
         return self.pi * self.po
 
-    def bpc(self, port: str) -> int:
-        return self.ports[port]["bytes_per_cycle"]
+    def bpc(self, port: str, f: dict | None = None) -> int:
+        """Bytes per cycle of PORT; for act_rd / act_wr in invocation F: a whole bank when it reads
+        and writes different activation banks, else the shared figure."""
+        p = self.ports[port]
+        if f is not None and f["rd_bank"] == f["wr_bank"]:
+            return p["shared_bytes_per_cycle"]
+        return p["bytes_per_cycle"]
+
+    @property
+    def act_banks(self) -> int:
+        return len(self.ports["act_rd"]["banks"])
 
     def words(self, channels: int) -> int:
         return -(-channels // self.pi)

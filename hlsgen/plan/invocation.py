@@ -130,7 +130,13 @@ PRELOAD = (
     _u("w_lines", ADDR, "resident weights: store lines to fill from weights.bin (once per model)"),
 )
 
-KINDS = {"conv": CONV, "maxpool": POOL, "avgpool": POOL, "gavgpool": POOL, "add": ADD, "preload": PRELOAD}
+BANKS = (   # two activation banks: the host binds act_rd / act_wr to these per invocation
+    _u("rd_bank", 1, "activation bank act_rd reads (input, residual, add operands)"),
+    _u("wr_bank", 1, "activation bank act_wr writes"),
+)
+
+KINDS = {"conv": CONV + BANKS, "maxpool": POOL + BANKS, "avgpool": POOL + BANKS, "gavgpool": POOL + BANKS,
+         "add": ADD + BANKS, "preload": PRELOAD}
 KIND_CODES = {"conv": 1, "maxpool": 2, "avgpool": 3, "gavgpool": 4, "add": 5, "preload": 6}
 KIND_NAMES = {code: kind for kind, code in KIND_CODES.items()}
 

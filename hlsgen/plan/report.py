@@ -20,7 +20,8 @@ def render(d: dict) -> str:
         f"PI={e['pi']}, PO={e['po']}: {e['macs_per_cycle']} int8 MACs/cycle at {d['clock_mhz']:g} MHz "
         f"(DSP budget {d['dsp_budget']}). Input buffer {e['in_buf_bytes']} bytes, weight double buffer "
         f"{e['w_buf_bytes']} bytes. Ports (bytes/cycle): "
-        + ", ".join(f"{k} {v['bytes_per_cycle']} ({v['bank']})" for k, v in e["ports"].items()) + ".",
+        + ", ".join(f"{k} {v['bytes_per_cycle']} ({v.get('bank') or ' + '.join(v['banks'])})"
+                    for k, v in e["ports"].items()) + ".",
         f"Weights: {e['weights']}"
         + (f"; the preload takes {d['preload_cycles']} cycles once per model (not per frame)." if d["preload"]
            else "."),

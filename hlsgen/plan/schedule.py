@@ -29,6 +29,7 @@ class TensorMap:
 
     The tensor's own channels are words ``c0w .. c0w + ceil(C/PI) - 1`` of each pixel
     (``c0w`` > 0 inside a concat). ``view_of``: a flatten output, laid out as its source.
+    ``bank``: the activation bank (0 or 1) holding it; addresses are unique over both banks.
     """
     name: str
     shape: tuple
@@ -40,9 +41,10 @@ class TensorMap:
     map_cw: int
     c0w: int = 0
     view_of: str | None = None
+    bank: int = 0
 
     def to_json(self) -> dict:
-        return {"name": self.name, "shape": list(self.shape), "addr": self.addr, "c": self.c,
+        return {"name": self.name, "shape": list(self.shape), "addr": self.addr, "bank": self.bank, "c": self.c,
                 "h": self.h, "w": self.w, "map_cw": self.map_cw, "c0w": self.c0w,
                 "view_of": self.view_of, "scale": self.q.scale, "zero_point": self.q.zero_point,
                 "dtype": self.q.dtype}
@@ -91,9 +93,13 @@ def _hw(shape) -> tuple:
     return (int(shape[1]), int(shape[2])) if len(shape) == 3 else (1, 1)
 
 
+class _BankConflict(Exception):
+    """Two tensors one invocation reads through act_rd ended up in different banks."""
+
+
 class _Lowering:
-    def __init__(self, graph: ir.Graph, engine: Engine, pack: bool):
-        self.g, self.e, self.pack = graph, engine, pack
+    def __init__(self, graph: ir.Graph, engine: Engine, pack: bool, banks: int):
+        self.g, self.e, self.pack, self.banks = graph, engine, pack, banks
         self.tensors: dict = {}
         self.act_top = 0
         self.wblob = bytearray()
@@ -113,7 +119,7 @@ class _Lowering:
         self.act_top = align(addr + nbytes)
         return addr
 
-    def _new_map(self, name: str, shape=None, q=None) -> TensorMap:
+    def _new_map(self, name: str, shape=None, q=None, read: int | None = None) -> TensorMap:
         t = self.g.tensor(name)
         shape = tuple(shape or t.shape)
         q = q or t.q
@@ -122,18 +128,44 @@ class _Lowering:
         if name in self.concat_slot:
             cat, c0w = self.concat_slot[name]
             base = self._map(cat)
-            m = TensorMap(name, shape, q, base.addr, h, w, c, base.map_cw, c0w)
+            m = TensorMap(name, shape, q, base.addr, h, w, c, base.map_cw, c0w, bank=base.bank)
         else:
             cw = self.e.words(c)
-            m = TensorMap(name, shape, q, self._alloc(h * w * cw * self.e.pi), h, w, c, cw)
+            m = TensorMap(name, shape, q, self._alloc(h * w * cw * self.e.pi), h, w, c, cw,
+                          bank=self._bank(name, read))
         self.tensors[name] = m
         return m
 
-    def _map(self, name: str) -> TensorMap:
+    def _bank(self, name: str, read: int | None) -> int:
+        """Bank of a new tensor: the bank of a partner it will be read with through act_rd (the
+        residual of the conv it feeds, the other operand of its add), else the bank other than
+        READ (what its producer reads), so that act_rd and act_wr each get a whole bank."""
+        if self.banks == 1:
+            return 0
+        for cons in self.consumers.get(name, []):
+            partner = None
+            if cons.op == "add":
+                partner = cons.inputs[1] if cons.inputs[0] == name else cons.inputs[0]
+            elif cons.op == "conv" and cons.inputs[0] == name:
+                out = cons.outputs[0]
+                clip = self._single_consumer(out, "clip")
+                out = clip.outputs[0] if clip is not None else out
+                add = self._single_consumer(out, "add")
+                if add is not None:
+                    partner = add.inputs[1] if add.inputs[0] == out else add.inputs[0]
+            if partner is not None and partner in self.tensors:
+                return self.tensors[partner].bank
+        return 0 if read is None else 1 - read
+
+    def _same_bank(self, layer, *maps):
+        if len({m.bank for m in maps}) > 1:
+            raise _BankConflict(layer.name)
+
+    def _map(self, name: str, read: int | None = None) -> TensorMap:
         if name not in self.tensors:
             if self.g.tensor(name).q is None:
                 raise UserError(f"tensor {name}: float tensor inside the integer graph")
-            self._new_map(name)
+            self._new_map(name, read=read)
         return self.tensors[name]
 
     def _plan_concats(self) -> dict:
@@ -265,7 +297,7 @@ class _Lowering:
         src = self._map(layer.inputs[0])
         t = self.g.tensor(layer.outputs[0])
         self.tensors[t.name] = TensorMap(t.name, tuple(t.shape), src.q, src.addr, src.h, src.w, src.c,
-                                         src.map_cw, src.c0w, view_of=src.name)
+                                         src.map_cw, src.c0w, view_of=src.name, bank=src.bank)
         return Step(layer.name, "flatten", [layer.name], info={"free": "layout permutation in the gemm weights"})
 
     def _lower_concat(self, layer):
@@ -281,8 +313,11 @@ class _Lowering:
         if add is not None and out not in self.concat_slot:
             other = add.inputs[1] if add.inputs[0] == out else add.inputs[0]
             res = self.tensors.get(other)
+            x = self.tensors[layer.inputs[0]]
+            x = self.tensors[x.view_of] if x.view_of else x
             ok = (other != out and res is not None and res.view_of is None and res.c0w == 0
-                  and res.map_cw == self.e.words(res.c) and tuple(res.shape) == tuple(self.g.tensor(out).shape))
+                  and res.map_cw == self.e.words(res.c) and tuple(res.shape) == tuple(self.g.tensor(out).shape)
+                  and res.bank == x.bank)
             if ok:
                 covered.append(add.name)
                 q_out = self.g.tensor(add.outputs[0]).q
@@ -345,7 +380,7 @@ class _Lowering:
         w_addr, gbytes, ngroups = self._conv_weights(
             cout, k, cin_words, lambda: _engine_weights(layer, xq, out_t.q, layout))
         out_name, epi = self._epilogue(layer, *_bounds(layer, out_t.q), covered)
-        y = self._map(out_name)
+        y = self._map(out_name, read=x.bank)
         row_bytes = in_w * in_cw * e.pi
         step = Step(layer.name, layer.op, covered, host=host,
                     info={"stem": stem, "k": k, "stride": s, "cin_words": cin_words,
@@ -354,7 +389,7 @@ class _Lowering:
         base = dict(in_addr=x.addr, in_h=in_h, in_w=in_w, in_cw=in_cw, out_addr=y.addr, out_w=out_w,
                     out_cw=y.map_cw, out_c0w=y.c0w, out_words=e.words(cout), k=k, stride=s,
                     pad_t=pt, pad_l=pl, groups=ngroups, w_addr=w_addr, w_group_bytes=gbytes,
-                    zx=xq.zero_point, in_signed=_signed(xq), **epi)
+                    zx=xq.zero_point, in_signed=_signed(xq), rd_bank=x.bank, wr_bank=y.bank, **epi)
         for iy0, iy1, oy0, oy1 in self._rows(in_h, out_h, k, s, pt, row_bytes):
             step.invocations.append(Invocation(layer.name, "conv",
                                                dict(base, iy0=iy0, iy1=iy1, oy0=oy0, oy1=oy1)))
@@ -363,7 +398,8 @@ class _Lowering:
     def _new_packed(self, layer, x, c, h, w):
         name = f"{layer.name}:im2col"
         cw = self.e.words(c)
-        m = TensorMap(name, (c, h, w), x.q, self._alloc(h * w * cw * self.e.pi), h, w, c, cw)
+        m = TensorMap(name, (c, h, w), x.q, self._alloc(h * w * cw * self.e.pi), h, w, c, cw,
+                      bank=x.bank)
         self.tensors[name] = m
         return m
 
@@ -373,7 +409,7 @@ class _Lowering:
         if x.c0w != 0 or x.map_cw != e.words(x.c):
             raise UserError(f"node {layer.name}: pool input must be a whole feature map")
         out_t = self.g.tensor(layer.outputs[0])
-        y = self._map(layer.outputs[0])
+        y = self._map(layer.outputs[0], read=x.bank)
         qx, qy = x.q, out_t.q
         if kind == "gavgpool":
             k, s, pt, pl, count = 0, 1, 0, 0, x.h * x.w
@@ -397,7 +433,8 @@ class _Lowering:
             scale, y_scale = _f32_bits(qx.scale), _f32_bits(qy.scale)
         fields = dict(in_addr=x.addr, in_h=x.h, in_w=x.w, in_cw=x.map_cw, out_addr=y.addr, out_w=out_w,
                       k=k, stride=s, pad_t=pt, pad_l=pl, scale=scale, y_scale=y_scale, zx=qx.zero_point,
-                      zy=qy.zero_point, lo=qy.qmin, hi=qy.qmax, in_signed=_signed(qx), count=count)
+                      zy=qy.zero_point, lo=qy.qmin, hi=qy.qmax, in_signed=_signed(qx), count=count,
+                      rd_bank=x.bank, wr_bank=y.bank)
         step = Step(layer.name, kind, [layer.name],
                     info={"k": k, "stride": s, "out_h": out_h, "out_w": out_w, "in": x.name, "out": y.name})
         row_bytes = x.w * x.map_cw * e.pi
@@ -420,10 +457,11 @@ class _Lowering:
         for t in (a, b):
             if t.view_of or t.c0w != 0 or t.map_cw != self.e.words(t.c):
                 raise UserError(f"node {layer.name}: add operands must be whole feature maps")
-        y = self._map(out_name)
+        self._same_bank(layer, a, b)
+        y = self._map(out_name, read=a.bank)
         words = a.h * a.w * a.map_cw
         fields = dict(consts, a_addr=a.addr, b_addr=b.addr, out_addr=y.addr, words=words, lo=lo, hi=hi,
-                      a_signed=_signed(a.q), b_signed=_signed(b.q))
+                      a_signed=_signed(a.q), b_signed=_signed(b.q), rd_bank=a.bank, wr_bank=y.bank)
         return Step(layer.name, layer.op, covered, invocations=[Invocation(layer.name, "add", fields)],
                     info={"in": a.name, "out": y.name})
 
@@ -493,7 +531,12 @@ def _f32_bits(v) -> int:
 
 
 def lower(graph: ir.Graph, engine: Engine, pack: bool = True) -> Schedule:
-    return _Lowering(graph, engine, pack).run()
+    """Schedule over the engine's activation banks; all in one bank when two would make an
+    invocation read through act_rd from both."""
+    try:
+        return _Lowering(graph, engine, pack, engine.act_banks).run()
+    except _BankConflict:
+        return _Lowering(graph, engine, pack, 1).run()
 
 
 def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:

@@ -1,7 +1,8 @@
 // {{ banner }}
 // XRT backend: the engine on an Alveo card through XRT's native C++ API.
-// act_rd and act_wr (kernel arguments 0 and 1) are the same buffer in the
-// activation bank; wgt (argument 2) holds weights.bin in its own bank.
+// act_rd and act_wr (kernel arguments 0 and 1) are bound per invocation to the
+// buffers of the activation banks it names (one buffer per bank, each spanning all
+// activation addresses); wgt (argument 2) holds weights.bin in its own bank.
 #include <stdexcept>
 
 #include <xrt/xrt_bo.h>
@@ -19,27 +20,30 @@ public:
         : device_(0u),
           uuid_(device_.load_xclbin(xclbin)),
           kernel_(device_, uuid_, "hlsgen_engine"),
-          act_(device_, act_bytes, kernel_.group_id(0)),
           wgt_(device_, weights.size(), kernel_.group_id(2)),
           run_(kernel_) {
+        // act_rd is linked to the activation banks in order; the platform's memory topology
+        // lists its DDR / HBM banks in order, so bank b is memory group group_id(0) + b.
+        for (int b = 0; b < ACT_BANKS; ++b)
+            act_.emplace_back(device_, act_bytes, static_cast<xrt::memory_group>(kernel_.group_id(0) + b));
         wgt_.write(weights.data(), weights.size(), 0);
         wgt_.sync(XCL_BO_SYNC_BO_TO_DEVICE, weights.size(), 0);
-        run_.set_arg(0, act_);
-        run_.set_arg(1, act_);
         run_.set_arg(2, wgt_);
     }
 
-    void write_act(size_t addr, const uint8_t *src, size_t n) override {
-        act_.write(src, n, addr);
-        act_.sync(XCL_BO_SYNC_BO_TO_DEVICE, n, addr);
+    void write_act(int bank, size_t addr, const uint8_t *src, size_t n) override {
+        act_.at(bank).write(src, n, addr);
+        act_.at(bank).sync(XCL_BO_SYNC_BO_TO_DEVICE, n, addr);
     }
 
-    void read_act(size_t addr, uint8_t *dst, size_t n) override {
-        act_.sync(XCL_BO_SYNC_BO_FROM_DEVICE, n, addr);
-        act_.read(dst, n, addr);
+    void read_act(int bank, size_t addr, uint8_t *dst, size_t n) override {
+        act_.at(bank).sync(XCL_BO_SYNC_BO_FROM_DEVICE, n, addr);
+        act_.at(bank).read(dst, n, addr);
     }
 
     void run(const int64_t regs[NUM_REGISTERS]) override {
+        run_.set_arg(0, act_.at(regs[REG_RD_BANK]));
+        run_.set_arg(1, act_.at(regs[REG_WR_BANK]));
 {% for r in registers %}
         run_.set_arg({{ loop.index0 + 3 }}, static_cast<{{ r.ctype }}>(regs[{{ loop.index0 }}]));
 {% endfor %}
@@ -53,7 +57,8 @@ private:
     xrt::device device_;
     xrt::uuid uuid_;
     xrt::kernel kernel_;
-    xrt::bo act_, wgt_;
+    std::vector<xrt::bo> act_;
+    xrt::bo wgt_;
     xrt::run run_;
 };
 

@@ -88,13 +88,13 @@ void write_input(host::Device &dev, const host::Array &x, size_t n, const plan::
         for (int y = 0; y < m.h; ++y)
             for (int xx = 0; xx < m.w; ++xx)
                 img[lane_offset(m, c, y, xx)] = quantize(x.data[n * sample + c * plane + y * m.w + xx], m);
-    dev.write_act(m.addr, img.data(), img.size());
+    dev.write_act(m.bank, m.addr, img.data(), img.size());
 }
 
 // Stem packing: a 1x1-conv input whose channel (kh*k + kw)*C + c is tap (kh, kw) of channel c.
 void im2col(host::Device &dev, const plan::Im2col &s) {
     std::vector<uint8_t> src(map_bytes(s.src)), dst(map_bytes(s.dst), (uint8_t)s.zx);
-    dev.read_act(s.src.addr, src.data(), src.size());
+    dev.read_act(s.src.bank, s.src.addr, src.data(), src.size());
     for (int oy = 0; oy < s.dst.h; ++oy)
         for (int ox = 0; ox < s.dst.w; ++ox)
             for (int kh = 0; kh < s.k; ++kh)
@@ -105,14 +105,14 @@ void im2col(host::Device &dev, const plan::Im2col &s) {
                         dst[lane_offset(s.dst, (kh * s.k + kw) * s.src.c + c, oy, ox)] =
                             src[lane_offset(s.src, c, iy, ix)];
                 }
-    dev.write_act(s.dst.addr, dst.data(), dst.size());
+    dev.write_act(s.dst.bank, s.dst.addr, dst.data(), dst.size());
 }
 
 // The map -> sample n of the float output, in ONNX (C-major) element order.
 void read_output(host::Device &dev, const plan::Dequantize &s, size_t n, host::Array &y) {
     const plan::Map &m = s.map;
     std::vector<uint8_t> img(map_bytes(m));
-    dev.read_act(m.addr, img.data(), img.size());
+    dev.read_act(m.bank, m.addr, img.data(), img.size());
     const size_t sample = (size_t)m.c * m.h * m.w;
     size_t i = n * sample;
     for (int c = 0; c < m.c; ++c)

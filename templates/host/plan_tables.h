@@ -16,10 +16,11 @@ const size_t ACT_BYTES = {{ act_bytes }};
 const size_t WEIGHT_BYTES = {{ weight_bytes }};
 const int PI = {{ pi }};
 
-// An integer tensor in the activation memory: channel c of pixel (y, x) is byte
+// An integer tensor in activation bank `bank`: channel c of pixel (y, x) is byte
 // addr + ((y*w + x)*map_cw + c0w)*PI + c.
 struct Map {
     size_t addr;
+    int bank;
     int c, h, w, map_cw, c0w;
     float scale;
     int zero_point;
@@ -47,7 +48,7 @@ struct Invocation {
     int64_t regs[host::NUM_REGISTERS];
 };
 
-{% macro map(m) %}{ {{ m.addr }}, {{ m.c }}, {{ m.h }}, {{ m.w }}, {{ m.map_cw }}, {{ m.c0w }}, {{ m.scale }}f, {{ m.zero_point }}, {{ m.signed }} }{% endmacro %}
+{% macro map(m) %}{ {{ m.addr }}, {{ m.bank }}, {{ m.c }}, {{ m.h }}, {{ m.w }}, {{ m.map_cw }}, {{ m.c0w }}, {{ m.scale }}f, {{ m.zero_point }}, {{ m.signed }} }{% endmacro %}
 const std::vector<Quantize> QUANTIZE = {
 {% for s in quantize %}
     { {{ s.name }}, {{ map(s.map) }} },
