@@ -11,10 +11,10 @@ alveo-u200, default DSP budget, prints side by side, measured in this run:
   (goal: speedup >= 0.9 x reduction)
 * planning time of ResNet-50 (goal <= 5 s), projected fps beside the Vitis AI DPU on U200
   (ResNet-50, 1054 fps with two DPUCADF8H cores).
-* before / after, same run: the same networks planned with ``weights="streamed"`` (the round-1
-  memory system: weight blocks from DDR at 64 bytes/cycle) beside the default (weights resident
-  on chip when they fit), and a what-if for what is not built yet: activations interleaved over
-  two DDR banks (act_rd and act_wr 64 bytes/cycle each instead of sharing one bank).
+* the memory system step by step, same run and cycle model: weights streamed from DDR (64
+  bytes/cycle) and one shared activation bank (act_rd / act_wr 32 bytes/cycle each), as in
+  round 1; weights resident on chip; and both (the default plan: each invocation reads one
+  activation bank and writes the other, 64 bytes/cycle each).
 
 Models are cached in $HLSGEN_BENCH_CACHE (default: a folder under the system temp dir).
 Run: python benchmarks/bench_plan.py
@@ -31,6 +31,7 @@ from hlsgen.examples.zoo import make_example
 from hlsgen.frontend import load
 from hlsgen.plan import cycles, make_plan
 from hlsgen.plan.engine import Engine
+from hlsgen.plan.invocation import Invocation
 
 TARGET = "alveo-u200"
 DPU_U200_RESNET50_FPS = 1054
@@ -61,19 +62,13 @@ def hlsinf(graph, multipliers: int) -> dict:
     return {"cpi": cpi, "cpo": cpo, "multipliers": cpi * cpo * 9, "cycles": cycles}
 
 
-# Not built yet (what-if): the activation memory interleaved over two DDR banks, so that act_rd
-# and act_wr each get a whole bank's 64 bytes/cycle at 300 MHz instead of sharing one.
-TWO_BANKS_ACT = 64
-
-
-def two_bank_cycles(plan) -> int:
-    """Total cycles of the same invocations with act_rd and act_wr at TWO_BANKS_ACT (same cycle model)."""
+def one_bank_cycles(plan) -> int:
+    """Total cycles of the plan's invocations with act_rd and act_wr sharing one bank."""
     e = plan.data["engine"]
-    ports = {k: dict(v) for k, v in e["ports"].items()}
-    ports["act_rd"]["bytes_per_cycle"] = ports["act_wr"]["bytes_per_cycle"] = TWO_BANKS_ACT
-    eng = Engine(e["pi"], e["po"], e["macs_per_dsp"], ports, e["in_buf_bytes"], e["w_buf_bytes"],
+    eng = Engine(e["pi"], e["po"], e["macs_per_dsp"], e["ports"], e["in_buf_bytes"], e["w_buf_bytes"],
                  e["w_store_bytes"], e["timing"])
-    return cycles.total_cycles(eng, plan.invocations)
+    return sum(cycles.invocation(eng, Invocation(inv.layer, inv.kind, dict(inv.fields, wr_bank=inv["rd_bank"])))
+               ["cycles"] for inv in plan.invocations)
 
 
 def conv_macs(plan_data) -> int:
@@ -89,7 +84,8 @@ def main() -> int:
         plan = make_plan(graph, target=TARGET)
         seconds = time.perf_counter() - t0
         d = plan.data
-        before[name, prune] = make_plan(graph, target=TARGET, weights="streamed").data
+        streamed = make_plan(graph, target=TARGET, weights="streamed")
+        before[name, prune] = (streamed.data, one_bank_cycles(streamed), one_bank_cycles(plan))
         mpc = d["engine"]["macs_per_cycle"]
         dense = conv_macs(d)
         eff = dense / (mpc * d["total_cycles"])
@@ -98,7 +94,7 @@ def main() -> int:
         results[name, prune] = d
         label = f"{name}" + (f" pruned {prune:g}" if prune else "")
         rows.append((label, d, eff, h, h_eff, seconds))
-        whatif.append((label, d, dense, two_bank_cycles(plan)))
+        whatif.append((label, d, dense))
     print(f"target {TARGET}, default DSP budget, batch 1")
     print(f"{'network':24s} {'PIxPO':>8s} {'MAC/cyc':>7s} {'cycles':>10s} {'fps':>8s} {'eff':>6s} "
           f"{'HLSinf CPIxCPO':>14s} {'HLSinf cycles':>13s} {'HLSinf eff':>10s} {'speedup':>7s} {'plan s':>6s}")
@@ -134,22 +130,22 @@ def main() -> int:
         print(f"  budget {budget:5d}: {e['pi']}x{e['po']} {e['macs_per_cycle']:5d} MACs/cycle, {d['total_cycles']} cycles, "
               f"{d['fps']:.1f} fps, efficiency {conv_macs(d) / (e['macs_per_cycle'] * d['total_cycles']):.3f}")
     print()
-    print("before (weights streamed from DDR, the round-1 memory system) / after (default: resident when "
-          "they fit), same run; what-if (not built): activations over two DDR banks")
-    print(f"{'network':24s} {'before':>13s} {'after':>13s} {'weights':>9s} {'URAM':>9s} {'preload':>8s} "
-          f"{'two-bank what-if':>16s}")
-    for label, d, dense, two in whatif:
+    print("memory system step by step (efficiency; same run, same cycle model): weights streamed + one "
+          "activation bank (round 1) / resident + one bank / resident + two banks (the plan)")
+    print(f"{'network':24s} {'streamed, 1 bank':>16s} {'resident, 1 bank':>16s} {'resident, 2 banks':>17s} "
+          f"{'URAM':>9s} {'preload cycles':>14s}")
+    steps = {}
+    for label, d, dense in whatif:
         key = ("vgg16-cifar", 0.5) if "pruned" in label else (label, 0.0)
-        b = before[key]
+        b, b_one, r_one = before[key]
         mpc = d["engine"]["macs_per_cycle"]
-        mode = "resident" if d["preload"] else "streamed"
-        print(f"{label:24s} {b['engine']['pi']:>3d}x{b['engine']['po']:<3d} {dense / (mpc * b['total_cycles']):.3f} "
-              f"{d['engine']['pi']:>3d}x{d['engine']['po']:<3d} {dense / (mpc * d['total_cycles']):.3f} {mode:>9s} "
-              f"{d['resources']['uram']:>4d}/{d['resources_available']['uram']:<4d} {d['preload_cycles']:>8d} "
-              f"{dense / (mpc * two):>16.3f}")
-    b0, b1 = before["vgg16-cifar", 0.0], before["vgg16-cifar", 0.5]
-    print(f"vgg16-cifar 50% filters zeroed, before: speedup {b0['total_cycles'] / b1['total_cycles']:.2f}x; "
-          f"two-bank what-if: {whatif[2][3] / whatif[3][3]:.2f}x; MAC reduction {reduction:.2f}x")
+        steps[key] = (b_one, r_one, d["total_cycles"])
+        print(f"{label:24s} {dense / (mpc * b_one):>16.3f} {dense / (mpc * r_one):>16.3f} "
+              f"{dense / (mpc * d['total_cycles']):>17.3f} {d['resources']['uram']:>4d}/{d['resources_available']['uram']:<4d} "
+              f"{d['preload_cycles']:>14d}")
+    s0, s1 = steps["vgg16-cifar", 0.0], steps["vgg16-cifar", 0.5]
+    print("vgg16-cifar 50% filters zeroed, cycle speedup per step: "
+          + " / ".join(f"{a / b:.2f}x" for a, b in zip(s0, s1)) + f" for MAC reduction {reduction:.2f}x")
     return 0
 
 
