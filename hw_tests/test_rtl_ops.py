@@ -152,8 +152,10 @@ def op_family_case(pi: int, po: int, ports: dict, seed: int = 0) -> tuple:
 # -- tests -----------------------------------------------------------------
 
 def _ports(br, bw, bo):
-    return {"act_rd": {"bytes_per_cycle": br, "latency": TIMING["act_rd_latency"]},
-            "act_wr": {"bytes_per_cycle": bo, "latency": 0},
+    """One activation bank (every invocation reads and writes bank 0: the shared figures apply)."""
+    return {"act_rd": {"bytes_per_cycle": br, "shared_bytes_per_cycle": br, "latency": TIMING["act_rd_latency"],
+                       "banks": ["bank0"]},
+            "act_wr": {"bytes_per_cycle": bo, "shared_bytes_per_cycle": bo, "latency": 0, "banks": ["bank0"]},
             "wgt": {"bytes_per_cycle": bw, "latency": TIMING["wgt_latency"]}}
 
 
