@@ -15,7 +15,7 @@ import pytest
 
 from hlsgen.emit import hls
 from hlsgen.golden import ops
-from hlsgen.golden.requant import add_int, add_layer_consts, avgpool_int, requant_int
+from hlsgen.golden.requant import add_int, add_layer_consts, avgpool_int, requant_int, y_recip
 from hlsgen.ir import QParams
 from hlsgen.plan.invocation import Invocation
 from hlsgen.sim import csim
@@ -214,7 +214,8 @@ def test_pool(engine, case):
     pack_map(act, 0, x, pi)
     fields = dict(in_addr=0, in_h=h, in_w=w, in_cw=-(-c // pi), iy0=0, iy1=h, oy0=0, oy1=oh, out_addr=8192,
                   out_w=ow, k=k, stride=stride, pad_t=pad, pad_l=pad, scale=f32_bits(scale),
-                  y_scale=f32_bits(qy.scale), zx=zx, zy=qy.zero_point, lo=qy.qmin, hi=qy.qmax,
+                  y_scale=f32_bits(qy.scale), y_recip=y_recip(qy.scale) if kind == "avgpool" else 0, zx=zx,
+                  zy=qy.zero_point, lo=qy.qmin, hi=qy.qmax,
                   in_signed=int(signed), count=count)
     out = replay(engine, act, np.zeros(64, np.uint8), [Invocation("p", kind, fields)])
     got = unpack_map(out, 8192, (c, oh, ow), pi, signed)

@@ -6,8 +6,8 @@ import pytest
 
 from hlsgen import ir
 from hlsgen.golden import ops
-from hlsgen.golden.requant import (add_consts, add_int, add_layer_consts, avgpool_int, conv_scale,
-                                   requant_float, requant_int, scale_parts)
+from hlsgen.golden.requant import (_div_sig, _div_sig_recip, add_consts, add_int, add_layer_consts, avgpool_int,
+                                   conv_scale, requant_float, requant_int, scale_parts, y_recip)
 
 INT32 = (-2**31, 2**31 - 1)
 
@@ -199,3 +199,23 @@ def test_gavgpool_is_requant_int(case):
     s = ops.gavgpool_scale(n, qx, qy)
     assert np.array_equal(requant_int(t, s, qy.zero_point, qy.qmin, qy.qmax),
                           requant_float(t, s, qy.zero_point, qy.qmin, qy.qmax))
+
+
+@pytest.mark.parametrize("msy", [1 << 23, (1 << 24) - 1])
+def test_reciprocal_division_all_significands(msy):
+    """avgpool_int divides by sy's significand with a reciprocal multiplication and one remainder
+    correction: equal to the true division, rounded, for every m1 in [2^23, 2^24]."""
+    m1 = np.arange(1 << 23, (1 << 24) + 1, dtype=np.int64)
+    got = _div_sig_recip(m1, msy, (1 << 51) // msy)
+    want = _div_sig(m1, np.int64(msy))
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+def test_reciprocal_division_random_divisors():
+    rng = np.random.default_rng(11)
+    for msy in rng.integers(1 << 23, 1 << 24, 50):
+        m1 = np.concatenate([rng.integers(1 << 23, (1 << 24) + 1, 20000), [1 << 23, 1 << 24, 0]])
+        got = _div_sig_recip(m1, int(msy), y_recip(np.uint32((127 << 23) | (int(msy) - (1 << 23))).view(np.float32)))
+        want = _div_sig(m1, np.int64(msy))
+        nz = want[0] != 0                                   # zero: the exponent does not matter
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1][nz], want[1][nz]), msy

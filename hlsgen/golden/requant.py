@@ -211,16 +211,47 @@ def _div_sig(n: np.ndarray, d) -> tuple:
     return m, e - shift - 1
 
 
-def avgpool_int(taps, zx, x_scale, y_scale, count, zy, lo, hi) -> np.ndarray:
+RECIP_SHIFT = 51
+
+
+def y_recip(y_scale) -> int:
+    """``floor(2^51 / Msy)``, Msy the significand of the (normal) float32 output scale:
+    the reciprocal ``avgpool_int`` divides by (an avgpool field)."""
+    m, _ = scale_parts(y_scale)
+    if int(m) < 1 << 23:
+        raise ValueError(f"average pool output scale {float(y_scale)!r} is not a normal float32")
+    return (1 << RECIP_SHIFT) // int(m)
+
+
+def _div_sig_recip(m1: np.ndarray, msy: int, recip: int) -> tuple:
+    """``m1 / msy`` rounded to 24 significant bits (RNE) with multiplications only, for
+    0 <= m1 <= 2^24 and 2^23 <= msy < 2^24: (m, e), ~ m * 2^e.
+
+    ``q = (m1 * recip) >> 24`` is ``floor(m1 * 2^27 / msy)`` or one less (recip =
+    floor(2^51 / msy) errs by less than m1 / 2^24 <= 1 in q); the remainder
+    ``m1 * 2^27 - q * msy`` corrects it and gives the sticky bit.
+    """
+    q = (m1 * np.int64(recip)) >> (RECIP_SHIFT - 27)
+    rem = (m1 << 27) - q * np.int64(msy)
+    up = rem >= msy
+    q, rem = q + up, rem - up * np.int64(msy)
+    m, e = _round_sig((q << 1) | (rem != 0))
+    return m, e - 28
+
+
+def avgpool_int(taps, zx, x_scale, y_scale, count, zy, lo, hi, recip=None) -> np.ndarray:
     """QLinearAveragePool (``ops.avgpool``) of TAPS with integer operations only.
 
     TAPS: the valid (non-padding) taps of each output in row-major order, a list of
     (value, valid) array pairs (valid False: a padding tap, skipped); COUNT: the divisor
-    per output.  Step by step as the hardware:
+    per output; RECIP: the plan's ``y_recip`` (default: computed from y_scale).
+    Step by step as the hardware:
     1. each tap: d = f32(sx * (x - zx)) = round24(|x - zx| * Msx) in units 2^esx (exact grid)
     2. S = round24(S + d) per tap: float32 sums on the same grid are integers in those units
-    3. v1 = f32(S / count): an integer division with a sticky bit, rounded to 24 bits
-    4. v2 = f32(v1 / sy): the same with the significand of sy
+    3. v1 = f32(S / count): the 24-bit significand of S divided by count (a small integer),
+       the remainder as a sticky bit, rounded to 24 bits
+    4. v2 = f32(v1 / sy): the same by sy's significand, with a reciprocal multiplication and
+       one remainder correction (``_div_sig_recip``), no divider
     5. y = rne(f32(v2 + zy)), clamped: |v2| >= 2^10 saturates, |v2| < 2^-2 gives zy,
        else v2 and zy meet on the grid 2^-25.
     """
@@ -235,9 +266,10 @@ def avgpool_int(taps, zx, x_scale, y_scale, count, zy, lo, hi) -> np.ndarray:
             s = np.zeros(d.shape, np.int64)
         ms, es = _round_sig(np.abs(s + d))
         s = np.where(valid, np.where(s + d < 0, -(ms << es), ms << es), s)
-    m1, e1 = _div_sig(np.abs(s), count)
-    m2, e2 = _div_sig(m1, np.int64(msy))
-    e2 = e2 + e1 + int(esx) - int(esy)                     # |v2| = m2 * 2^e2, m2 in [2^23, 2^24)
+    ms, es = _round_sig(np.abs(s))                          # exact: S has 24 significant bits
+    m1, e1 = _div_sig(ms, count)                            # a 35-bit by 8-bit division (count <= 225)
+    m2, e2 = _div_sig_recip(m1, msy, y_recip(y_scale) if recip is None else recip)
+    e2 = e2 + e1 + es + int(esx) - int(esy)                 # |v2| = m2 * 2^e2, m2 in [2^23, 2^24]
     neg = s < 0
     mid = np.clip(e2 + 25, 0, 11)
     x = np.where(neg, -(m2 << mid), m2 << mid) + (np.int64(zy) << 25)

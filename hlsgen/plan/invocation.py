@@ -106,6 +106,7 @@ CONV = _MAP_IN + (
 POOL = _MAP_IN + _WINDOW + (
     _u("scale", 32, "float32 bits: gavgpool requantization scale; avgpool input scale"),
     _u("y_scale", 32, "float32 bits: avgpool output scale"),
+    _u("y_recip", 32, "avgpool: floor(2^51 / significand of y_scale) (requant.y_recip)"),
 ) + _QUANT + (
     _u("count", 32, "avgpool divisor: k*k, or 0 = the taps inside the map (count_include_pad=0)"),
 )

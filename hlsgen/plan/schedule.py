@@ -426,14 +426,14 @@ class _Lowering:
         if kind == "maxpool":
             if qx != qy:
                 raise UserError(f"node {layer.name}: maxpool must keep the quantization of its input")
-            scale, y_scale = 0, 0
+            scale, y_scale, recip = 0, 0, 0
         elif kind == "gavgpool":
-            scale, y_scale = _f32_bits(ops.gavgpool_scale(count, qx, qy)), 0
+            scale, y_scale, recip = _f32_bits(ops.gavgpool_scale(count, qx, qy)), 0, 0
         else:
-            scale, y_scale = _f32_bits(qx.scale), _f32_bits(qy.scale)
+            scale, y_scale, recip = _f32_bits(qx.scale), _f32_bits(qy.scale), requant.y_recip(qy.scale)
         fields = dict(in_addr=x.addr, in_h=x.h, in_w=x.w, in_cw=x.map_cw, out_addr=y.addr, out_w=out_w,
-                      k=k, stride=s, pad_t=pt, pad_l=pl, scale=scale, y_scale=y_scale, zx=qx.zero_point,
-                      zy=qy.zero_point, lo=qy.qmin, hi=qy.qmax, in_signed=_signed(qx), count=count,
+                      k=k, stride=s, pad_t=pt, pad_l=pl, scale=scale, y_scale=y_scale, y_recip=recip,
+                      zx=qx.zero_point, zy=qy.zero_point, lo=qy.qmin, hi=qy.qmax, in_signed=_signed(qx), count=count,
                       rd_bank=x.bank, wr_bank=y.bank)
         step = Step(layer.name, kind, [layer.name],
                     info={"k": k, "stride": s, "out_h": out_h, "out_w": out_w, "in": x.name, "out": y.name})

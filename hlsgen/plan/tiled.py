@@ -140,7 +140,8 @@ def pool(mem: Memory, f: dict, kind: str) -> None:
         win = _window(mem, f, k, _PAD, signed)        # taps outside the map: skipped, not counted
         taps = [(tap, tap != _PAD) for _, _, tap in _taps(win, k, s, oh, ow)]
         count = f["count"] or sum(valid.astype(np.int64) for _, valid in taps)
-        y = avgpool_int(taps, f["zx"], _f32(f["scale"]), _f32(f["y_scale"]), count, f["zy"], f["lo"], f["hi"])
+        y = avgpool_int(taps, f["zx"], _f32(f["scale"]), _f32(f["y_scale"]), count, f["zy"], f["lo"], f["hi"],
+                        f["y_recip"])
     mem.write_rows(f["out_addr"], f["oy0"], f["oy1"], ow, f["in_cw"], 0, y)
 
 

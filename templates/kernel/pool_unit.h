@@ -68,7 +68,7 @@ pool_rows:
 #pragma HLS UNROLL
                     const int32_t q = kind == KIND_MAXPOOL ? best[i]
                                       : kind == KIND_GAVGPOOL ? requant(sum[i], r.scale, r.zy, r.lo, r.hi)
-                                      : avg_out(fsum[i], r.count ? r.count : valid, r.scale, r.y_scale, r.zy,
+                                      : avg_out(fsum[i], r.count ? r.count : valid, r.scale, r.y_scale, r.y_recip, r.zy,
                                                 r.lo, r.hi);
                     y.range(8 * i + 7, 8 * i) = (uint8_t)q;
                 }

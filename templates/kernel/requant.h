@@ -127,28 +127,43 @@ inline int64_t avg_tap(int64_t s, int32_t t, ap_uint<64> msx) {
     return x < 0 ? -r : r;
 }
 
-// n / d (0 < d < 2^25) rounded to 24 significant bits: a quotient of >= 26 bits, the
-// remainder as a sticky bit below it.
-inline void div_sig(ap_uint<64> n, ap_uint<64> d, ap_uint<64> &m, int &e) {
-    int shift = 27 + bit_length<64>(d) - bit_length<64>(n);
+// n / d (n < 2^25, 0 < d < 2^8) rounded to 24 significant bits: a quotient of >= 26 bits,
+// the remainder as a sticky bit below it.
+inline void div_sig(ap_uint<25> n, ap_uint<8> d, ap_uint<64> &m, int &e) {
+    int shift = 27 + bit_length<8>(d) - bit_length<25>(n);
     if (shift < 0) shift = 0;
-    const ap_uint<64> num = n << shift;
-    const ap_uint<64> q = num / d;
+    const ap_uint<36> num = ap_uint<36>(n) << shift;
+    const ap_uint<36> q = num / d;
     round_sig24<64>((q << 1) | ap_uint<64>(num - q * d != 0 ? 1 : 0), m, e);
     e -= shift + 1;
 }
 
+// m1 / msy (m1 <= 2^24, 2^23 <= msy < 2^24) rounded to 24 significant bits without a divider:
+// q = (m1 * recip) >> 24 is floor(m1 * 2^27 / msy) or one less (recip = floor(2^51 / msy));
+// one remainder correction, the remainder as a sticky bit.
+inline void div_sig_recip(ap_uint<25> m1, ap_uint<24> msy, ap_uint<29> recip, ap_uint<64> &m, int &e) {
+    ap_uint<28> q = (ap_uint<54>(m1) * recip) >> 24;
+    ap_uint<52> rem = (ap_uint<52>(m1) << 27) - ap_uint<52>(q) * msy;
+    if (rem >= msy) {
+        q += 1;
+        rem -= msy;
+    }
+    round_sig24<64>((ap_uint<64>(q) << 1) | ap_uint<64>(rem != 0 ? 1 : 0), m, e);
+    e -= 28;
+}
+
 // Average pool, the output: rne(f32(f32(f32(s / count) / sy) + zy)), clamped (requant.avgpool_int).
-inline int32_t avg_out(int64_t s, uint32_t count, uint32_t x_bits, uint32_t y_bits, int32_t zy,
-                       int32_t lo, int32_t hi) {
+inline int32_t avg_out(int64_t s, uint32_t count, uint32_t x_bits, uint32_t y_bits, uint32_t y_recip,
+                       int32_t zy, int32_t lo, int32_t hi) {
 #pragma HLS INLINE
-    ap_uint<64> msx, msy, m1, m2, m3;
-    int esx, esy, e1, e2, e3;
+    ap_uint<64> msx, msy, ms, m1, m2, m3;
+    int esx, esy, es, e1, e2, e3;
     f32_parts(x_bits, msx, esx);
     f32_parts(y_bits, msy, esy);
-    div_sig(magnitude(s), count, m1, e1);
-    div_sig(m1, msy, m2, e2);
-    e2 += e1 + esx - esy;                                // |v2| = m2 * 2^e2, m2 in [2^23, 2^24]
+    round_sig24<64>(magnitude(s), ms, es);              // exact: s has 24 significant bits
+    div_sig(ms, count, m1, e1);                         // a 35-bit by 8-bit division (count <= 225)
+    div_sig_recip(m1, msy, y_recip, m2, e2);
+    e2 += e1 + es + esx - esy;                          // |v2| = m2 * 2^e2, m2 in [2^23, 2^24]
     if (m2 == 0 || e2 <= -26) return clamp32(zy, lo, hi);   // |v2| <= 1/4
     if (e2 >= -13) return s < 0 ? lo : hi;                   // |v2| >= 2^10
     const int64_t v = (int64_t)(m2 << (e2 + 25)).to_uint64();
