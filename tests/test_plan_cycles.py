@@ -140,3 +140,25 @@ def test_weights_stream_when_the_store_does_not_fit(tmp_path):
         planner.choose_engine(graph, small, 300.0, 200, weights="resident")
     with pytest.raises(UserError, match="--weights bogus"):
         planner.make_plan(graph, weights="bogus")
+
+
+def test_activation_banks(tmp_path):
+    from hlsgen.plan import make_plan
+    graph = _testnet(tmp_path, "resnet")
+    d = make_plan(graph, dsp_budget=64).data
+    bank = {}
+    for t in d["tensors"].values():
+        bank.setdefault(t["addr"], set()).add(t["bank"])
+    assert all(len(b) == 1 for b in bank.values())      # a map (and its concat slices, views) in one bank
+    bank = {a: b.pop() for a, b in bank.items()}
+    split = 0
+    for inv in d["invocations"]:
+        reads = [inv[k] for k in ("in_addr", "a_addr", "b_addr") if k in inv]
+        if inv.get("add_en"):
+            reads.append(inv["add_addr"])
+        assert {bank[a] for a in reads} == {inv["rd_bank"]} and bank[inv["out_addr"]] == inv["wr_bank"]
+        split += inv["rd_bank"] != inv["wr_bank"]
+    assert any(inv.get("add_en") for inv in d["invocations"]) and split > len(d["invocations"]) // 2
+    one = make_plan(graph, target="zcu104", dsp_budget=64).data
+    assert {(i["rd_bank"], i["wr_bank"]) for i in one["invocations"]} == {(0, 0)}
+    assert one["engine"]["ports"]["act_rd"]["bytes_per_cycle"] == one["engine"]["ports"]["act_rd"]["shared_bytes_per_cycle"]

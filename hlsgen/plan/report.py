@@ -21,7 +21,9 @@ def render(d: dict) -> str:
         f"(DSP budget {d['dsp_budget']}). Input buffer {e['in_buf_bytes']} bytes, weight double buffer "
         f"{e['w_buf_bytes']} bytes. Ports (bytes/cycle): "
         + ", ".join(f"{k} {v['bytes_per_cycle']} ({v.get('bank') or ' + '.join(v['banks'])})"
-                    for k, v in e["ports"].items()) + ".",
+                    for k, v in e["ports"].items())
+        + (f"; act_rd and act_wr {e['ports']['act_rd']['shared_bytes_per_cycle']} when an invocation reads "
+           "and writes the same activation bank." if len(e["ports"]["act_rd"]["banks"]) > 1 else "."),
         f"Weights: {e['weights']}"
         + (f"; the preload takes {d['preload_cycles']} cycles once per model (not per frame)." if d["preload"]
            else "."),
