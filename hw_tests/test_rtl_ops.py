@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hlsgen.golden.requant import add_consts
+from hlsgen.golden.requant import add_consts, y_recip
 from hlsgen.plan import cycles as cycle_model
 from hlsgen.plan import tiled
 from hlsgen.plan.engine import TIMING, Engine, align
@@ -104,7 +104,7 @@ class _Case:
             f.update(scale=int(np.float32(self.rng.uniform(0.5, 1.5) / (h * w)).view(np.uint32)))
         if kind == "avgpool":
             sx, sy = np.float32(self.rng.uniform(0.01, 0.1)), np.float32(self.rng.uniform(0.01, 0.1))
-            f.update(scale=int(sx.view(np.uint32)), y_scale=int(sy.view(np.uint32)),
+            f.update(scale=int(sx.view(np.uint32)), y_scale=int(sy.view(np.uint32)), y_recip=y_recip(sy),
                      count=k * k if count_include_pad else 0)
         self.invocations.append(Invocation(kind, kind, f))
         return out_addr
