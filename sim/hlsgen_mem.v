@@ -1,5 +1,5 @@
 // Simulation-only memory model of one bank (docs/ENGINE.md sections 3 and 5).
-// Read: a request sampled at the end of cycle L delivers beat k (RB bytes) of one stream during
+// Read: a request sampled at the end of cycle L delivers beat k (rd_rate <= RB bytes) of one stream during
 // cycle L + LAT + k; a new request abandons the previous stream. The stream is rows of segment 0
 // (rd_len0 bytes at rd_addr0, rows of rd_row bytes) and rows of segment 1 (rd_len1 bytes at
 // rd_addr1, rows of rd_rrow bytes), interleaved as ENGINE.md section 5 step 1 says: segment-1 row
@@ -29,6 +29,7 @@ module hlsgen_mem #(
     input  wire [31:0]       rd_rrow,
     input  wire signed [31:0] rd_c,
     input  wire [15:0]       rd_s,
+    input  wire [15:0]       rd_rate,            // bytes per beat (<= RB)
     output reg               rd_valid,
     output reg  [8*RB-1:0]   rd_data,
     input  wire              wr_en,
@@ -42,7 +43,7 @@ module hlsgen_mem #(
 
     reg [31:0] now, first, a0, a1, row, rrow, rows0, rows1, in_row, res_row, off;
     reg signed [31:0] c;
-    reg [15:0] s;
+    reg [15:0] s, rate;
     reg active, seg;
     reg [1:0] nxt;
     integer i, w;
@@ -72,7 +73,7 @@ module hlsgen_mem #(
         rd_valid <= 1'b0;
         if (rd_req) begin
             first <= now + LAT;           // cycle of beat 0
-            a0 = rd_addr0; a1 = rd_addr1; row = rd_row; rrow = rd_rrow; c = rd_c; s = rd_s;
+            a0 = rd_addr0; a1 = rd_addr1; row = rd_row; rrow = rd_rrow; c = rd_c; s = rd_s; rate = rd_rate;
             rows0 = (rd_row != 0) ? rd_len0 / rd_row : 0;
             rows1 = (rd_rrow != 0) ? rd_len1 / rd_rrow : 0;
             in_row = 0; res_row = 0; off = 0;
@@ -80,7 +81,7 @@ module hlsgen_mem #(
         end else if (active && now + 1 >= first) begin
             rd_valid <= 1'b1;
             for (i = 0; i < RB; i = i + 1) begin
-                if (!active) rd_data[8*i +: 8] <= 8'd0;
+                if (!active || i >= rate) rd_data[8*i +: 8] <= 8'd0;
                 else begin
                     rd_data[8*i +: 8] <= seg ? mem[a1 + res_row * rrow + off] : mem[a0 + in_row * row + off];
                     off = off + 1;

@@ -46,7 +46,8 @@ def config(data: dict) -> dict:
     ports, timing = e["ports"], e["timing"]
     br, bw, bo = (int(ports[p]["bytes_per_cycle"]) for p in ("act_rd", "wgt", "act_wr"))
     lr, lw = int(ports["act_rd"]["latency"]), int(ports["wgt"]["latency"])
-    for what, v in (("PI", pi), ("PO", po), ("act_rd bytes_per_cycle", br), ("wgt bytes_per_cycle", bw)):
+    for what, v in (("PI", pi), ("PO", po), ("act_rd bytes_per_cycle", br), ("wgt bytes_per_cycle", bw),
+                    ("act_rd shared_bytes_per_cycle", int(ports["act_rd"].get("shared_bytes_per_cycle", br)))):
         if not _pow2(v):
             raise UserError(f"plan.json: the RTL twin needs {what} a power of two (got {v})")
     if po % pi or po < 2:
@@ -61,11 +62,14 @@ def config(data: dict) -> dict:
     invs = data["invocations"]
     stream = max([_stream_bytes(i, pi) for i in invs] + [pi])
     taps = max([i["k"] * i["k"] * i["in_cw"] for i in invs if i["kind"] == "conv"] + [1])
-    al, wl = max(pi, br), max(po * pi, bw)      # buffer line bytes: one write per line
+    brs = int(ports["act_rd"].get("shared_bytes_per_cycle", br))
+    bos = int(ports["act_wr"].get("shared_bytes_per_cycle", bo))
+    al, wl = max(pi, brs), max(po * pi, bw)     # buffer line bytes
     return {
         "name": str(data.get("target", "plan")),
         "pi": pi, "po": po, "nwo": po // pi, "br": br, "bw": bw, "bo": bo, "lr": lr, "lw": lw,
-        "cwr": _cdiv(po, bo),
+        "cwr": _cdiv(po, bo), "cwrs": _cdiv(po, bos), "brs": brs, "rates": sorted({br, brs}),
+        "banks": "rd_bank" in REGISTER_OFFSETS,
         "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
         "al": al, "wl": wl, "cl": _cdiv(8 * po, bw),
         "kind_codes": dict(KIND_CODES),
