@@ -20,8 +20,6 @@ the global average pool is ``requant_int`` of the window sum with
 """
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from ..ir import QParams
