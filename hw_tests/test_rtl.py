@@ -13,7 +13,7 @@ import subprocess
 import numpy as np
 import pytest
 from pyverilog.vparser import ast as vast
-from pyverilog.vparser.parser import parse
+from pyverilog.vparser.parser import VerilogCodeParser
 
 from hlsgen.cli import main as cli
 from hlsgen.emit import rtl
@@ -41,13 +41,20 @@ def _width(node) -> int:
     return int(node.width.msb.value) - int(node.width.lsb.value) + 1 if node.width else 1
 
 
-def test_generated_rtl_matches_the_plan(resnet):
+def parse(files, workdir):
+    """pyverilog's parse, with its preprocessor output and parser tables in WORKDIR (not the shared cwd)."""
+    parser = VerilogCodeParser(files, preprocess_output=str(workdir / "preprocess.output"),
+                               outputdir=str(workdir), debug=False)
+    return parser.parse(), parser.get_directives()
+
+
+def test_generated_rtl_matches_the_plan(resnet, tmp_path):
     """pyverilog parses the engine; its ports and register file are the plan's; iverilog and yosys read it."""
     _, out = resnet
     plan = Plan.load(out)
     cfg = rtl.config(plan.data)
     engine_v = out / "rtl" / rtl.ENGINE_FILE
-    ast, _ = parse([str(engine_v)] + [str(verilator.SIM_DIR / s) for s in verilator.SIM_SOURCES])
+    ast, _ = parse([str(engine_v)] + [str(verilator.SIM_DIR / s) for s in verilator.SIM_SOURCES], tmp_path)
     mods = {d.name: d for d in ast.description.definitions if isinstance(d, vast.ModuleDef)}
     assert {"hlsgen_engine", "hlsgen_requant", "hlsgen_add", "hlsgen_mac_pair", "hlsgen_mem",
             "hlsgen_tb_top"} <= set(mods)

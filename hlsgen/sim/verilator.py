@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import sys
 import time
@@ -71,7 +72,9 @@ def _runner():
             cmds[0] = [a for a in cmds[0] if a != "--public-flat-rw"]
             return cmds
 
-    return _Private()
+    runner = _Private()
+    runner.log.setLevel(logging.WARNING)   # its commands and paths go to the build/sim logs, not the user's terminal
+    return runner
 
 
 def build(project: Path, cfg: dict, trace: bool = False):
