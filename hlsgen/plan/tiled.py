@@ -190,17 +190,13 @@ def _im2col(x: np.ndarray, step: dict, out_shape) -> np.ndarray:
     return np.concatenate(cols, axis=1)
 
 
-def run(plan, x: np.ndarray, tensors_out: bool = False):
-    """Execute PLAN on the float32 NCHW batch X; returns the graph outputs (float32),
-    or with ``tensors_out`` also every mapped tensor's values (dict)."""
+def host_input(plan, x: np.ndarray) -> Memory:
+    """The activation memory after the host's input steps (quantize, stem im2col) on the batch X."""
     d = plan.data
-    pi, po = d["engine"]["pi"], d["engine"]["po"]
     x = np.asarray(x, np.float32)
-    mem = Memory(len(x), d["act_bytes"], pi)
-    wmem = np.frombuffer(plan.weights, np.uint8)
+    mem = Memory(len(x), d["act_bytes"], d["engine"]["pi"])
     tensors = d["tensors"]
-    host = d["host"]
-    for step in host:
+    for step in d["host"]:
         if step["kind"] == "quantize":
             t = tensors[step["tensor"]]
             q = ops.quantize(x, _q(t))
@@ -208,14 +204,31 @@ def run(plan, x: np.ndarray, tensors_out: bool = False):
         elif step["kind"] == "im2col":
             src, dst = tensors[step["src"]], tensors[step["dst"]]
             write_tensor(mem, dst, _im2col(read_tensor(mem, src, tensors), step, dst["shape"]), step["zx"])
-    for inv in plan.invocations:
-        invoke(mem, wmem, inv, po)
+    return mem
+
+
+def host_output(plan, mem: Memory) -> list:
+    """The graph outputs (float32) from the final activation memory (the host's dequantize steps)."""
+    d = plan.data
+    tensors = d["tensors"]
     outputs = {}
-    for step in host:
+    for step in d["host"]:
         if step["kind"] == "dequantize":
             t = tensors[step["tensor"]]
             outputs[step["output"]] = ops.dequantize(read_tensor(mem, t, tensors), _q(t)).astype(np.float32)
-    result = [outputs[o["name"]].reshape((len(x),) + tuple(o["shape"])) for o in d["outputs"]]
+    return [outputs[o["name"]].reshape((len(mem.a),) + tuple(o["shape"])) for o in d["outputs"]]
+
+
+def run(plan, x: np.ndarray, tensors_out: bool = False):
+    """Execute PLAN on the float32 NCHW batch X; returns the graph outputs (float32),
+    or with ``tensors_out`` also every mapped tensor's values (dict)."""
+    mem = host_input(plan, x)
+    wmem = np.frombuffer(plan.weights, np.uint8)
+    po = plan.data["engine"]["po"]
+    for inv in plan.invocations:
+        invoke(mem, wmem, inv, po)
+    result = host_output(plan, mem)
     if tensors_out:
+        tensors = plan.data["tensors"]
         return result, {name: read_tensor(mem, t, tensors) for name, t in tensors.items()}
     return result

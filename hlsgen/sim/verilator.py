@@ -118,37 +118,6 @@ def read_hex(path: Path, n: int, dtype=np.uint8) -> np.ndarray:
     return np.array([int(v, 16) for v in vals if v][:n], dtype)
 
 
-def host_input(plan: Plan, x: np.ndarray) -> tiled.Memory:
-    """The activation memory after the host's input steps (quantize, im2col), as tiled.run does them."""
-    d = plan.data
-    mem = tiled.Memory(len(x), d["act_bytes"], d["engine"]["pi"])
-    tensors = d["tensors"]
-    for step in d["host"]:
-        if step["kind"] == "quantize":
-            t = tensors[step["tensor"]]
-            q = tiled.ops.quantize(x, tiled._q(t))
-            tiled.write_tensor(mem, t, q.reshape((len(x),) + tuple(t["shape"])), t["zero_point"])
-        elif step["kind"] == "im2col":
-            src, dst = tensors[step["src"]], tensors[step["dst"]]
-            tiled.write_tensor(mem, dst, tiled._im2col(tiled.read_tensor(mem, src, tensors), step, dst["shape"]),
-                               step["zx"])
-    return mem
-
-
-def host_output(plan: Plan, mem: tiled.Memory) -> list:
-    """The graph outputs (float32) from the final activation memory (dequantize steps)."""
-    d = plan.data
-    tensors = d["tensors"]
-    outputs = {}
-    for step in d["host"]:
-        if step["kind"] == "dequantize":
-            t = tensors[step["tensor"]]
-            outputs[step["output"]] = tiled.ops.dequantize(tiled.read_tensor(mem, t, tensors),
-                                                           tiled._q(t)).astype(np.float32)
-    n = len(mem.a)
-    return [outputs[o["name"]].reshape((n,) + tuple(o["shape"])) for o in d["outputs"]]
-
-
 def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool = False) -> tuple:
     """Play DATA's invocations (plan.json data; its preload list once first) on the RTL twin for each
     activation image in ACT (N, act_bytes) uint8; returns (final images, cycles per invocation per
@@ -204,9 +173,9 @@ def simulate(project, x, layers=None, trace=False) -> list:
         unknown = [n for n in layers if n not in names]
         if unknown:
             raise UserError(f"--layers: unknown layer {unknown[0]!r} (see {project / 'plan.json'})")
-    mem = host_input(plan, np.asarray(x, np.float32))
+    mem = tiled.host_input(plan, np.asarray(x, np.float32))
     mem.a, cycles, preload, seconds = run_engine(project, plan.data, plan.weights, mem.a, trace)
-    outputs = host_output(plan, mem)
+    outputs = tiled.host_output(plan, mem)
     inv_cycles = cycles[0]
     simulated = sum(map(sum, cycles)) + sum(preload)
     table = layer_table(plan, inv_cycles)
