@@ -7,20 +7,18 @@ everything was written.
 """
 from __future__ import annotations
 
-import importlib
 import sys
 
+from ..emit import emit_all
 from ..frontend import load
 from ..plan.planner import make_plan
 from ..util import Progress, atomic_dir
 
 
-def _emitters():
-    try:
-        emit = importlib.import_module("hlsgen.emit")
-    except ImportError:
-        return None
-    return getattr(emit, "emit_all", None)
+def write_project(plan, folder) -> None:
+    """The whole accelerator project in FOLDER: plan.json, weights.bin, report.md and every emitter's files."""
+    plan.write(folder)
+    emit_all(plan, folder)
 
 
 def main(args) -> int:
@@ -28,11 +26,8 @@ def main(args) -> int:
     with Progress(1, "planning") as progress:
         plan = make_plan(graph, target=args.target, dsp_budget=args.dsp_budget,
                          clock_mhz=args.clock_mhz, weights=getattr(args, "weights", "auto"), progress=progress)
-    emit_all = _emitters()
     with atomic_dir(args.output) as tmp:
-        plan.write(tmp)
-        if emit_all is not None:
-            emit_all(plan, tmp)
+        write_project(plan, tmp)
     if getattr(args, "synth", False):
         from . import synth
         synth.main(type(args)(project=args.output))

@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import UserError
 from ..report import compare as report
 from ..util import Progress, atomic_dir
+from .build import write_project
 
 
 def load_data(folder) -> tuple:
@@ -67,7 +68,6 @@ def simulate_rtl(project: Path, x: np.ndarray, graph) -> dict:
 
 
 def compare(models, target, dsp_budget, out, data=None, simulate=None) -> list:
-    from ..emit import emit_all
     from ..frontend import load
     from ..plan import make_plan
 
@@ -81,8 +81,7 @@ def compare(models, target, dsp_budget, out, data=None, simulate=None) -> list:
             graph = load(model)
             plan = make_plan(graph, target=target, dsp_budget=dsp_budget)
             project = tmp / Path(model).stem
-            plan.write(project)
-            emit_all(plan, project)
+            write_project(plan, project)
             row = model_row(model, graph, plan)
             if xy is not None:
                 row["accuracy"] = accuracy(graph, *xy)
