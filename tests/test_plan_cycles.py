@@ -104,6 +104,18 @@ def _testnet(tmp_path, kind="vgg"):
     return load(testnets.make(kind, tmp_path / f"{kind}.onnx"))
 
 
+def test_lut_model_counts_the_lane_units():
+    """Requantizer and add unit on every output lane; the average-pool units on every input lane,
+    only when the model has an average pool (the RTL generates them only then)."""
+    from hlsgen.plan import resources
+    from hlsgen.plan.engine import get_target, ports
+    _, tgt = get_target("alveo-u200")
+    e = Engine(pi=8, po=16, macs_per_dsp=2, ports=ports(tgt, 300.0))
+    plain, avg = resources.estimate(e)["lut"], resources.estimate(e, avgpool=True)["lut"]
+    assert plain >= 16 * (resources.LUT_REQUANT + resources.LUT_ADD) + 8 * 16 * resources.LUT_PER_MAC
+    assert avg - plain == 8 * (resources.LUT_AVG_TAP + resources.LUT_AVG_OUT)
+
+
 def test_resident_weights_plan(tmp_path):
     from hlsgen.plan import make_plan, resources
     from hlsgen.plan.engine import get_target, store_line

@@ -66,6 +66,11 @@ def _compact(graph: ir.Graph):
         return graph, f"not compacted: hlsgen.prune unavailable ({e})"
 
 
+def _has_avgpool(graph) -> bool:
+    """The model has an average pool: the engine then builds its float-path unit (resource model)."""
+    return any(layer.op == "avgpool" for layer in graph.layers)
+
+
 def _engine_for(target: dict, clock: float, budget: int, pi: int, po: int, needs: dict,
                 store_line: int = 0) -> eng.Engine:
     buf = eng.buffer_budget_bytes(target, budget)
@@ -80,16 +85,17 @@ def _lowered(graph, target, clock, budget, pi, po, weights):
     """(engine, schedule) of one shape: weights resident on chip when the store fits beside the
     buffers (``weights`` auto or resident), else streamed; None when the engine does not fit."""
     needs = buffer_needs(graph, pi, po)
+    avg = _has_avgpool(graph)
     if weights != "streamed":
         e = _engine_for(target, clock, budget, pi, po, needs, eng.store_line(pi, po))
         sched = lower(graph, e, pack=False)
         e.w_store_bytes = sched.weight_bytes
-        if not resources.misfit(resources.estimate(e), target["user"]):
+        if not resources.misfit(resources.estimate(e, avg), target["user"]):
             return e, sched
         if weights == "resident":
             return None
     e = _engine_for(target, clock, budget, pi, po, needs)
-    if resources.misfit(resources.estimate(e), target["user"]):
+    if resources.misfit(resources.estimate(e, avg), target["user"]):
         return None
     return e, lower(graph, e, pack=False)
 
@@ -99,7 +105,7 @@ def _largest_fitting_budget(graph, target, clock) -> int:
     best = 0
     for pi, po in eng.candidates(target["user"]["dsp"], per):
         e = _engine_for(target, clock, eng.mac_dsps(pi, po, per), pi, po, buffer_needs(graph, pi, po))
-        res = resources.estimate(e)
+        res = resources.estimate(e, _has_avgpool(graph))
         if not resources.misfit(res, target["user"]):
             best = max(best, res["dsp"])
     return best
@@ -138,7 +144,8 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
     if best is None:
         fit = _largest_fitting_budget(graph, target, clock)
         misfit = resources.misfit(resources.estimate(
-            _engine_for(target, clock, budget, *shapes[0], buffer_needs(graph, *shapes[0]))), target["user"])
+            _engine_for(target, clock, budget, *shapes[0], buffer_needs(graph, *shapes[0])), _has_avgpool(graph)),
+            target["user"])
         raise UserError(f"--dsp-budget {budget}: no engine fits the target ({', '.join(misfit)}); "
                         f"largest DSP budget that fits: {fit or 'none'}")
     return best[1]
@@ -167,7 +174,7 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
 
 
 def _plan_data(graph, g2, key, tgt, clock, budget, e: eng.Engine, sched: Schedule, compaction) -> dict:
-    res = resources.estimate(e)
+    res = resources.estimate(e, _has_avgpool(g2))
     layers, total = [], 0
     step_of = {name: s for s in sched.steps for name in s.layers}
     for layer in g2.layers:

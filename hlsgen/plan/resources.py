@@ -6,16 +6,26 @@ wide) and the double-buffered weight blocks (PO*PI bytes wide) go to URAM
 (72 x 4096) when deep, else BRAM36 (72 x 512); per-port AXI FIFOs take BRAM36. Resident
 weights: the store (all of weights.bin, lines of the ``wgt`` port width) is URAM and
 the buffers are BRAM36.
-LUT/FF: per-MAC adder-tree and pipeline registers, per-lane epilogue, fixed control
-(first-order figures in the style of FINN's estimates; synthesis will differ).
+LUT: per-MAC adder tree, plus the per-lane units the engine (templates/rtl/engine.v.j2)
+instantiates, at the LUT counts yosys ``synth_xilinx -family xcup`` reports for each unit alone:
+a requantizer (``hlsgen_requant``) and a quantized-add unit (``hlsgen_add``, fused residual and
+standalone add) per output lane; with average pooling in the model (the RTL generates its unit only
+then), a float-path tap (``hlsgen_avg_tap``) and an output stage (``hlsgen_avg_out``) per input lane.
+FF, the rest of the vector unit and the control: first-order figures in the style of FINN's estimates.
 """
 from __future__ import annotations
 
 from .engine import Engine, mac_dsps
 
 LUT_PER_MAC, FF_PER_MAC = 6, 10
-LUT_PER_OUT_LANE, FF_PER_OUT_LANE = 350, 450       # requant, fused add, clamp
-LUT_PER_IN_LANE, FF_PER_IN_LANE = 120, 160          # vector unit, input mux
+# per-lane units: LUTs yosys 0.23 reports for each module of templates/rtl/engine.v.j2 alone
+# (synth_xilinx -family xcup -flatten -top MODULE; LUT1..LUT6 summed), measured 2026-11-22
+LUT_REQUANT = 1819          # hlsgen_requant (+ its 24x24 significand product: the 2 DSPs of mac_dsps)
+LUT_ADD = 4897              # hlsgen_add: two 10x64 fabric products, two round24, to_int
+LUT_AVG_TAP = 3392          # hlsgen_avg_tap: 11x24 fabric product, two round24
+LUT_AVG_OUT = 7359          # hlsgen_avg_out: 35/8-bit divider, y_recip division (two fabric products), three round24
+FF_PER_OUT_LANE = 450                               # requant and add pipeline registers
+LUT_PER_IN_LANE, FF_PER_IN_LANE = 120, 160          # rest of the vector unit (max, sum), input mux
 LUT_FIXED, FF_FIXED = 25000, 40000                  # control, AXI-lite, 3 m_axi ports
 BRAM_PER_PORT = 8
 
@@ -27,7 +37,15 @@ def _memory(width_bits: int, depth: int, uram: bool = True) -> dict:
     return {"uram": 0, "bram36": cols * -(-depth // 512)}
 
 
-def estimate(e: Engine) -> dict:
+def lane_luts(e: Engine, avgpool: bool = False) -> int:
+    """LUTs of the per-lane units: requantizer and add unit per output lane; the average-pool tap
+    and output stage per input lane when the model has an average pool (AVGPOOL)."""
+    return ((LUT_REQUANT + LUT_ADD) * e.po + LUT_PER_IN_LANE * e.pi
+            + ((LUT_AVG_TAP + LUT_AVG_OUT) * e.pi if avgpool else 0))
+
+
+def estimate(e: Engine, avgpool: bool = False) -> dict:
+    """Resources of engine E; AVGPOOL: the model has an average pool (its float-path unit is built)."""
     in_buf = _memory(8 * e.pi, -(-e.in_buf_bytes // e.pi), not e.resident)
     w_buf = _memory(8 * e.pi * e.po, -(-e.w_buf_bytes // (e.pi * e.po)), not e.resident)
     line = e.bpc("wgt")
@@ -35,7 +53,7 @@ def estimate(e: Engine) -> dict:
     macs = e.pi * e.po
     return {
         "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp),
-        "lut": LUT_FIXED + LUT_PER_MAC * macs + LUT_PER_OUT_LANE * e.po + LUT_PER_IN_LANE * e.pi,
+        "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool),
         "ff": FF_FIXED + FF_PER_MAC * macs + FF_PER_OUT_LANE * e.po + FF_PER_IN_LANE * e.pi,
         "bram36": in_buf["bram36"] + w_buf["bram36"] + 3 * BRAM_PER_PORT,
         "uram": in_buf["uram"] + w_buf["uram"] + store,
