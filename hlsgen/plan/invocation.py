@@ -81,6 +81,15 @@ _QUANT = (
     _u("in_signed", 1, "input bytes are int8 (else uint8)"),
 )
 
+# The exact add (requant.add_consts), shared by the fused residual add and the standalone add.
+_ADD_CONSTS = (
+    _s("add_ma", 64, "add: ra in units 2^-add_sh (requant.add_consts; term a = the conv result)"),
+    _s("add_mb", 64, "add: rb in units of the inner grid (term b = the residual byte)"),
+    _s("add_k", 64, "add: k (zero points, zy) in units of the inner grid"),
+    _u("add_wsh", 6, "add: inner grid / outer grid exponent"),
+    _s("add_sh", 8, "add: -exponent of the outer grid"),
+)
+
 CONV = _MAP_IN + (
     _u("out_cw", DIM, "words per output pixel in the output map (all channels of the map)"),
     _u("out_c0w", DIM, "first word of this layer's channels in an output pixel (concat offset)"),
@@ -94,11 +103,7 @@ CONV = _MAP_IN + (
     _u("add_en", 1, "fused residual add in the epilogue"),
     _u("add_addr", ADDR, "byte address of pixel (0, 0) of the residual map (out_words words/pixel)"),
     _u("add_signed", 1, "residual bytes are int8 (else uint8)"),
-    _s("add_ma", 64, "add: ra in units 2^-add_sh (requant.add_consts; term a = the conv result)"),
-    _s("add_mb", 64, "add: rb in units of the inner grid (term b = the residual byte)"),
-    _s("add_k", 64, "add: k (zero points, zy) in units of the inner grid"),
-    _u("add_wsh", 6, "add: inner grid / outer grid exponent"),
-    _s("add_sh", 8, "add: -exponent of the outer grid"),
+) + _ADD_CONSTS + (
     _s("add_lo", Q, "add output clamp, low"),
     _s("add_hi", Q, "add output clamp, high"),
 )
@@ -116,11 +121,7 @@ ADD = (
     _u("b_addr", ADDR, "byte address of operand b"),
     _u("out_addr", ADDR, "byte address of the output"),
     _u("words", ADDR, "words to process (pixels x words per pixel)"),
-    _s("add_ma", 64, "add: ra in units 2^-add_sh (requant.add_consts; term a = the conv result)"),
-    _s("add_mb", 64, "add: rb in units of the inner grid (term b = the residual byte)"),
-    _s("add_k", 64, "add: k (zero points, zy) in units of the inner grid"),
-    _u("add_wsh", 6, "add: inner grid / outer grid exponent"),
-    _s("add_sh", 8, "add: -exponent of the outer grid"),
+) + _ADD_CONSTS + (
     _s("lo", Q, "output clamp, low"),
     _s("hi", Q, "output clamp, high"),
     _u("a_signed", 1, "a bytes are int8"),
