@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--weights", choices=WEIGHTS_MODES, default="auto",
                     help="weights resident on chip (preloaded once) or streamed from DDR per group "
                          "(default auto: resident when they fit)")
+    sp.add_argument("--array", metavar="PPxPOxPI",
+                    help="fix the engine's MAC array (pixel lanes x output lanes x input lanes, e.g. 4x32x32) "
+                         "instead of letting the planner choose")
     sp.add_argument("--synth", action="store_true", help="also run yosys synthesis estimates")
     sp.add_argument("-o", "--output", required=True, help="output folder")
 

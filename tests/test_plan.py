@@ -38,7 +38,7 @@ def test_tiled_equals_golden_equals_ort(nets, kind, prune, budget):
         assert np.array_equal(g, t)
     d = plan.data
     assert d["total_cycles"] == sum(r["cycles"] for r in d["layers"]) > 0
-    assert d["engine"]["macs_per_cycle"] == d["engine"]["pi"] * d["engine"]["po"]
+    assert d["engine"]["macs_per_cycle"] == d["engine"]["pp"] * d["engine"]["pi"] * d["engine"]["po"]
     if budget == 8:   # the smallest engine: many tiles and groups
         convs = [r for r in d["layers"] if r["op"] == "conv" and "fused_into" not in r]
         assert max(r["invocations"] for r in convs) >= 3

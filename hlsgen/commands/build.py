@@ -25,7 +25,8 @@ def main(args) -> int:
     graph = load(args.model, calibrate=getattr(args, "calibrate", None))
     with Progress(1, "planning") as progress:
         plan = make_plan(graph, target=args.target, dsp_budget=args.dsp_budget,
-                         clock_mhz=args.clock_mhz, weights=getattr(args, "weights", "auto"), progress=progress)
+                         clock_mhz=args.clock_mhz, weights=getattr(args, "weights", "auto"), progress=progress,
+                         array=getattr(args, "array", None))
     with atomic_dir(args.output) as tmp:
         write_project(plan, tmp)
     if getattr(args, "synth", False):
@@ -33,7 +34,8 @@ def main(args) -> int:
         synth.main(type(args)(project=args.output))
     d = plan.data
     e = d["engine"]
-    sys.stdout.write(f"{args.output}: {d['target']} PI={e['pi']} PO={e['po']} ({e['macs_per_cycle']} MACs/cycle), "
+    sys.stdout.write(f"{args.output}: {d['target']} PP={e['pp']} PO={e['po']} PI={e['pi']} "
+                     f"({e['macs_per_cycle']} MACs/cycle), "
                      f"{d['total_cycles']} cycles, {d['fps']:.1f} fps at {d['clock_mhz']:g} MHz, "
                      f"{d['resources']['dsp']} DSPs; see report.md\n")
     return 0

@@ -7,7 +7,8 @@ act_rd stream of the input rows, each residual row right after the input rows it
 output row needs; weight block g streams
 from the start of group g-1's first row (double buffer); every row of every
 group starts at max(previous row end, its weight block, its input row, its
-residual row) and takes out_w*c_px, c_px = max(k*k*in_cw, ceil(PO/BO)).
+residual row) and takes ceil(cols/PP)*c_px, cols = out_w*max(pool_k, 1) conv columns in
+groups of PP pixels, c_px = max(k*k*in_cw, ceil(PP*PO/BO)).
 Vector ops: pools row by row (k*k cycles per output word), gavgpool and add
 after their whole input stream. Every invocation ends PL + OV after its last row.
 Resident weights: ``wgt`` is the on-chip store; ``preload`` (once per model, not
@@ -57,11 +58,12 @@ def _rows_end(start: int, needs: np.ndarray, row_cycles: int) -> int:
 def conv(e: Engine, f: dict) -> dict:
     t = e.timing
     n_out = f["oy1"] - f["oy0"]
+    pk = max(f.get("pool_k", 0), 1)
     rrow = f["out_w"] * f["out_words"] * e.pi if f["add_en"] else 0
     needs, in_bytes = _row_needs(e, f, rrow)
     res_bytes = rrow * n_out
-    c_px = max(f["k"] * f["k"] * f["in_cw"], _cdiv(e.po, e.bpc("act_wr", f)))
-    row_cycles = f["out_w"] * c_px
+    c_px = max(f["k"] * f["k"] * f["in_cw"], _cdiv(e.pp * e.po, e.bpc("act_wr", f)))
+    row_cycles = _cdiv(f["out_w"] * pk, e.pp) * c_px
     wp = e.ports["wgt"]
     load = wp["latency"] + _cdiv(f["w_group_bytes"], wp["bytes_per_cycle"])
     end, load_start = 0, 0
@@ -73,8 +75,8 @@ def conv(e: Engine, f: dict) -> dict:
             end = start + n_out * row_cycles
         load_start = start                             # L(g+1) = S(g)
     total = end + t["pipeline_latency"] + t["invocation_overhead"]
-    mac = f["groups"] * n_out * f["out_w"] * f["k"] * f["k"] * f["in_cw"]
-    wr = n_out * f["out_w"] * f["out_words"] * e.pi
+    mac = f["groups"] * n_out * _cdiv(f["out_w"] * pk, e.pp) * f["k"] * f["k"] * f["in_cw"]
+    wr = n_out // pk * f["out_w"] * f["out_words"] * e.pi
     return _result(e, f, total, mac, in_bytes + res_bytes, wr, f["groups"] * f["w_group_bytes"])
 
 

@@ -1,6 +1,6 @@
 """Engine configuration: the PO x PI MAC array, its buffers, ports and timing constants.
 
-The planner picks (PI, PO) by evaluating the cycle model of the whole network
+The planner picks (PP, PI, PO) by evaluating the cycle model of the whole network
 for every candidate shape that fits the DSP budget (``planner.choose_engine``);
 this module holds the configuration, the candidate shapes and the port
 bandwidths derived from the target's memory banks and the clock.
@@ -95,10 +95,11 @@ class Engine:
     w_buf_bytes: int = 0        # two weight blocks (double buffer)
     w_store_bytes: int = 0      # resident weight store (all of weights.bin); 0: weights stream from DDR
     timing: dict = field(default_factory=lambda: dict(TIMING))
+    pp: int = 1                 # pixel lanes: output pixels of a row computed at once, sharing the weights
 
     @property
     def macs_per_cycle(self) -> int:
-        return self.pi * self.po
+        return self.pp * self.pi * self.po
 
     def bpc(self, port: str, f: dict | None = None) -> int:
         """Bytes per cycle of PORT; for act_rd / act_wr in invocation F: a whole bank when it reads
@@ -129,15 +130,17 @@ class Engine:
         d["macs_per_cycle"] = self.macs_per_cycle
         d["weights"] = (f"resident: preloaded once into a {self.w_store_bytes}-byte on-chip store "
                         f"({self.bpc('wgt')}-byte lines, URAM)" if self.resident else "streamed from DDR per group")
-        d["array"] = (f"{self.po} x {self.pi} MAC array: one input word (PI={self.pi} channels of one "
-                      f"pixel at one kernel tap) times PO={self.po} output channels per cycle; "
-                      "reduction over (kh, kw, input word) in time; output-stationary")
+        d["array"] = (f"{self.pp} x {self.po} x {self.pi} MAC array: PP={self.pp} input words (PI={self.pi} "
+                      f"channels of PP adjacent output pixels at one kernel tap) times PO={self.po} output "
+                      "channels per cycle, the weights shared by the PP pixels; reduction over (kh, kw, input "
+                      "word) in time; output-stationary")
         return d
 
 
-def mac_dsps(pi: int, po: int, per_dsp: int) -> int:
-    """DSPs of the MAC array plus the epilogue (one 24x24 requant multiplier, 2 DSPs, per output lane)."""
-    return -(-(pi * po) // per_dsp) + 2 * po
+def mac_dsps(pi: int, po: int, per_dsp: int, pp: int = 1) -> int:
+    """DSPs of the MAC array plus the epilogue (one 24x24 requant multiplier, 2 DSPs, per output lane:
+    PP x PO lanes)."""
+    return -(-(pp * pi * po) // per_dsp) + 2 * pp * po
 
 
 def store_line(pi: int, po: int) -> int:
@@ -145,15 +148,22 @@ def store_line(pi: int, po: int) -> int:
     return min(STORE_BYTES_MAX, max(BURST_ALIGN, pi * po))
 
 
+PP_MAX = 8
+
+
 def candidates(dsp_budget: int, per_dsp: int) -> list:
-    """(PI, PO) powers of two, PO a multiple of PI, that fit the DSP budget."""
+    """(PP, PI, PO) powers of two, PO a multiple of PI, PP <= PP_MAX, that fit the DSP budget, keeping
+    the shapes with at least half the MACs per cycle of the largest (a smaller array never wins on
+    cycles and only slows planning)."""
     out = []
-    for lpi in range(1, 9):           # PI 2..256
-        for lpo in range(lpi, 11):    # PO PI..1024
-            pi, po = 1 << lpi, 1 << lpo
-            if mac_dsps(pi, po, per_dsp) <= dsp_budget:
-                out.append((pi, po))
-    return out
+    for lpp in range(0, PP_MAX.bit_length()):
+        for lpi in range(1, 9):           # PI 2..256
+            for lpo in range(lpi, 11):    # PO PI..1024
+                pp, pi, po = 1 << lpp, 1 << lpi, 1 << lpo
+                if mac_dsps(pi, po, per_dsp, pp) <= dsp_budget:
+                    out.append((pp, pi, po))
+    top = max((pp * pi * po for pp, pi, po in out), default=0)
+    return [s for s in out if 2 * s[0] * s[1] * s[2] >= top]
 
 
 def buffer_budget_bytes(target: dict, dsp_budget: int) -> int:

@@ -71,61 +71,90 @@ def _has_avgpool(graph) -> bool:
     return any(layer.op == "avgpool" for layer in graph.layers)
 
 
-def _engine_for(target: dict, clock: float, budget: int, pi: int, po: int, needs: dict,
+def _units(graph, invocations=None) -> dict:
+    """The optional units the engine builds (resource model; the RTL builds the same): the average-pool
+    float path when an avgpool runs, the add unit when an add (standalone or fused, or a standalone
+    clip) runs. Without a schedule: from the graph (any add or clip)."""
+    if invocations is None:
+        return {"avgpool": _has_avgpool(graph), "add": any(layer.op in ("add", "clip") for layer in graph.layers)}
+    return {"avgpool": any(inv.kind == "avgpool" for inv in invocations),
+            "add": any(inv.kind == "add" or (inv.kind == "conv" and inv["add_en"]) for inv in invocations)}
+
+
+def _engine_for(target: dict, clock: float, budget: int, pp: int, pi: int, po: int, needs: dict,
                 store_line: int = 0) -> eng.Engine:
     buf = eng.buffer_budget_bytes(target, budget)
-    in_buf = max(needs["in_min"], min(needs["in_max"], buf))
+    in_buf = max(needs["in_min"], min(needs["in_max"], buf // pp))     # one copy per pixel lane
     in_buf = eng.align(in_buf, pi)
     return eng.Engine(pi=pi, po=po, macs_per_dsp=eng.macs_per_dsp(target),
                       ports=eng.ports(target, clock, store_line), in_buf_bytes=in_buf,
-                      w_buf_bytes=2 * needs["w_block"])
+                      w_buf_bytes=2 * needs["w_block"], pp=pp)
 
 
-def _lowered(graph, target, clock, budget, pi, po, weights):
+def _lowered(graph, target, clock, budget, pp, pi, po, weights):
     """(engine, schedule) of one shape: weights resident on chip when the store fits beside the
     buffers (``weights`` auto or resident), else streamed; None when the engine does not fit."""
     needs = buffer_needs(graph, pi, po)
-    avg = _has_avgpool(graph)
     if weights != "streamed":
-        e = _engine_for(target, clock, budget, pi, po, needs, eng.store_line(pi, po))
+        e = _engine_for(target, clock, budget, pp, pi, po, needs, eng.store_line(pi, po))
         sched = lower(graph, e, pack=False)
         e.w_store_bytes = sched.weight_bytes
-        if not resources.misfit(resources.estimate(e, avg), target["user"]):
+        if not resources.misfit(resources.estimate(e, **_units(graph, sched.invocations)), target["user"]):
             return e, sched
         if weights == "resident":
             return None
-    e = _engine_for(target, clock, budget, pi, po, needs)
-    if resources.misfit(resources.estimate(e, avg), target["user"]):
+    e = _engine_for(target, clock, budget, pp, pi, po, needs)
+    sched = lower(graph, e, pack=False)
+    if resources.misfit(resources.estimate(e, **_units(graph, sched.invocations)), target["user"]):
         return None
-    return e, lower(graph, e, pack=False)
+    return e, sched
 
 
 def _largest_fitting_budget(graph, target, clock) -> int:
     per = eng.macs_per_dsp(target)
     best = 0
-    for pi, po in eng.candidates(target["user"]["dsp"], per):
-        e = _engine_for(target, clock, eng.mac_dsps(pi, po, per), pi, po, buffer_needs(graph, pi, po))
-        res = resources.estimate(e, _has_avgpool(graph))
+    for pp, pi, po in eng.candidates(target["user"]["dsp"], per):
+        e = _engine_for(target, clock, eng.mac_dsps(pi, po, per, pp), pp, pi, po, buffer_needs(graph, pi, po))
+        res = resources.estimate(e, **_units(graph))
         if not resources.misfit(res, target["user"]):
             best = max(best, res["dsp"])
     return best
 
 
-def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None, weights="auto"):
-    """The (PI, PO) shape with the fewest total cycles over the whole network: (engine, schedule)."""
+def parse_array(text: str, budget: int, per: int) -> tuple:
+    """--array PPxPOxPI: one engine shape (powers of two, PO a multiple of PI, PP <= PP_MAX) within the
+    DSP budget, as (PP, PI, PO)."""
+    try:
+        pp, po, pi = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--array {text}: expected PPxPOxPI, e.g. 4x32x32") from None
+    pow2 = all(v > 0 and v & (v - 1) == 0 for v in (pp, po, pi))
+    if not (pow2 and 2 <= pi <= 256 and pi <= po <= 1024 and pp <= eng.PP_MAX):
+        raise UserError(f"--array {text}: PP, PO, PI must be powers of two with PP <= {eng.PP_MAX}, "
+                        "2 <= PI <= PO <= 1024 (PI <= 256)")
+    need = eng.mac_dsps(pi, po, per, pp)
+    if need > budget:
+        raise UserError(f"--array {text}: needs {need} DSPs, over the budget of {budget} (--dsp-budget)")
+    return pp, pi, po
+
+
+def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None, weights="auto",
+                  array=None):
+    """The (PP, PI, PO) shape with the fewest total cycles over the whole network (only ARRAY, a
+    "PPxPOxPI" string, when given): the engine."""
     per = eng.macs_per_dsp(target)
-    shapes = eng.candidates(budget, per)
+    shapes = [parse_array(array, budget, per)] if array else eng.candidates(budget, per)
     if not shapes:
         raise UserError(f"--dsp-budget {budget}: too small for the smallest engine "
                         f"({eng.mac_dsps(2, 2, per)} DSPs)")
     if progress:
         progress.total = len(shapes)
     best, failure = None, None
-    for pi, po in shapes:
+    for pp, pi, po in shapes:
         if progress:
-            progress.update(1, f"PI={pi} PO={po}")
+            progress.update(1, f"PP={pp} PI={pi} PO={po}")
         try:
-            got = _lowered(graph, target, clock, budget, pi, po, weights)
+            got = _lowered(graph, target, clock, budget, pp, pi, po, weights)
         except UserError as err:      # e.g. a concat offset this PI cannot address
             failure = failure or err
             continue
@@ -133,7 +162,7 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
             continue
         e, sched = got
         total = cycles.total_cycles(e, sched.invocations)
-        key = (total, eng.mac_dsps(pi, po, per), -pi)
+        key = (total, eng.mac_dsps(pi, po, per, pp), pp, -pi)
         if best is None or key < best[0]:
             best = (key, e)
     if best is None and failure is not None:
@@ -143,8 +172,9 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
                         "(use --weights auto or streamed)")
     if best is None:
         fit = _largest_fitting_budget(graph, target, clock)
+        lean = min(shapes, key=lambda s: (s[0] * s[2], s[0]))     # fewest output lanes: the leanest logic
         misfit = resources.misfit(resources.estimate(
-            _engine_for(target, clock, budget, *shapes[0], buffer_needs(graph, *shapes[0])), _has_avgpool(graph)),
+            _engine_for(target, clock, budget, *lean, buffer_needs(graph, *lean[1:])), **_units(graph)),
             target["user"])
         raise UserError(f"--dsp-budget {budget}: no engine fits the target ({', '.join(misfit)}); "
                         f"largest DSP budget that fits: {fit or 'none'}")
@@ -152,7 +182,7 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
 
 
 def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, progress=None,
-              weights="auto") -> Plan:
+              weights="auto", array=None) -> Plan:
     t0 = time.perf_counter()
     key, tgt = eng.get_target(target)
     clock = float(clock_mhz) if clock_mhz is not None else float(tgt["clock_mhz"])
@@ -167,14 +197,14 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
     if weights not in eng.WEIGHTS_MODES:
         raise UserError(f"--weights {weights}: must be one of {', '.join(eng.WEIGHTS_MODES)}")
     g2, compaction = _compact(graph)
-    e = choose_engine(g2, tgt, clock, budget, progress, weights)
+    e = choose_engine(g2, tgt, clock, budget, progress, weights, array)
     sched = lower(g2, e, pack=True)
     data = _plan_data(graph, g2, key, tgt, clock, budget, e, sched, compaction)
     return Plan(data, sched.weights, render(data), seconds=time.perf_counter() - t0)
 
 
 def _plan_data(graph, g2, key, tgt, clock, budget, e: eng.Engine, sched: Schedule, compaction) -> dict:
-    res = resources.estimate(e, _has_avgpool(g2))
+    res = resources.estimate(e, **_units(g2, sched.invocations))
     layers, total = [], 0
     step_of = {name: s for s in sched.steps for name in s.layers}
     for layer in g2.layers:
@@ -202,6 +232,7 @@ def _plan_data(graph, g2, key, tgt, clock, budget, e: eng.Engine, sched: Schedul
             rec.update(cycles=0, bound="host" if s.host else "free", invocations=0)
         layers.append(rec)
     ej = e.to_json()
+    ej["units"] = _units(g2, sched.invocations)
     preload = []
     if e.resident:
         preload = [Invocation("weights.bin", "preload", {"w_lines": -(-sched.weight_bytes // e.bpc("wgt"))})]

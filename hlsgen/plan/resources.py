@@ -1,15 +1,15 @@
 """Resource model of one engine configuration: DSP, LUT, FF, BRAM36, URAM.
 
-DSP: the PO x PI array with ``int8_macs_per_dsp`` MACs per DSP48E2, plus one 24x24
-requant multiplier (2 DSPs) per output lane. Memories: the input buffer (PI bytes
-wide) and the double-buffered weight blocks (PO*PI bytes wide) go to URAM
+DSP: the PP x PO x PI array with ``int8_macs_per_dsp`` MACs per DSP48E2, plus one 24x24
+requant multiplier (2 DSPs) per output lane (PP x PO lanes). Memories: the input buffer (PI bytes
+wide, one copy per pixel lane: PP reads per cycle) and the double-buffered weight blocks (PO*PI bytes wide) go to URAM
 (72 x 4096) when deep, else BRAM36 (72 x 512); per-port AXI FIFOs take BRAM36. Resident
 weights: the store (all of weights.bin, lines of the ``wgt`` port width) is URAM and
 the buffers are BRAM36.
 LUT: per-MAC adder tree, plus the per-lane units the engine (templates/rtl/engine.v.j2)
 instantiates, at the LUT counts yosys ``synth_xilinx -family xcup`` reports for each unit alone:
 a requantizer (``hlsgen_requant``) and a quantized-add unit (``hlsgen_add``, fused residual and
-standalone add) per output lane; with average pooling in the model (the RTL generates its unit only
+standalone add) per output lane (PP x PO), the latter only when the model has an add; with average pooling in the model (the RTL generates its unit only
 then), a float-path tap (``hlsgen_avg_tap``) and an output stage (``hlsgen_avg_out``) per input lane.
 FF, the rest of the vector unit and the control: first-order figures in the style of FINN's estimates.
 """
@@ -37,24 +37,28 @@ def _memory(width_bits: int, depth: int, uram: bool = True) -> dict:
     return {"uram": 0, "bram36": cols * -(-depth // 512)}
 
 
-def lane_luts(e: Engine, avgpool: bool = False) -> int:
-    """LUTs of the per-lane units: requantizer and add unit per output lane; the average-pool tap
-    and output stage per input lane when the model has an average pool (AVGPOOL)."""
-    return ((LUT_REQUANT + LUT_ADD) * e.po + LUT_PER_IN_LANE * e.pi
+def lane_luts(e: Engine, avgpool: bool = False, add: bool = True) -> int:
+    """LUTs of the per-lane units: requantizer per output lane, add unit per output lane when the
+    model has an add (ADD); the average-pool tap and output stage per input lane when the model has
+    an average pool (AVGPOOL)."""
+    lanes = e.pp * e.po
+    return ((LUT_REQUANT + (LUT_ADD if add else 0)) * lanes + LUT_PER_IN_LANE * e.pi
             + ((LUT_AVG_TAP + LUT_AVG_OUT) * e.pi if avgpool else 0))
 
 
-def estimate(e: Engine, avgpool: bool = False) -> dict:
-    """Resources of engine E; AVGPOOL: the model has an average pool (its float-path unit is built)."""
+def estimate(e: Engine, avgpool: bool = False, add: bool = True) -> dict:
+    """Resources of engine E; AVGPOOL / ADD: the model has an average pool / an add (or clip), so
+    the engine builds that unit."""
     in_buf = _memory(8 * e.pi, -(-e.in_buf_bytes // e.pi), not e.resident)
+    in_buf = {k: v * e.pp for k, v in in_buf.items()}
     w_buf = _memory(8 * e.pi * e.po, -(-e.w_buf_bytes // (e.pi * e.po)), not e.resident)
     line = e.bpc("wgt")
     store = -(-8 * line // 72) * -(-e.w_store_bytes // (line * 4096)) if e.resident else 0
-    macs = e.pi * e.po
+    macs = e.macs_per_cycle
     return {
-        "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp),
-        "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool),
-        "ff": FF_FIXED + FF_PER_MAC * macs + FF_PER_OUT_LANE * e.po + FF_PER_IN_LANE * e.pi,
+        "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp, e.pp),
+        "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool, add),
+        "ff": FF_FIXED + FF_PER_MAC * macs + FF_PER_OUT_LANE * e.pp * e.po + FF_PER_IN_LANE * e.pi,
         "bram36": in_buf["bram36"] + w_buf["bram36"] + 3 * BRAM_PER_PORT,
         "uram": in_buf["uram"] + w_buf["uram"] + store,
     }

@@ -241,8 +241,9 @@ class _Lowering:
         clo, chi = _bounds(clip, self.g.tensor(out).q)
         return out, max(lo, clo), min(hi, chi)
 
-    def _rows(self, in_h, out_h, k, s, pt, row_bytes, all_rows=False):
-        """Row tiles [(iy0, iy1, oy0, oy1)] whose input rows fit the input buffer."""
+    def _rows(self, in_h, out_h, k, s, pt, row_bytes, all_rows=False, mult=1):
+        """Row tiles [(iy0, iy1, oy0, oy1)] whose input rows fit the input buffer; with MULT (a fused
+        pool's window) every tile covers whole multiples of MULT output rows."""
         cap = self.e.in_buf_bytes // max(row_bytes, 1)
         if all_rows:
             if in_h > cap:
@@ -251,7 +252,7 @@ class _Lowering:
         if self._span(0, out_h, k, s, pt, in_h) <= cap:
             n = out_h
         else:
-            n = max(1, (cap - k) // s + 1)
+            n = max(mult, ((cap - k) // s + 1) // mult * mult)
         tiles = []
         for oy in range(0, out_h, n):
             iy0, iy1 = self._in_rows(oy, min(out_h, oy + n), k, s, pt, in_h)
@@ -380,20 +381,43 @@ class _Lowering:
         w_addr, gbytes, ngroups = self._conv_weights(
             cout, k, cin_words, lambda: _engine_weights(layer, xq, out_t.q, layout))
         out_name, epi = self._epilogue(layer, *_bounds(layer, out_t.q), covered)
+        pool_k = 0 if layer.op == "gemm" or epi.get("add_en") else self._fusable_pool(out_name)
+        if pool_k:
+            pool = self._single_consumer(out_name, "maxpool")
+            covered.append(pool.name)
+            out_name = pool.outputs[0]
+            out_h, out_w = out_h // pool_k * pool_k, out_w // pool_k
         y = self._map(out_name, read=x.bank)
         row_bytes = in_w * in_cw * e.pi
         step = Step(layer.name, layer.op, covered, host=host,
-                    info={"stem": stem, "k": k, "stride": s, "cin_words": cin_words,
+                    info={"stem": stem, "k": k, "stride": s, "cin_words": cin_words, "pool_k": pool_k,
                           "cout": cout, "groups": ngroups, "group_bytes": gbytes,
                           "out_h": out_h, "out_w": out_w, "in": x.name, "out": y.name})
         base = dict(in_addr=x.addr, in_h=in_h, in_w=in_w, in_cw=in_cw, out_addr=y.addr, out_w=out_w,
                     out_cw=y.map_cw, out_c0w=y.c0w, out_words=e.words(cout), k=k, stride=s,
                     pad_t=pt, pad_l=pl, groups=ngroups, w_addr=w_addr, w_group_bytes=gbytes,
-                    zx=xq.zero_point, in_signed=_signed(xq), rd_bank=x.bank, wr_bank=y.bank, **epi)
-        for iy0, iy1, oy0, oy1 in self._rows(in_h, out_h, k, s, pt, row_bytes):
+                    zx=xq.zero_point, in_signed=_signed(xq), rd_bank=x.bank, wr_bank=y.bank, pool_k=pool_k, **epi)
+        for iy0, iy1, oy0, oy1 in self._rows(in_h, out_h, k, s, pt, row_bytes, mult=max(pool_k, 1)):
             step.invocations.append(Invocation(layer.name, "conv",
                                                dict(base, iy0=iy0, iy1=iy1, oy0=oy0, oy1=oy1)))
         return step
+
+    def _fusable_pool(self, t: str) -> int:
+        """Window of a max pool that can run in the epilogue of the conv writing T (0: none): T's only
+        consumer, window = stride, no padding, floor output size, same quantization."""
+        pool = self._single_consumer(t, "maxpool")
+        if pool is None or t in self.concat_slot:
+            return 0
+        kh, kw = pool.attrs["kernel"]
+        sh, sw = pool.attrs["stride"]
+        pads = tuple(pool.attrs.get("pads", (0, 0, 0, 0)))
+        x, y = self.g.tensor(t), self.g.tensor(pool.outputs[0])
+        if not (kh == kw == sh == sw and 1 < kh <= 15 and not any(pads) and x.q == y.q and len(x.shape) == 3
+                and tuple(y.shape[1:]) == (x.shape[1] // kh, x.shape[2] // kh)):
+            return 0
+        if tuple(pool.attrs.get("dilation", (1, 1))) != (1, 1):
+            return 0
+        return int(kh)
 
     def _new_packed(self, layer, x, c, h, w):
         name = f"{layer.name}:im2col"
@@ -545,6 +569,24 @@ def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:
     words = lambda c: -(-c // pi)  # noqa: E731
     need_min = need_max = wblock = 0
     producer = {t: layer for layer in graph.layers for t in layer.outputs}
+    consumers: dict = {}
+    for layer in graph.layers:
+        for t in layer.inputs:
+            consumers.setdefault(t, []).append(layer)
+
+    def pool_after(t: str) -> int:
+        """Window of a max pool after T (through a clip) that the conv may fuse (k = stride)."""
+        for _ in range(2):
+            cons = consumers.get(t, [])
+            if len(cons) != 1:
+                return 1
+            if cons[0].op == "maxpool" and cons[0].attrs["kernel"][0] == cons[0].attrs["stride"][0]:
+                return int(cons[0].attrs["kernel"][0])
+            if cons[0].op != "clip":
+                return 1
+            t = cons[0].outputs[0]
+        return 1
+
     for layer in graph.layers:
         if layer.op not in ("conv", "gemm") + VECTOR_OPS:
             continue
@@ -567,11 +609,14 @@ def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:
             k = layer.attrs["kernel"][0]
             rows = min(h, k)
             if layer.op == "conv":
+                pk = pool_after(layer.outputs[0])
+                rows = min(h, (pk - 1) * layer.attrs["stride"][0] + k)
                 cin = layer.params["w"].shape[1] * layer.attrs.get("groups", 1)
                 if cin < pi and k > 1:      # a possible stem: 1x1 over the packed input
                     oshape = graph.tensor(layer.outputs[0]).shape
                     prow = int(oshape[2]) * words(k * k * cin) * pi
-                    need_min, need_max = max(need_min, prow), max(need_max, prow * int(oshape[1]))
+                    need_min = max(need_min, prow * min(pk, int(oshape[1])))
+                    need_max = max(need_max, prow * int(oshape[1]))
                 wblock = max(wblock, align(k * k * words(cin) * pi * po) + align(8 * po))
         need_min = max(need_min, rows * row)
         need_max = max(need_max, h * row)

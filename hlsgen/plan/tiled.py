@@ -103,9 +103,9 @@ def _group_weights(wmem: np.ndarray, f: dict, pi: int, po: int):
 
 
 def conv(mem: Memory, wmem: np.ndarray, f: dict, po: int) -> None:
-    pi, k, s = mem.pi, f["k"], f["stride"]
-    oh, ow = f["oy1"] - f["oy0"], f["out_w"]
-    win = _window(mem, f, k, f["zx"], bool(f["in_signed"]))
+    pi, k, s, pk = mem.pi, f["k"], f["stride"], max(f["pool_k"], 1)
+    oh, ow = f["oy1"] - f["oy0"], f["out_w"] * pk        # conv rows and columns computed
+    win = _window(mem, dict(f, out_w=ow), k, f["zx"], bool(f["in_signed"]))
     w, bias, scale = _group_weights(wmem, f, pi, po)
     acc = np.zeros((len(mem.a), oh, ow, w.shape[3]), np.float64)
     for kh, kw, tap in _taps(win, k, s, oh, ow):
@@ -116,7 +116,9 @@ def conv(mem: Memory, wmem: np.ndarray, f: dict, po: int) -> None:
     if f["add_en"]:
         b = mem.rows(f["add_addr"], f["oy0"], f["oy1"], ow, f["out_words"], bool(f["add_signed"]))
         y = add_int(y, b, _add_consts(f), f["add_lo"], f["add_hi"])
-    mem.write_rows(f["out_addr"], f["oy0"], f["oy1"], ow, f["out_cw"], f["out_c0w"], y)
+    if pk > 1:                                             # fused max pool: window = stride = pk
+        y = y.reshape(len(mem.a), oh // pk, pk, ow // pk, pk, nw).max(axis=(2, 4))
+    mem.write_rows(f["out_addr"], f["oy0"] // pk, f["oy1"] // pk, ow // pk, f["out_cw"], f["out_c0w"], y)
 
 
 def pool(mem: Memory, f: dict, kind: str) -> None:
