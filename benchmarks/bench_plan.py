@@ -30,6 +30,7 @@ from pathlib import Path
 from hlsgen.examples.zoo import make_example
 from hlsgen.frontend import load
 from hlsgen.plan import cycles, make_plan
+from hlsgen.plan import engine as eng_mod
 from hlsgen.plan.engine import Engine
 from hlsgen.plan.invocation import Invocation
 
@@ -66,9 +67,23 @@ def one_bank_cycles(plan) -> int:
     """Total cycles of the plan's invocations with act_rd and act_wr sharing one bank."""
     e = plan.data["engine"]
     eng = Engine(e["pi"], e["po"], e["macs_per_dsp"], e["ports"], e["in_buf_bytes"], e["w_buf_bytes"],
-                 e["w_store_bytes"], e["timing"])
+                 e["w_store_bytes"], e["timing"], e["pp"])
     return sum(cycles.invocation(eng, Invocation(inv.layer, inv.kind, dict(inv.fields, wr_bank=inv["rd_bank"])))
                ["cycles"] for inv in plan.invocations)
+
+
+def shape(e: dict) -> str:
+    return f"{e['pp']}x{e['po']}x{e['pi']}"
+
+
+def single_pixel_lane(graph):
+    """The plan the planner picks when the array has one pixel lane (PP = 1), as before pixel lanes."""
+    real = eng_mod.candidates
+    try:
+        eng_mod.candidates = lambda budget, per: [s for s in real(budget, per) if s[0] == 1]
+        return make_plan(graph, target=TARGET)
+    finally:
+        eng_mod.candidates = real
 
 
 def conv_macs(plan_data) -> int:
@@ -96,11 +111,11 @@ def main() -> int:
         rows.append((label, d, eff, h, h_eff, seconds))
         whatif.append((label, d, dense))
     print(f"target {TARGET}, default DSP budget, batch 1")
-    print(f"{'network':24s} {'PIxPO':>8s} {'MAC/cyc':>7s} {'cycles':>10s} {'fps':>8s} {'eff':>6s} "
+    print(f"{'network':24s} {'PPxPOxPI':>9s} {'MAC/cyc':>7s} {'cycles':>10s} {'fps':>8s} {'eff':>6s} "
           f"{'HLSinf CPIxCPO':>14s} {'HLSinf cycles':>13s} {'HLSinf eff':>10s} {'speedup':>7s} {'plan s':>6s}")
     for label, d, eff, h, h_eff, seconds in rows:
         e = d["engine"]
-        print(f"{label:24s} {e['pi']:>3d}x{e['po']:<4d} {e['macs_per_cycle']:>7d} {d['total_cycles']:>10d} "
+        print(f"{label:24s} {shape(e):>9s} {e['macs_per_cycle']:>7d} {d['total_cycles']:>10d} "
               f"{d['fps']:>8.1f} {eff:>6.3f} {h['cpi']:>6d}x{h['cpo']:<7d} {h['cycles']:>13d} {h_eff:>10.3f} "
               f"{h['cycles'] / d['total_cycles']:>7.2f} {seconds:>6.2f}")
     print()
@@ -127,7 +142,7 @@ def main() -> int:
     for budget in (160, 576, 1152, 2304):
         d = make_plan(graph50, target=TARGET, dsp_budget=budget).data
         e = d["engine"]
-        print(f"  budget {budget:5d}: {e['pi']}x{e['po']} {e['macs_per_cycle']:5d} MACs/cycle, {d['total_cycles']} cycles, "
+        print(f"  budget {budget:5d}: {shape(e)} {e['macs_per_cycle']:5d} MACs/cycle, {d['total_cycles']} cycles, "
               f"{d['fps']:.1f} fps, efficiency {conv_macs(d) / (e['macs_per_cycle'] * d['total_cycles']):.3f}")
     print()
     print("memory system step by step (efficiency; same run, same cycle model): weights streamed + one "
@@ -146,6 +161,16 @@ def main() -> int:
     s0, s1 = steps["vgg16-cifar", 0.0], steps["vgg16-cifar", 0.5]
     print("vgg16-cifar 50% filters zeroed, cycle speedup per step: "
           + " / ".join(f"{a / b:.2f}x" for a, b in zip(s0, s1)) + f" for MAC reduction {reduction:.2f}x")
+    print()
+    print("pixel lanes: the same plans with one pixel lane (PP = 1, max pools still fused):")
+    one = {}
+    for key in (("vgg16-cifar", 0.0), ("vgg16-cifar", 0.5)):
+        d1 = single_pixel_lane(load(model(*key))).data
+        one[key] = d1["total_cycles"]
+        print(f"  {key[0]} pruned {key[1]:g}: {shape(d1['engine'])} {d1['total_cycles']} cycles "
+              f"(with pixel lanes: {shape(results[key]['engine'])} {results[key]['total_cycles']})")
+    s1 = one["vgg16-cifar", 0.0] / one["vgg16-cifar", 0.5]
+    print(f"  vgg16-cifar 50% filters zeroed with PP = 1: speedup {s1:.2f}x, ratio {s1 / reduction:.2f}")
     return 0
 
 

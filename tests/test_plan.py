@@ -76,3 +76,31 @@ def test_tiling_is_checked(nets):
     inv["iy0"] += 1
     with pytest.raises(AssertionError, match="tile needs map rows"):
         tiled.run(plan, x)
+
+
+@pytest.mark.parametrize("array", ["1x8x4", "2x8x4", "4x4x4", "8x4x2"])
+@pytest.mark.parametrize("kind,prune", [("vgg", 0.5), ("resnet", 0.0), ("chain", 0.5)])
+def test_pixel_lanes_tiled_equals_ort(nets, kind, prune, array):
+    """Every array shape the planner may pick (--array pins it), max pools fused where they can be."""
+    path, graph, x = nets[kind, prune]
+    plan = make_plan(graph, dsp_budget=None, array=array)
+    for o, t in zip(ort_run(path, x), tiled.run(plan, x)):
+        assert np.array_equal(o, t)
+    d = plan.data
+    assert f"{d['engine']['pp']}x{d['engine']['po']}x{d['engine']['pi']}" == array
+    pools = [r for r in d["layers"] if r["op"] == "maxpool"]
+    if kind == "vgg":       # 2x2/2 max pools run in their conv's epilogue: no invocation of their own
+        assert pools and all(r["bound"] == "fused" for r in pools)
+        assert all(inv["pool_k"] in (0, 2) for inv in d["invocations"] if inv["kind"] == "conv")
+        assert not any(inv["kind"] == "maxpool" for inv in d["invocations"])
+    if kind == "resnet":    # its 3x3/2 padded max pool cannot fuse
+        assert any(inv["kind"] == "maxpool" for inv in d["invocations"])
+
+
+def test_array_option_errors(nets):
+    from hlsgen.errors import UserError
+    graph = nets["chain", 0.0][1]
+    for bad, why in (("4x32", "expected PPxPOxPI"), ("3x8x8", "powers of two"), ("16x8x8", "PP <= 8"),
+                     ("8x64x64", "over the budget")):
+        with pytest.raises(UserError, match=why):
+            make_plan(graph, dsp_budget=64, array=bad)

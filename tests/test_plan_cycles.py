@@ -9,13 +9,13 @@ from hlsgen.plan.engine import Engine, candidates, mac_dsps
 from hlsgen.plan.invocation import REGISTER_OFFSETS, REGISTERS, Invocation
 
 
-def engine(wgt_bpc=16, wgt_lat=5):
+def engine(wgt_bpc=16, wgt_lat=5, pp=1):
     # act_rd / act_wr: 8 / 4 bytes per cycle when they share a bank, 16 / 16 on two banks
     ports = {"act_rd": {"bytes_per_cycle": 16, "shared_bytes_per_cycle": 8, "latency": 10, "banks": ["a", "b"]},
              "act_wr": {"bytes_per_cycle": 16, "shared_bytes_per_cycle": 4, "latency": 0, "banks": ["a", "b"]},
              "wgt": {"bytes_per_cycle": wgt_bpc, "latency": wgt_lat, "bank": "DDR[1]"}}
     return Engine(pi=4, po=8, macs_per_dsp=2, ports=ports,
-                  timing={"pipeline_latency": 3, "invocation_overhead": 7})
+                  timing={"pipeline_latency": 3, "invocation_overhead": 7}, pp=pp)
 
 
 CONV = dict(in_h=4, in_w=2, in_cw=1, iy0=0, iy1=4, oy0=0, oy1=2, k=3, stride=2, pad_t=1, pad_l=1,
@@ -55,6 +55,27 @@ def test_conv_write_bound_pixel():
     # rows present at 11..14; each row 2 px * 2 = 4 cycles: 11..15, 15..19, 19..23, 23..27
     assert r["cycles"] == 27 + 10
     assert r["compute_cycles"] == 8
+
+
+def test_pixel_lanes():
+    e = engine(wgt_bpc=64, wgt_lat=0, pp=2)
+    f = dict(CONV, k=1, stride=1, pad_t=0, in_w=3, oy1=4, out_w=3, groups=1, rd_bank=1, wr_bank=0)
+    # rows of 12 bytes present at 10 + ceil(12*(i+1)/16) = 11, 12, 13, 13; c_px = max(1, ceil(2*8/16)) = 1;
+    # 3 columns in pixel groups of 2: 2 cycles per row: 11..13, 13..15, 15..17, 17..19
+    r = cycles.conv(e, f)
+    assert r["cycles"] == 19 + 10 and r["compute_cycles"] == 8
+    # one pixel lane: 3 cycles per row: 11..14, 14..17, 17..20, 20..23
+    assert cycles.conv(engine(wgt_bpc=64, wgt_lat=0), f)["cycles"] == 23 + 10
+
+
+def test_fused_pool():
+    e = engine(wgt_bpc=64, wgt_lat=0, pp=2)
+    # pool_k 2: conv rows 0..3, conv columns 0..1 (out_w = 1 pooled pixel): one pixel group per row,
+    # c_px = max(1, ceil(2*8/4)) = 4 (one bank); rows present at 11..14: 11..15, 15..19, 19..23, 23..27
+    f = dict(CONV, k=1, stride=1, pad_t=0, oy1=4, out_w=1, groups=1, pool_k=2)
+    r = cycles.conv(e, f)
+    assert r["cycles"] == 27 + 10
+    assert r["wr_bytes"] == 2 * 1 * 2 * 4          # two pooled rows of one pixel, two words each
 
 
 def test_vector_ops():

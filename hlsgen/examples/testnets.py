@@ -10,7 +10,8 @@ Kinds (default size: input 3x16x16, width 8, 10 classes):
     chain   conv3x3+ReLU, conv3x3+ReLU, conv3x3 stride 2+ReLU, Flatten, Gemm
     resnet  stem conv3x3+ReLU, maxpool 3x3/2, basic block, basic block with stride 2 and
             1x1 downsample (residual adds + ReLU), global average pool, Flatten, Gemm
-    vgg     conv1x1, conv3x3, avgpool 2x2, conv5x5, conv1x1, avgpool 2x2 (ReLUs), Flatten, Gemm
+    vgg     conv1x1, conv3x3, avgpool 2x2, conv5x5, conv1x1, maxpool 2x2 (ReLUs; the engine fuses this
+            max pool into the conv before it), Flatten, Gemm
 
 Inputs are drawn uniformly from [-1, 1] (``random_input``); calibration uses the same range.
 
@@ -93,7 +94,7 @@ class VGG(nn.Module):
             nn.AvgPool2d(2),
             _conv(width, 2 * width, 5), nn.ReLU(),
             _conv(2 * width, 2 * width, 1), nn.ReLU(),
-            nn.AvgPool2d(2))
+            nn.MaxPool2d(2))
         self.fc = nn.Linear(2 * width * (hw // 4) ** 2, classes)
 
     def forward(self, x):
