@@ -60,11 +60,12 @@ def test_generated_rtl_matches_the_plan(resnet, tmp_path):
             "hlsgen_tb_top"} <= set(mods)
     ports = {p.first.name: (type(p.first).__name__, _width(p.first)) for p in mods["hlsgen_engine"].portlist.ports}
     e = plan.data["engine"]
-    pi, po = e["pi"], e["po"]
+    pp, pi, po = e["pp"], e["pi"], e["po"]
     assert ports["ar_data"] == ("Input", 8 * e["ports"]["act_rd"]["bytes_per_cycle"])
     assert ports["wr_data"] == ("Input", 8 * e["ports"]["wgt"]["bytes_per_cycle"])
-    assert ports["aw_data"] == ("Output", 8 * po)
-    assert ports["aw_wen"] == ("Output", po // pi)
+    assert ports["aw_data"] == ("Output", 8 * pp * po)           # one write lane per pixel lane
+    assert ports["aw_addr"] == ("Output", 32 * pp)
+    assert ports["aw_wen"] == ("Output", pp * po // pi)
     assert ports["reg_addr"] == ("Input", cfg["reg_addr_bits"])
     assert (REGISTER_OFFSETS[REGISTERS[-1].name] // 4 + REGISTERS[-1].words - 1) < 2 ** cfg["reg_addr_bits"]
     regs = {}
@@ -79,7 +80,10 @@ def test_generated_rtl_matches_the_plan(resnet, tmp_path):
     for f in REGISTERS:
         for w in range(f.words):
             assert f"{REGISTER_OFFSETS[f.name] // 4 + w}: f_{f.name}" in text
-    assert f"localparam PI = {pi}, PO = {po}" in text
+    assert f"localparam PP = {pp}, PI = {pi}, PO = {po}" in text
+    # the optional units are the plan's engine.units (the resource model counts the same)
+    assert ("module hlsgen_add" in text) == e["units"]["add"]
+    assert ("module hlsgen_avg_out" in text) == e["units"]["avgpool"]
     subprocess.run(["iverilog", "-g2001", "-o", str(out / "iverilog.vvp"), str(engine_v),
                     *[str(verilator.SIM_DIR / s) for s in verilator.SIM_SOURCES]], check=True)
     subprocess.run(["yosys", "-q", "-p", f"read_verilog {engine_v}; hierarchy -check -top hlsgen_engine"],

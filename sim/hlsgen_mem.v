@@ -4,7 +4,8 @@
 // (rd_len0 bytes at rd_addr0, rows of rd_row bytes) and rows of segment 1 (rd_len1 bytes at
 // rd_addr1, rows of rd_rrow bytes), interleaved as ENGINE.md section 5 step 1 says: segment-1 row
 // j follows the first a(j) = clamp(j*rd_s + rd_c, 0, rows0) rows of segment 0.
-// Write: WW words of WB bytes at a byte address, word enables, applied at the clock edge.
+// Write: WL lanes (the engine's pixel lanes), each WW words of WB bytes at its own byte address
+// (wr_addr[32l +: 32]), word enables, applied at the clock edge.
 // Bulk access: a rising edge on `load` reads FILE_IN ($readmemh, one byte per line),
 // a rising edge on `dump` writes FILE_OUT.
 `timescale 1ns/1ps
@@ -14,6 +15,7 @@ module hlsgen_mem #(
     parameter LAT = 1,
     parameter WB = 8,
     parameter WW = 1,
+    parameter WL = 1,
     parameter FILE_IN = "mem_in.hex",
     parameter FILE_OUT = "mem_out.hex"
 ) (
@@ -33,9 +35,9 @@ module hlsgen_mem #(
     output reg               rd_valid,
     output reg  [8*RB-1:0]   rd_data,
     input  wire              wr_en,
-    input  wire [31:0]       wr_addr,
-    input  wire [8*WB*WW-1:0] wr_data,
-    input  wire [WW-1:0]     wr_wen
+    input  wire [32*WL-1:0]  wr_addr,
+    input  wire [8*WB*WW*WL-1:0] wr_data,
+    input  wire [WW*WL-1:0]  wr_wen
 );
     reg [7:0] mem [0:SIZE-1];
     always @(posedge load) $readmemh(FILE_IN, mem);
@@ -46,7 +48,7 @@ module hlsgen_mem #(
     reg [15:0] s, rate;
     reg active, seg;
     reg [1:0] nxt;
-    integer i, w;
+    integer i, w, l;
     initial begin now = 0; active = 0; rd_valid = 0; end
 
     function [31:0] a_of;                 // segment-0 rows before segment-1 row j
@@ -94,8 +96,10 @@ module hlsgen_mem #(
             end
         end
         if (wr_en)
-            for (w = 0; w < WW; w = w + 1)
-                if (wr_wen[w])
-                    for (i = 0; i < WB; i = i + 1) mem[wr_addr + w*WB + i] <= wr_data[8*(w*WB + i) +: 8];
+            for (l = 0; l < WL; l = l + 1)
+                for (w = 0; w < WW; w = w + 1)
+                    if (wr_wen[l*WW + w])
+                        for (i = 0; i < WB; i = i + 1)
+                            mem[wr_addr[32*l +: 32] + w*WB + i] <= wr_data[8*((l*WW + w)*WB + i) +: 8];
     end
 endmodule

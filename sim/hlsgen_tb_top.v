@@ -5,6 +5,7 @@
 // (hlsgen_cocotb.py) drives host_*, load and dump and awaits done.
 `timescale 1ns/1ps
 module hlsgen_tb_top #(
+    parameter PP = 1,
     parameter PI = 8,
     parameter PO = 8,
     parameter REG_ADDR_BITS = 8,
@@ -54,13 +55,14 @@ module hlsgen_tb_top #(
     end
 
     wire ar_req, ar_valid, wr_req, wr_valid, aw_en;
-    wire [31:0] ar_addr0, ar_len0, ar_addr1, ar_len1, ar_row, ar_rrow, wr_addr, wr_len, aw_addr;
+    wire [31:0] ar_addr0, ar_len0, ar_addr1, ar_len1, ar_row, ar_rrow, wr_addr, wr_len;
+    wire [32*PP-1:0] aw_addr;
     wire signed [31:0] ar_c;
     wire [15:0] ar_s, ar_rate;
     wire [8*BR-1:0] ar_data;
     wire [8*BW-1:0] wr_data;
-    wire [8*PO-1:0] aw_data;
-    wire [PO/PI-1:0] aw_wen;
+    wire [8*PO*PP-1:0] aw_data;
+    wire [PP*PO/PI-1:0] aw_wen;
 
     hlsgen_engine engine (
         .clk(clk), .rst(rst), .reg_we(reg_we), .reg_addr(reg_addr), .reg_wdata(reg_wdata),
@@ -70,7 +72,7 @@ module hlsgen_tb_top #(
         .wr_req(wr_req), .wr_addr(wr_addr), .wr_len(wr_len), .wr_valid(wr_valid), .wr_data(wr_data),
         .aw_en(aw_en), .aw_addr(aw_addr), .aw_data(aw_data), .aw_wen(aw_wen));
 
-    hlsgen_mem #(.SIZE(ACT_SIZE), .RB(BR), .LAT(LR), .WB(PI), .WW(PO/PI),
+    hlsgen_mem #(.SIZE(ACT_SIZE), .RB(BR), .LAT(LR), .WB(PI), .WW(PO/PI), .WL(PP),
                  .FILE_IN("act_in.hex"), .FILE_OUT("act_out.hex")) act (
         .clk(clk), .load(load), .dump(dump),
         .rd_req(ar_req), .rd_addr0(ar_addr0), .rd_len0(ar_len0), .rd_addr1(ar_addr1), .rd_len1(ar_len1),

@@ -42,11 +42,11 @@ def _stream_bytes(inv: dict, pi: int) -> int:
 def config(data: dict) -> dict:
     """Engine configuration for the templates and the simulation top, from plan.json data."""
     e = data["engine"]
-    pi, po = int(e["pi"]), int(e["po"])
+    pi, po, pp = int(e["pi"]), int(e["po"]), int(e.get("pp", 1))
     ports, timing = e["ports"], e["timing"]
     br, bw, bo = (int(ports[p]["bytes_per_cycle"]) for p in ("act_rd", "wgt", "act_wr"))
     lr, lw = int(ports["act_rd"]["latency"]), int(ports["wgt"]["latency"])
-    for what, v in (("PI", pi), ("PO", po), ("act_rd bytes_per_cycle", br), ("wgt bytes_per_cycle", bw),
+    for what, v in (("PP", pp), ("PI", pi), ("PO", po), ("act_rd bytes_per_cycle", br), ("wgt bytes_per_cycle", bw),
                     ("act_rd shared_bytes_per_cycle", int(ports["act_rd"].get("shared_bytes_per_cycle", br)))):
         if not _pow2(v):
             raise UserError(f"plan.json: the RTL twin needs {what} a power of two (got {v})")
@@ -65,15 +65,25 @@ def config(data: dict) -> dict:
     brs = int(ports["act_rd"].get("shared_bytes_per_cycle", br))
     bos = int(ports["act_wr"].get("shared_bytes_per_cycle", bo))
     al, wl = max(pi, brs), max(po * pi, bw)     # buffer line bytes
+    # optional units: plan.json engine.units (what the resource model counts); plans without it
+    # (hand-built invocation lists) build what their invocations use
+    need = {"add": any(i["kind"] == "add" or (i["kind"] == "conv" and i.get("add_en")) for i in invs),
+            "avgpool": any(i["kind"] == "avgpool" for i in invs)}
+    units = e.get("units") or need
+    missing = [u for u in need if need[u] and not units.get(u)]
+    if missing:
+        raise UserError(f"plan.json: an invocation needs the {missing[0]} unit but engine.units.{missing[0]} is false")
+    pooled = [i["out_w"] for i in invs if i["kind"] == "conv" and i.get("pool_k")]
     return {
         "name": str(data.get("target", "plan")),
-        "pi": pi, "po": po, "nwo": po // pi, "br": br, "bw": bw, "bo": bo, "lr": lr, "lw": lw,
-        "cwr": _cdiv(po, bo), "cwrs": _cdiv(po, bos), "brs": brs, "rates": sorted({br, brs}),
+        "pp": pp, "pi": pi, "po": po, "nwo": po // pi, "br": br, "bw": bw, "bo": bo, "lr": lr, "lw": lw,
+        "cwr": _cdiv(pp * po, bo), "cwrs": _cdiv(pp * po, bos), "brs": brs, "rates": sorted({br, brs}),
         "banks": "rd_bank" in REGISTER_OFFSETS,
         "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
         "al": al, "wl": wl, "cl": _cdiv(8 * po, bw),
         "kind_codes": dict(KIND_CODES),
-        "avgpool": any(i["kind"] == "avgpool" for i in invs),   # its float-path unit only when used
+        "add": bool(units["add"]), "avgpool": bool(units["avgpool"]),
+        "pool": bool(pooled), "pool_w": max(pooled + [1]),
         "pre_lat": int(pre["latency"]), "pre_bpc": int(pre["bytes_per_cycle"]),
         "abuf_lines": _cdiv(stream, al) + 1,
         "wlines": _cdiv(taps * po * pi, wl),

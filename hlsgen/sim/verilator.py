@@ -53,7 +53,7 @@ def verilator_env() -> None:
 
 def parameters(cfg: dict) -> dict:
     """Verilog parameters of the simulation top for an engine configuration."""
-    return {"PI": cfg["pi"], "PO": cfg["po"], "REG_ADDR_BITS": cfg["reg_addr_bits"], "NREG": cfg["reg_words"],
+    return {"PP": cfg["pp"], "PI": cfg["pi"], "PO": cfg["po"], "REG_ADDR_BITS": cfg["reg_addr_bits"], "NREG": cfg["reg_words"],
             "ACT_SIZE": cfg["act_size"], "WGT_SIZE": cfg["wgt_size"],
             "BR": cfg["br"], "LR": cfg["lr"], "BW": cfg["bw"], "LW": cfg["lw"]}
 
