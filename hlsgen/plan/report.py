@@ -17,8 +17,9 @@ def render(d: dict) -> str:
         f"# hlsgen plan: {d['target_name']} ({d['target']}, platform {d['platform']})",
         "",
         f"Engine: {e['array']}.",
-        f"PI={e['pi']}, PO={e['po']}: {e['macs_per_cycle']} int8 MACs/cycle at {d['clock_mhz']:g} MHz "
-        f"(DSP budget {d['dsp_budget']}). Input buffer {e['in_buf_bytes']} bytes, weight double buffer "
+        f"PP={e['pp']}, PO={e['po']}, PI={e['pi']}: {e['macs_per_cycle']} int8 MACs/cycle at {d['clock_mhz']:g} MHz "
+        f"(DSP budget {d['dsp_budget']}). Input buffer {e['in_buf_bytes']} bytes (one copy per pixel lane), "
+        "weight double buffer "
         f"{e['w_buf_bytes']} bytes. Ports (bytes/cycle): "
         + ", ".join(f"{k} {v['bytes_per_cycle']} ({v.get('bank') or ' + '.join(v['banks'])})"
                     for k, v in e["ports"].items())
@@ -37,6 +38,8 @@ def render(d: dict) -> str:
         note = f"fused into {r['fused_into']}" if "fused_into" in r else r["bound"]
         if r.get("stem"):
             note += " (stem, host im2col)"
+        if "fused_into" in r and r["op"] == "maxpool":
+            note += " (epilogue max pool)"
         if r.get("note"):
             notes.append(f"{r['name']}: {r['note']}.")
         util = f"{r['utilization']:.2f}" if "utilization" in r else ""
