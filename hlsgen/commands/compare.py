@@ -44,7 +44,8 @@ def model_row(model: str, graph, plan) -> dict:
     d = plan.data
     return {"model": Path(model).stem, "path": str(model), "macs": d["macs"], "macs_live": d["macs_live"],
             "params_live": pruning["totals"]["params_live"], "cycles": d["total_cycles"], "fps": d["fps"],
-            "resources": d["resources"], "engine": f"PI={d['engine']['pi']} PO={d['engine']['po']}",
+            "resources": d["resources"],
+            "engine": f"PP={d['engine']['pp']} PO={d['engine']['po']} PI={d['engine']['pi']}",
             "layers": [(r["name"], r["cycles"]) for r in d["layers"] if r.get("cycles")]}
 
 
