@@ -59,12 +59,13 @@ def every_op(dtype: str, seed: int):
     return net.onnx_model(out), (3, 13, 11)
 
 
-def run_case(tmp_path, dtype, seed, budget, weights="auto"):
+def run_case(tmp_path, dtype, seed, budget, weights="auto", array=None):
     model = tmp_path / "m.onnx"
     onnx_bytes, shape = every_op(dtype, seed)
     model.write_bytes(onnx_bytes)
     out = tmp_path / "out"
-    assert cli.main(["build", str(model), "--dsp-budget", str(budget), "--weights", weights, "-o", str(out)]) == 0
+    pin = ["--array", array] if array else []
+    assert cli.main(["build", str(model), "--dsp-budget", str(budget), "--weights", weights, *pin, "-o", str(out)]) == 0
     plan = json.loads((out / "plan.json").read_text())
     kinds = {inv["kind"] for inv in plan["invocations"]}
     assert kinds == {"conv", "maxpool", "add", "avgpool", "gavgpool"}
@@ -82,12 +83,14 @@ def test_every_op_family(tmp_path):
     assert bad == 0
 
 
-@pytest.mark.parametrize("weights,budget,line", [("resident", 200, 256), ("resident", 400, 512),
-                                                 ("streamed", 200, 64)])
-def test_weights_resident_and_streamed(tmp_path, weights, budget, line):
+@pytest.mark.parametrize("weights,budget,array,line", [("resident", 200, "1x16x16", 256),
+                                                       ("resident", 400, "1x32x16", 512),
+                                                       ("streamed", 200, None, 64)])
+def test_weights_resident_and_streamed(tmp_path, weights, budget, array, line):
     """Resident weights (preloaded into the on-chip store, lines of min(512, PO*PI) bytes, up to
-    ap_uint<4096>) and streamed weights (64-byte beats from DDR) compute the same bits."""
-    bad, out = run_case(tmp_path, "int8", seed=3, budget=budget, weights=weights)
+    ap_uint<4096>; the array is pinned so PO*PI reaches those lines) and streamed weights
+    (64-byte beats from DDR) compute the same bits."""
+    bad, out = run_case(tmp_path, "int8", seed=3, budget=budget, weights=weights, array=array)
     assert bad == 0
     engine_cpp = (out / "kernel" / "engine.cpp").read_text()
     assert ("KIND_PRELOAD" in engine_cpp) == (weights == "resident")

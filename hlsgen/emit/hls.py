@@ -49,18 +49,25 @@ def kernel_context(engine: dict) -> dict:
 
     ``engine`` holds pi, po, tile_words (input buffer words), w_rows (weight rows,
     K*K*Cw of the largest layer), max_rows, max_cols, max_cw, max_groups,
-    act_bytes and wgt_bytes; with resident weights also w_line_bytes (store line); with two
-    activation banks act_banks = 2.
+    act_bytes and wgt_bytes; optionally pp (pixel lanes, default 1), pool_cols (fused max
+    pool row buffer, pooled pixels; default max_cols) and max_px_groups (pixel groups per
+    conv row, a trip-count hint); with resident weights also w_line_bytes (store line); with
+    two activation banks act_banks = 2.
     """
-    pi, po = int(engine["pi"]), int(engine["po"])
+    pi, po, pp = int(engine["pi"]), int(engine["po"]), int(engine.get("pp", 1))
     reg_index = {f.name: i for i, f in enumerate(REGISTERS)}
     line = int(engine.get("w_line_bytes", 0))
     if pi < 1 or pi & (pi - 1):
         raise ValueError(f"PI={pi}: the activation port width must be a power of two bytes")
+    if pp < 1 or pp & (pp - 1):
+        raise ValueError(f"PP={pp}: the pixel lanes must be a power of two")
+    max_cols = int(engine["max_cols"])
     return {
-        "banner": BANNER, "pi": pi, "po": po,
+        "banner": BANNER, "pi": pi, "po": po, "pp": pp,
+        "pool_cols": max(1, int(engine.get("pool_cols", max_cols))),
+        "max_px_groups": max(1, int(engine.get("max_px_groups", -(-max_cols // pp)))),
         "tile_words": int(engine["tile_words"]), "w_rows": int(engine["w_rows"]),
-        "max_rows": int(engine["max_rows"]), "max_cols": int(engine["max_cols"]),
+        "max_rows": int(engine["max_rows"]), "max_cols": max_cols,
         "max_cw": int(engine["max_cw"]), "max_groups": int(engine["max_groups"]),
         "act_words": -(-int(engine["act_bytes"]) // pi), "wgt_beats": -(-int(engine["wgt_bytes"]) // 64),
         "resident": bool(line), "w_line_bytes": line or 64, "act_banks": int(engine.get("act_banks", 1)),
@@ -95,8 +102,12 @@ def engine_sizes(plan: dict) -> dict:
     convs = [i for i in invs if i["kind"] == "conv"]
     tiled = [i for i in invs if i["kind"] != "add"]
     tile = max([(i["iy1"] - i["iy0"]) * i["in_w"] * i["in_cw"] for i in tiled], default=1)
+    pp = int(e.get("pp", 1))
+    pooled = [i for i in convs if i.get("pool_k", 0) > 1]
     return {
-        "pi": pi, "po": int(e["po"]),
+        "pi": pi, "po": int(e["po"]), "pp": pp,
+        "pool_cols": max([i["out_w"] for i in pooled], default=1),
+        "max_px_groups": max([-(-i["out_w"] * max(i.get("pool_k", 0), 1) // pp) for i in convs], default=1),
         "tile_words": max(int(e["in_buf_bytes"]) // pi, tile, 1),
         "w_rows": max([i["k"] * i["k"] * i["in_cw"] for i in convs], default=1),
         "max_rows": max([i["oy1"] - i["oy0"] for i in tiled], default=1),

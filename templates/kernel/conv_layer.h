@@ -13,8 +13,8 @@
 
 namespace hlsgen {
 
-// One group: MAC array -> epilogue -> writer, streaming pixel by pixel.
-inline void conv_group(const word_t *act_rd, word_t *act_wr, const uint8_t tile[TILE_WORDS][PI],
+// One group: MAC array -> epilogue -> writer, streaming a pixel group (PP pixels) at a time.
+inline void conv_group(const word_t *act_rd, word_t *act_wr, const uint8_t tile[PP][TILE_WORDS][PI],
                        const int8_t w[W_ROWS][PO][PI], const int32_t bias[PO], const uint32_t scale[PO],
                        const Regs &r, int group) {
 #pragma HLS DATAFLOW
@@ -29,7 +29,7 @@ inline void conv_group(const word_t *act_rd, word_t *act_wr, const uint8_t tile[
 
 // wsrc: the weight lines (the resident store, or the weight port when weights stream).
 inline void conv_layer(const word_t *act_rd, word_t *act_wr, const wline_t *wsrc, const Regs &r,
-                       uint8_t tile[TILE_WORDS][PI]) {
+                       uint8_t tile[PP][TILE_WORDS][PI]) {
     // Double-buffered weights: group g computes from one buffer while g+1 loads into the other.
     static int8_t w_ping[W_ROWS][PO][PI], w_pong[W_ROWS][PO][PI];
 #pragma HLS ARRAY_PARTITION variable=w_ping complete dim=2

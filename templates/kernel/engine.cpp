@@ -23,9 +23,11 @@ extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_
 #pragma HLS INTERFACE s_axilite port={{ r.name }} bundle=control
 {% endfor %}
 #pragma HLS INTERFACE s_axilite port=return bundle=control
-    // The input buffer, shared by the MAC array and the pooling unit.
-    static uint8_t tile[hlsgen::TILE_WORDS][hlsgen::PI];
-#pragma HLS ARRAY_PARTITION variable=tile complete dim=2
+    // The input buffer, shared by the MAC array and the pooling unit: PP copies (one read
+    // port per pixel lane, engine.h tile_t), PI byte lanes each.
+    static hlsgen::tile_t tile;
+#pragma HLS ARRAY_PARTITION variable=tile complete dim=1
+#pragma HLS ARRAY_PARTITION variable=tile complete dim=3
 {% if resident %}
     // All of weights.bin, on chip: filled by the preload invocation, read by every conv.
     static hlsgen::wline_t wstore[hlsgen::W_STORE_LINES];

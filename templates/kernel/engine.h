@@ -1,6 +1,6 @@
 // {{ banner }}
 // The hlsgen layer engine: configuration, types and the top-level function.
-// Engine: PI = {{ pi }} input lanes x PO = {{ po }} output lanes (docs/ENGINE.md).
+// Engine: PP = {{ pp }} pixel lanes x PO = {{ po }} output lanes x PI = {{ pi }} input lanes (docs/ENGINE.md).
 #ifndef HLSGEN_ENGINE_H
 #define HLSGEN_ENGINE_H
 
@@ -23,8 +23,10 @@ namespace hlsgen {
 
 const int PI = {{ pi }};                  // input lanes: bytes per activation word
 const int PO = {{ po }};                  // output lanes: output channels per group
+const int PP = {{ pp }};                  // pixel lanes: adjacent output pixels computed together
 const int TILE_WORDS = {{ tile_words }};  // input buffer capacity in words
 const int W_ROWS = {{ w_rows }};          // weight buffer capacity in rows (K*K*Cw taps)
+const int POOL_COLS = {{ pool_cols }};    // fused max pool: row buffer capacity in pooled pixels
 const int BEAT_BYTES = 64;                // weight port width
 // Weight blocks are read in lines: {% if resident %}the resident store's lines (URAM, filled once by
 // a preload invocation){% else %}the weight port's beats (weights stream from DDR){% endif %}.
@@ -32,6 +34,7 @@ const int W_LINE_BYTES = {{ w_line_bytes }};
 const int W_STORE_LINES = {{ w_store_lines }};  // resident store capacity (0: no store)
 
 static_assert(PO % PI == 0, "a group of PO channels fills whole words");
+static_assert(PP >= 1 && (PP & (PP - 1)) == 0, "PP is a power of two");
 
 typedef ap_uint<8 * PI> word_t;           // one activation word: PI channels of a pixel
 typedef ap_uint<8 * BEAT_BYTES> beat_t;   // one weight-port beat
@@ -51,13 +54,29 @@ struct Regs {
 {% endfor %}
 };
 
-// PO accumulators of one output pixel, and its PO result bytes.
-struct acc_vec { int32_t v[PO]; };
-struct out_vec { uint8_t v[PO]; };
+// One pixel group: PP x PO accumulators (pixel lane p computes pixel x0 + p), and PP x PO
+// result bytes (a lane's bytes are written only when its pixel, or its pooled pixel, is complete).
+struct acc_vec { int32_t v[PP][PO]; };
+struct out_vec { uint8_t v[PP][PO]; };
+
+// The input buffer: PP identical copies, one read port per pixel lane (PP lanes read PP
+// different input pixels at one tap every cycle; a copy per lane has no bank conflicts for any
+// stride, the banked alternative would for stride % PP == 0).  Copy 0 also feeds the vector unit.
+typedef uint8_t tile_t[PP][TILE_WORDS][PI];
 
 // One byte of an activation word, sign- or zero-extended.
 inline int16_t lane_value(uint8_t byte, bool is_signed) {
     return is_signed ? (int16_t)(int8_t)byte : (int16_t)byte;
+}
+
+// Conv columns computed per output row: out_w, or out_w * pool_k with a fused max pool.
+inline int conv_cols(const Regs &r) { return (int)r.out_w * (r.pool_k > 1 ? (int)r.pool_k : 1); }
+
+// Fused max pool (pool_k > 1): conv output (oy, ox) completes its pooled pixel when it is the
+// window's last row and column; without a pool every computed pixel is complete.
+inline bool pixel_complete(const Regs &r, int oy, int ox) {
+    const int pk = (int)r.pool_k;
+    return pk <= 1 || ((oy - (int)r.oy0) % pk == pk - 1 && ox % pk == pk - 1);
 }
 
 inline int32_t clamp32(int64_t v, int32_t lo, int32_t hi) {

@@ -1,6 +1,9 @@
 // {{ banner }}
-// The PO x PI MAC array: output-stationary over the pixels of the tile; per pixel
-// the reduction over (kh, kw, cw) runs in time, one input word per cycle.
+// The PP x PO x PI MAC array: output-stationary over the pixel groups of the tile
+// (PP adjacent output pixels x0 .. x0+PP-1 of a row); per group the reduction over
+// (kh, kw, cw) runs in time, one cycle per tap: pixel lane p reads its own input word
+// (from its copy of the input buffer) and multiplies it by the SAME PO x PI weights,
+// so a weight row read feeds PP x PO x PI multipliers.
 #ifndef HLSGEN_MAC_ARRAY_H
 #define HLSGEN_MAC_ARRAY_H
 
@@ -9,40 +12,49 @@
 
 namespace hlsgen {
 
-inline void mac_pixels(const uint8_t tile[TILE_WORDS][PI], const int8_t w[W_ROWS][PO][PI],
+inline void mac_pixels(const uint8_t tile[PP][TILE_WORDS][PI], const int8_t w[W_ROWS][PO][PI],
                        const int32_t bias[PO], const Regs &r, hls::stream<acc_vec> &accs) {
     const int taps = r.k * r.k * r.in_cw;
+    const int cols = conv_cols(r);
 mac_pixel_rows:
     for (int oy = r.oy0; oy < (int)r.oy1; ++oy) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_rows }}
-    mac_pixel_cols:
-        for (int ox = 0; ox < (int)r.out_w; ++ox) {
-#pragma HLS LOOP_TRIPCOUNT max={{ max_cols }}
-            int32_t acc[PO];
-#pragma HLS ARRAY_PARTITION variable=acc complete
+    mac_pixel_groups:
+        for (int x0 = 0; x0 < cols; x0 += PP) {
+#pragma HLS LOOP_TRIPCOUNT max={{ max_px_groups }}
+            int32_t acc[PP][PO];
+#pragma HLS ARRAY_PARTITION variable=acc complete dim=0
         mac_init:
-            for (int j = 0; j < PO; ++j) {
+            for (int p = 0; p < PP; ++p) {
 #pragma HLS UNROLL
-                acc[j] = bias[j];
+                for (int j = 0; j < PO; ++j) {
+#pragma HLS UNROLL
+                    acc[p][j] = bias[j];
+                }
             }
             int kh = 0, kw = 0, cw = 0;
         mac_taps:
             for (int t = 0; t < taps; ++t) {
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT max={{ w_rows }}
-                int16_t x[PI];
+            mac_pixel_lanes:
+                for (int p = 0; p < PP; ++p) {
+#pragma HLS UNROLL
+                    // lanes past the row's last column (x0 + p >= cols) compute a pixel nobody writes
+                    int16_t x[PI];
 #pragma HLS ARRAY_PARTITION variable=x complete
-                tile_word(tile, r, oy * r.stride - r.pad_t + kh, ox * r.stride - r.pad_l + kw, cw, x);
-            mac_out_lanes:
-                for (int j = 0; j < PO; ++j) {
+                    tile_word(tile[p], r, oy * r.stride - r.pad_t + kh, (x0 + p) * r.stride - r.pad_l + kw, cw, x);
+                mac_out_lanes:
+                    for (int j = 0; j < PO; ++j) {
 #pragma HLS UNROLL
-                    int32_t dot = 0;
-                mac_in_lanes:
-                    for (int i = 0; i < PI; ++i) {
+                        int32_t dot = 0;
+                    mac_in_lanes:
+                        for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
-                        dot += x[i] * w[t][j][i];
+                            dot += x[i] * w[t][j][i];  // w[t] is read once and shared by the PP lanes
+                        }
+                        acc[p][j] += dot;
                     }
-                    acc[j] += dot;
                 }
                 if (++cw == (int)r.in_cw) {
                     cw = 0;
@@ -54,9 +66,12 @@ mac_pixel_rows:
             }
             acc_vec out;
         mac_emit:
-            for (int j = 0; j < PO; ++j) {
+            for (int p = 0; p < PP; ++p) {
 #pragma HLS UNROLL
-                out.v[j] = acc[j];
+                for (int j = 0; j < PO; ++j) {
+#pragma HLS UNROLL
+                    out.v[p][j] = acc[p][j];
+                }
             }
             accs.write(out);
         }

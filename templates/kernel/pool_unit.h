@@ -1,6 +1,6 @@
 // {{ banner }}
 // Vector unit, pooling: max pool, average pool and global average pool over PI
-// lanes, one input word per cycle, from rows held in the input buffer.
+// lanes, one input word per cycle, from rows held in the input buffer (its copy 0).
 // gavgpool: the integer sum, requantized like a conv accumulator (scale = its f32 bits);
 // avgpool: the float32 path in integer logic (avg_tap per tap, avg_out), divisor count,
 // or the number of taps inside the map when count is 0.
@@ -14,7 +14,7 @@
 namespace hlsgen {
 
 inline void pool_layer(const word_t *act_rd, word_t *act_wr, const Regs &r, int kind,
-                       uint8_t tile[TILE_WORDS][PI]) {
+                       uint8_t tile[PP][TILE_WORDS][PI]) {
     load_tile(act_rd, r, tile);
     const bool global = kind == KIND_GAVGPOOL;
     const int kh_n = global ? (int)r.in_h : (int)r.k, kw_n = global ? (int)r.in_w : (int)r.k;
@@ -52,7 +52,7 @@ pool_rows:
                     const int iy = oy * stride - pad_t + t / kw_n, ix = ox * stride - pad_l + t % kw_n;
                     if (iy < 0 || iy >= (int)r.in_h || ix < 0 || ix >= (int)r.in_w) continue;
                     int16_t x[PI];
-                    tile_word(tile, r, iy, ix, cw, x);
+                    tile_word(tile[0], r, iy, ix, cw, x);
                     ++valid;
                 pool_lanes:
                     for (int i = 0; i < PI; ++i) {

@@ -1,6 +1,8 @@
 // {{ banner }}
 // Input buffer: rows of a feature map streamed from act_rd and held as bytes,
-// so every output-channel group (and every pool window) reuses them.
+// so every output-channel group (and every pool window) reuses them.  It is
+// replicated PP times (engine.h tile_t): each loaded word goes into every copy in
+// the same cycle, and pixel lane p reads copy p only.
 #ifndef HLSGEN_TILE_LOADER_H
 #define HLSGEN_TILE_LOADER_H
 
@@ -9,7 +11,7 @@
 namespace hlsgen {
 
 // Load input rows iy0..iy1-1 (whole rows: in_w * in_cw words each) of the map at in_addr.
-inline void load_tile(const word_t *act_rd, const Regs &r, uint8_t tile[TILE_WORDS][PI]) {
+inline void load_tile(const word_t *act_rd, const Regs &r, uint8_t tile[PP][TILE_WORDS][PI]) {
     const uint32_t row_words = r.in_w * r.in_cw;
     const uint32_t first = r.in_addr / PI + r.iy0 * row_words;
     const uint32_t n = (r.iy1 - r.iy0) * row_words;
@@ -18,16 +20,21 @@ load_tile_words:
 #pragma HLS PIPELINE II=1
 #pragma HLS LOOP_TRIPCOUNT max={{ tile_words }}
         word_t x = act_rd[first + w];
-    load_tile_lanes:
-        for (int i = 0; i < PI; ++i) {
+    load_tile_copies:
+        for (int p = 0; p < PP; ++p) {
 #pragma HLS UNROLL
-            tile[w][i] = x.range(8 * i + 7, 8 * i).to_uint();
+        load_tile_lanes:
+            for (int i = 0; i < PI; ++i) {
+#pragma HLS UNROLL
+                tile[p][w][i] = x.range(8 * i + 7, 8 * i).to_uint();
+            }
         }
     }
 }
 
-// Word cw of input pixel (iy, ix) as PI lane values; taps outside the map read zx.
-inline void tile_word(const uint8_t tile[TILE_WORDS][PI], const Regs &r, int iy, int ix, int cw,
+// Word cw of input pixel (iy, ix) as PI lane values, from one copy of the buffer;
+// taps outside the map read zx.
+inline void tile_word(const uint8_t copy[TILE_WORDS][PI], const Regs &r, int iy, int ix, int cw,
                       int16_t x[PI]) {
 #pragma HLS INLINE
     const bool inside = iy >= 0 && iy < (int)r.in_h && ix >= 0 && ix < (int)r.in_w;
@@ -35,7 +42,7 @@ inline void tile_word(const uint8_t tile[TILE_WORDS][PI], const Regs &r, int iy,
 tile_word_lanes:
     for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
-        x[i] = inside ? lane_value(tile[w][i], r.in_signed) : (int16_t)r.zx;
+        x[i] = inside ? lane_value(copy[w][i], r.in_signed) : (int16_t)r.zx;
     }
 }
 
