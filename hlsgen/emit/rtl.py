@@ -1,8 +1,9 @@
 """RTL emitter: the Verilog twin of the engine (templates/rtl/ -> OUT/rtl/).
 
-The engine is generated for one plan: its PO x PI array, port widths, timing
-constants, buffer depths (the largest any invocation of the plan needs) and the
-register file of ``hlsgen.plan.invocation.REGISTERS``. ``config(plan_data)``
+The engine is generated for one plan: its PP x PO x PI array, port widths, timing
+constants, buffer depths (the largest any invocation of the plan needs), the optional
+units of plan ``engine.units`` (add, average pool; the fused-pool row buffer when a conv
+has ``pool_k``) and the register file of ``hlsgen.plan.invocation.REGISTERS``. ``config(plan_data)``
 holds every number the Verilog and the simulation top are built from.
 """
 from __future__ import annotations
