@@ -103,3 +103,13 @@ def test_weights_resident_and_streamed(tmp_path, weights, budget, array, line):
 def test_every_op_family_budgets(tmp_path, dtype, budget):
     bad, out = run_case(tmp_path, dtype, seed=budget, budget=budget)
     assert bad == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("array", ["1x8x8", "2x4x4", "4x8x4", "8x4x4"])
+def test_every_op_family_pixel_lanes(tmp_path, array):
+    """Every op family with PP = 1 .. 8 pixel lanes pinned (--array): partial pixel groups on the
+    odd map widths, stride-2 convs, the stem."""
+    bad, out = run_case(tmp_path, "uint8", seed=7, budget=400, array=array)
+    assert bad == 0
+    assert f"const int PP = {array.split('x')[0]};" in (out / "kernel" / "engine.h").read_text()

@@ -4,6 +4,7 @@ the XRT host compiled against declarations of the XRT API."""
 from __future__ import annotations
 
 import filecmp
+import json
 import subprocess
 from pathlib import Path
 
@@ -21,9 +22,14 @@ from hlsgen.sim import csim
 pytestmark = pytest.mark.hw
 
 
-def build(model, out, dsp_budget=64) -> Path:
-    assert cli.main(["build", str(model), "--dsp-budget", str(dsp_budget), "-o", str(out)]) == 0
+def build(model, out, dsp_budget=64, array=None) -> Path:
+    pin = ["--array", array] if array else []
+    assert cli.main(["build", str(model), "--dsp-budget", str(dsp_budget), *pin, "-o", str(out)]) == 0
     return Path(out)
+
+
+def plan_of(out) -> dict:
+    return json.loads((Path(out) / "plan.json").read_text())
 
 
 def csim_vs_ort(model, out, tmp_path, n=2) -> int:
@@ -54,6 +60,33 @@ def test_resnet_qdq_pruned_matches_onnxruntime(tmp_path):
                            "--output", str(tmp_path / "y2.npy"), "--golden", str(tmp_path / "g.npy")],
                           capture_output=True, text=True)
     assert done.returncode == 1 and f"{wrong.size} mismatching" in done.stdout
+
+
+def test_vgg_pruned_pixel_lanes_fused_pool_matches_onnxruntime(tmp_path):
+    """PP = 4 pixel lanes (pinned: --array) on the pruned VGG net, whose 2x2/2 max pool runs in
+    a conv's epilogue (pool_k = 2): the lanes, their partial last group and the pool's row buffer."""
+    model = testnets.make("vgg", tmp_path / "vgg.onnx", prune=0.5)
+    out = build(model, tmp_path / "out", dsp_budget=200, array="4x8x4")
+    plan = plan_of(out)
+    assert (plan["engine"]["pp"], plan["engine"]["po"], plan["engine"]["pi"]) == (4, 8, 4)
+    assert any(i["kind"] == "conv" and i["pool_k"] == 2 for i in plan["invocations"])
+    assert "const int PP = 4;" in (out / "kernel" / "engine.h").read_text()
+    assert csim_vs_ort(model, out, tmp_path, n=4) == 0
+
+
+# PP in {1, 2, 4} with a few PO x PI shapes; budget 400 admits them all
+ARRAYS = ["1x16x8", "2x8x8", "4x8x4"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("array", ARRAYS)
+@pytest.mark.parametrize("prune", [0.0, 0.5])
+@pytest.mark.parametrize("kind", ["vgg", "resnet", "chain"])
+def test_pixel_lanes_match_onnxruntime(tmp_path, kind, prune, array):
+    model = testnets.make(kind, tmp_path / "m.onnx", prune=prune)
+    out = build(model, tmp_path / "out", dsp_budget=400, array=array)
+    assert plan_of(out)["engine"]["pp"] == int(array.split("x")[0])
+    assert csim_vs_ort(model, out, tmp_path, n=3) == 0
 
 
 @pytest.mark.slow

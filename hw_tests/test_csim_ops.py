@@ -27,15 +27,15 @@ ENGINE = dict(tile_words=8192, w_rows=512, max_rows=32, max_cols=32, max_cw=16, 
               act_bytes=1 << 20, wgt_bytes=1 << 20)
 
 
-@pytest.fixture(scope="module", params=[(8, 16), (4, 4)], ids=["pi8po16", "pi4po4"])
+@pytest.fixture(scope="module", params=[(1, 8, 16), (4, 4, 4)], ids=["pp1pi8po16", "pp4pi4po4"])
 def engine(request, tmp_path_factory):
-    pi, po = request.param
-    folder = tmp_path_factory.mktemp(f"engine{pi}x{po}")
-    hls.render_kernel(dict(ENGINE, pi=pi, po=po), folder)
+    pp, pi, po = request.param
+    folder = tmp_path_factory.mktemp(f"engine{pp}x{pi}x{po}")
+    hls.render_kernel(dict(ENGINE, pi=pi, po=po, pp=pp), folder)
     exe = folder / "replay"
     sources = [folder / "kernel" / "engine.cpp", folder / "host" / "device_csim.cpp", REPLAY]
     subprocess.run(csim.compile_command(sources, exe, [folder / "host"]), check=True)
-    return {"pi": pi, "po": po, "exe": exe, "dir": folder}
+    return {"pp": pp, "pi": pi, "po": po, "exe": exe, "dir": folder}
 
 
 def replay(engine, act: np.ndarray, wgt: np.ndarray, invocations) -> np.ndarray:
@@ -114,18 +114,32 @@ def rand_q(rng, shape, signed):
 
 # -- tests ---------------------------------------------------------------------
 
-CONV_CASES = [  # (cin, cout, h, w, k, stride, pad, in_signed, out_signed, add)
-    (3, 5, 9, 7, 3, 1, 1, True, True, False),
-    (13, 20, 8, 8, 1, 1, 0, False, False, False),
-    (16, 17, 9, 9, 5, 2, 2, True, False, False),
-    (9, 24, 6, 10, 3, 2, 1, False, True, True),
-    (32, 8, 5, 5, 7, 1, 3, True, True, True),
+CONV_CASES = [  # (cin, cout, h, w, k, stride, pad, in_signed, out_signed, add, pool_k)
+    (3, 5, 9, 7, 3, 1, 1, True, True, False, 0),
+    (13, 20, 8, 8, 1, 1, 0, False, False, False, 0),
+    (16, 17, 9, 9, 5, 2, 2, True, False, False, 0),
+    (9, 24, 6, 10, 3, 2, 1, False, True, True, 0),
+    (32, 8, 5, 5, 7, 1, 3, True, True, True, 0),
+    # fused max pool: conv 8x10 -> 4x5; conv 9x11 -> 3x3 (the conv's last rows and columns unused);
+    # stride 2: conv 6x6 -> 3x3.  Conv widths 10, 9, 6 leave the last pixel group partial at PP = 4.
+    (16, 20, 8, 10, 3, 1, 1, True, True, False, 2),
+    (9, 8, 9, 11, 3, 1, 1, False, False, False, 3),
+    (5, 12, 12, 12, 3, 2, 1, False, True, False, 2),
 ]
 
 
-@pytest.mark.parametrize("case", CONV_CASES, ids=lambda c: "x".join(map(str, c[:7])))
+def max_pool_ref(y, pk):
+    """Max pool with window = stride = pk, no padding, of a (C, H, W) map (rows and columns
+    beyond the last whole window dropped)."""
+    c, h, w = y.shape
+    h, w = h // pk * pk, w // pk * pk
+    return y[:, :h, :w].reshape(c, h // pk, pk, w // pk, pk).max(axis=(2, 4))
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=lambda c: "x".join(map(str, c[:7])) + f"p{c[10]}")
 def test_conv(engine, case):
-    cin, cout, h, w, k, stride, pad, in_signed, out_signed, add = case
+    cin, cout, h, w, k, stride, pad, in_signed, out_signed, add, pool_k = case
+    pk = max(pool_k, 1)
     pi, po = engine["pi"], engine["po"]
     rng = np.random.default_rng(sum(case[:7]))
     x = rand_q(rng, (cin, h, w), in_signed)
@@ -135,17 +149,20 @@ def test_conv(engine, case):
     scale = (rng.uniform(0.5, 2.0, cout) / (cin * k * k * 40)).astype(np.float32)
     zy, (lo, hi) = (0, (-128, 127)) if out_signed else (5, (5, 255))  # unsigned: a fused ReLU
     ref = conv_ref(x, wq, b, scale, k, stride, pad, zx, zy, lo, hi)
-    oh, ow = ref.shape[1:]
+    ch = ref.shape[1] // pk * pk        # conv rows computed (whole pooling windows)
+    if pool_k:
+        ref = max_pool_ref(ref, pk)
+    oh, ow = ref.shape[1:]              # the written map (pooled with pool_k)
     bias_folded = b - zx * wq.astype(np.int32).sum(axis=(1, 2, 3))
     wgt, group_bytes = pack_conv(wq, bias_folded, scale, pi, po)
     act = rng.integers(0, 256, 1 << 16).astype(np.uint8)  # garbage everywhere else
     in_addr, out_addr, add_addr = 0, 16384, 32768
     pack_map(act, in_addr, x, pi)
-    fields = dict(in_addr=in_addr, in_h=h, in_w=w, in_cw=-(-cin // pi), iy0=0, iy1=h, oy0=0, oy1=oh,
+    fields = dict(in_addr=in_addr, in_h=h, in_w=w, in_cw=-(-cin // pi), iy0=0, iy1=h, oy0=0, oy1=ch,
                   out_addr=out_addr, out_w=ow, out_cw=-(-cout // pi), out_c0w=0, out_words=-(-cout // pi),
                   k=k, stride=stride, pad_t=pad, pad_l=pad, groups=-(-cout // po), w_addr=0,
                   w_group_bytes=group_bytes, zx=zx, zy=zy, lo=lo, hi=hi, in_signed=int(in_signed),
-                  out_signed=int(out_signed))
+                  out_signed=int(out_signed), pool_k=pool_k)
     if add:
         res = rand_q(rng, (cout, oh, ow), in_signed)
         zb = int(rand_q(rng, (), in_signed))
@@ -157,8 +174,8 @@ def test_conv(engine, case):
                       add_signed=int(in_signed), add_lo=-128, add_hi=127)
         ref = add_int(ref, res, c, -128, 127)
         out_signed = True
-    # rows in two invocations: the second holds only the input rows it needs
-    split = oh // 2
+    # rows in two invocations (split at a whole pooling window): the second holds only the input rows it needs
+    split = ch // pk // 2 * pk
     first = dict(fields, oy1=split)
     iy0 = max(0, split * stride - pad)
     second = dict(fields, oy0=split, iy0=iy0)
