@@ -1,10 +1,20 @@
 """hlsgen synth OUT: yosys synthesis estimate of the RTL twin, beside the analytic model.
 
-Runs ``synth_xilinx -family xcup -flatten`` (UltraScale+, the Alveo cards' family)
-on OUT/rtl/hlsgen_engine.v, counts LUT, FF, DSP, BRAM36 and URAM from the
-netlist statistics and writes OUT/synth/resources.json plus a "Synthesis
-estimate" section in OUT/report.md (replaced on every run) with the plan's
-analytic resource model beside the measured figures.
+Runs ``synth_xilinx -family xcup`` (UltraScale+, the Alveo cards' family) on
+OUT/rtl/hlsgen_engine.v hierarchically: the modules the top instantiates (its units) get the
+``keep_hierarchy`` attribute, so ``-flatten`` flattens each unit's own submodules into it and the
+top's own logic around the units, but every distinct unit (every parameter set) is synthesized
+once, and ``stat -top hlsgen_engine`` counts the engine as the top's own cells plus each unit's
+cells times its instance count. A fully flattened run had not finished in 25 minutes: it sits in
+``share`` (SAT-based resource sharing, synth_xilinx's coarse step), which compares the like cells
+of every flattened unit instance with each other. Nothing is optimized across a unit's
+boundary (a constant on a unit's port is not folded into it); the units are the ones the
+analytic LUT model was measured on, each synthesized alone.
+
+LUT, FF, DSP, BRAM36 and URAM are counted from the netlist statistics, per module and for the
+whole engine; OUT/synth/resources.json gets both, OUT/report.md a "Synthesis estimate" section
+(replaced on every run) with the plan's analytic resource model beside the totals and the
+per-module table.
 """
 from __future__ import annotations
 
@@ -20,7 +30,10 @@ from ..errors import UserError
 from ..plan.planner import Plan
 from ..util import atomic_file
 
+TOP = "hlsgen_engine"
 TIMEOUT_S = 1800
+PROGRESS_S = 30                 # a progress line on stderr at most this often
+TOOL = "yosys synth_xilinx -family xcup -flatten, the top's units kept (each synthesized once)"
 SECTION = "## Synthesis estimate (yosys)"
 # netlist cell -> (resource, amount); LUTRAM cells count the LUTs they occupy
 CELLS = {
@@ -34,14 +47,14 @@ CELLS = {
     "RAM64X1S": ("lut", 1), "RAM32X1S": ("lut", 1), "SRL16E": ("lut", 1), "SRLC32E": ("lut", 1),
 }
 KEYS = ("lut", "ff", "dsp", "bram36", "uram")
+_CELL = re.compile(r"^\s+(\S+)\s+(\d+)\s*$")
+_SECTION = re.compile(r"^=== (.+) ===\s*$")
+_STAMP = re.compile(r"^\[[\d.]+\] ")                 # yosys -t time stamps
 
 
-def count(stat_text: str) -> dict:
-    """Resources from the cell list of yosys ``stat`` (the last, top-level listing)."""
+def resources(cells: dict) -> dict:
+    """LUT, FF, DSP, BRAM36, URAM of a cell list {cell type: count}."""
     res = dict.fromkeys(KEYS, 0)
-    cells = {}
-    for name, n in re.findall(r"^\s+(\w+)\s+(\d+)\s*$", stat_text, flags=re.M):
-        cells[name] = int(n)
     for name, n in cells.items():
         if name in CELLS:
             key, amount = CELLS[name]
@@ -49,45 +62,160 @@ def count(stat_text: str) -> dict:
     return res
 
 
-def synthesize(project: Path) -> dict:
+def parse_stat(text: str) -> tuple[dict, dict]:
+    """The cell lists of yosys ``stat``: ({module: {cell type: count}} of each module's own cells,
+    {cell type: count} of the ``design hierarchy`` section, {} when there is none)."""
+    sections, name, cells = {}, None, None
+    for line in text.splitlines():
+        line = _STAMP.sub("", line)
+        m = _SECTION.match(line)
+        if m:
+            name, cells = m.group(1), None
+            sections[name] = {}
+        elif name is not None and line.strip().startswith("Number of cells:"):
+            cells = sections[name]
+        elif cells is not None:
+            c = _CELL.match(line)
+            if c:
+                cells[c.group(1)] = int(c.group(2))
+            elif line.strip():
+                cells = None
+    total = sections.pop("design hierarchy", {})
+    return sections, total
+
+
+def instances(modules: dict, top: str) -> dict:
+    """How often each module stands in the design below TOP (TOP: once)."""
+    memo = {}
+
+    def below(name: str) -> dict:            # instances in one instance of NAME, NAME included
+        if name not in memo:
+            n = {name: 1}
+            for cell, k in modules[name].items():
+                if cell in modules:
+                    for sub, j in below(cell).items():
+                        n[sub] = n.get(sub, 0) + k * j
+            memo[name] = n
+        return memo[name]
+
+    return below(top)
+
+
+def count(stat_text: str, top: str = TOP) -> tuple[dict, list]:
+    """Resources of the engine and per module from yosys ``stat -top TOP`` text: (total, rows);
+    a row is {module, instances, <resource>: per instance}. The total is yosys's design-hierarchy
+    count; it must equal the sum of the rows times their instances."""
+    modules, hier = parse_stat(stat_text)
+    if top not in modules:
+        raise RuntimeError(f"yosys stat lists no module {top}")
+    n = instances(modules, top)
+    rows = [{"module": name, "instances": n[name], **resources(modules[name])} for name in sorted(n)]
+    summed = {k: sum(r[k] * r["instances"] for r in rows) for k in KEYS}
+    total = resources(hier) if hier else summed
+    if total != summed:
+        raise RuntimeError(f"yosys stat: hierarchy total {total} differs from the modules' sum {summed}")
+    return total, rows
+
+
+def _stage(log: Path) -> str:
+    """The pass yosys is in, from the end of its log (and the module, for ABC)."""
+    try:
+        with open(log, "rb") as f:
+            f.seek(max(0, f.seek(0, 2) - 65536))
+            tail = f.read().decode(errors="replace")
+    except OSError:
+        return ""
+    passes = re.findall(r"^(?:\[[\d.]+\] )?[\d.]+ Executing (\S+) pass", tail, flags=re.M)
+    mods = re.findall(r"^(?:\[[\d.]+\] )?[\d.]+ Extracting gate netlist of module `\\?([^']+)'", tail, flags=re.M)
+    stage = passes[-1] if passes else ""                 # "": none in the log's last 64 KiB
+    return f"{stage} ({mods[-1]})" if stage == "ABC" and mods else stage
+
+
+def run_yosys(script: str, log: Path, timeout: float = TIMEOUT_S, progress=sys.stderr) -> float:
+    """Run yosys on SCRIPT, its log to LOG; a progress line at most every PROGRESS_S seconds.
+    Returns the wall time in seconds."""
+    t0 = time.perf_counter()
+    last, stage = t0, "read_verilog"
+    try:
+        proc = subprocess.Popen(["yosys", "-q", "-t", "-l", str(log), "-p", script],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    except FileNotFoundError:
+        raise UserError("yosys: not installed (scripts/setup.sh installs it)") from None
+    try:
+        while True:
+            try:
+                _, err = proc.communicate(timeout=1.0)
+                break
+            except subprocess.TimeoutExpired:
+                now = time.perf_counter()
+                if now - t0 > timeout:
+                    proc.kill()
+                    proc.communicate()
+                    raise RuntimeError(f"yosys did not finish in {timeout:.0f} s (see {log})") from None
+                if progress is not None and now - last >= PROGRESS_S:
+                    last, stage = now, _stage(log) or stage
+                    progress.write(f"synth: {now - t0:.0f} s, yosys in {stage}\n")
+                    progress.flush()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    if proc.returncode != 0:
+        first = next((ln for ln in (err or "").splitlines() if "ERROR" in ln), "")
+        raise RuntimeError(f"yosys failed{': ' + _STAMP.sub('', first.strip()) if first else ''} (see {log})")
+    return time.perf_counter() - t0
+
+
+def synth_verilog(verilog: Path, out: Path, top: str = TOP, progress=sys.stderr) -> tuple[float, dict, list]:
+    """synth_xilinx on VERILOG with TOP's direct submodules kept as modules (each synthesized once,
+    its own submodules flattened into it) and TOP flattened around them; OUT gets yosys.log and
+    stat.txt. Returns (seconds, total, rows) as ``count``."""
+    out.mkdir(parents=True, exist_ok=True)
+    stat = out / "stat.txt"
+    stat.unlink(missing_ok=True)
+    script = (f"read_verilog {verilog}; hierarchy -top {top}; "
+              f"setattr -mod -set keep_hierarchy 1 {top}/t:* %M; "         # the top's units stay modules
+              f"synth_xilinx -family xcup -top {top} -flatten; "          # ... their insides are flattened
+              f"tee -o {stat} stat -top {top}")
+    seconds = run_yosys(script, out / "yosys.log", progress=progress)
+    total, rows = count(stat.read_text(), top)
+    return seconds, total, rows
+
+
+def synthesize(project: Path, progress=sys.stderr) -> dict:
     """Run yosys on the project's engine; returns the measured resources and the run's facts."""
     plan = Plan.load(project)
     rtl.ensure(plan.data, project)
-    out = project / "synth"
-    out.mkdir(exist_ok=True)
-    engine = project / "rtl" / "hlsgen_engine.v"
-    script = (f"read_verilog {engine}; synth_xilinx -family xcup -top hlsgen_engine -flatten; "
-              f"tee -o {out / 'stat.txt'} stat")
-    t0 = time.perf_counter()
-    try:
-        with open(out / "yosys.log", "w") as log:
-            subprocess.run(["yosys", "-q", "-p", script], stdout=log, stderr=subprocess.STDOUT,
-                           check=True, timeout=TIMEOUT_S)
-    except FileNotFoundError:
-        raise UserError("yosys: not installed (scripts/setup.sh installs it)") from None
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"yosys did not finish in {TIMEOUT_S} s (see {out / 'yosys.log'})") from None
-    except subprocess.CalledProcessError:
-        raise RuntimeError(f"yosys failed (see {out / 'yosys.log'})") from None
-    seconds = time.perf_counter() - t0
-    measured = count((out / "stat.txt").read_text())
+    seconds, total, rows = synth_verilog(project / "rtl" / f"{TOP}.v", project / "synth", progress=progress)
     e = plan.data["engine"]
-    return {"tool": "yosys synth_xilinx -family xcup -flatten", "seconds": round(seconds, 1),
-            "engine": {"pi": e["pi"], "po": e["po"]}, "yosys": measured, "model": plan.data["resources"]}
+    return {"tool": TOOL, "seconds": round(seconds, 1),
+            "engine": {k: e[k] for k in ("pp", "po", "pi") if k in e},
+            "yosys": total, "model": plan.data["resources"], "modules": rows}
 
 
 def table(r: dict) -> str:
-    """The report section: analytic model beside yosys, per resource."""
+    """The report section: analytic model beside yosys, per resource, then yosys per module."""
     lines = [SECTION, "",
-             f"{r['tool']} on rtl/hlsgen_engine.v (PO x PI = {r['engine']['po']} x {r['engine']['pi']}), "
+             f"{r['tool']} on rtl/{TOP}.v ({' x '.join(k.upper() for k in r['engine'])} = "
+             f"{' x '.join(str(v) for v in r['engine'].values())}), "
              f"{r['seconds']} s. The analytic model is hlsgen.plan.resources (plan.json `resources`).", "",
              "| resource | analytic model | yosys | yosys / model |", "|---|---:|---:|---:|"]
     for k in KEYS:
         m, y = r["model"].get(k, 0), r["yosys"][k]
         ratio = f"{y / m:.2f}" if m else "-"
         lines.append(f"| {k} | {m} | {y:g} | {ratio} |")
-    lines += ["", "DSP: the MAC array packs two int8 products per DSP48E2 and each requantizer takes two; "
+    lines += ["", "Per module (each synthesized once; its own cells, without those of the modules it "
+              "instantiates; the engine total is the sum of instances x own cells):", "",
+              "| module | instances | " + " | ".join(KEYS) + " |", "|---|---:|" + "---:|" * len(KEYS)]
+    for row in r.get("modules", []):
+        lines.append(f"| {row['module']} | {row['instances']} | "
+                     + " | ".join(f"{row[k]:g}" for k in KEYS) + " |")
+    dsp_mods = [f"{row['module']} ({row['instances']} x {row['dsp']:g})"
+                for row in r.get("modules", []) if row["dsp"]]
+    lines += ["", f"DSPs by module: {', '.join(dsp_mods) or 'none'}. "
+              "The model: the MAC array packs two int8 products per DSP48E2 and each requantizer takes two; "
               "every other product (fused add, pools, addresses) is built in fabric. "
+              "LUT counts LUT1..LUT6 and LUTRAM/SRL cells (not MUXF7-9 or carry chains). "
               "LUT/FF/BRAM come from an FPGA-agnostic RTL twin (buffers as plain arrays) and are indicative.", ""]
     return "\n".join(lines)
 
@@ -107,6 +235,8 @@ def update_report(project: Path, section: str) -> None:
 
 def main(args) -> int:
     project = Path(args.project)
+    if not project.is_dir():
+        raise UserError(f"{project}: no such folder (run 'hlsgen build' first)")
     if not (project / "plan.json").is_file():
         raise UserError(f"{project}: not a built project (no plan.json; run 'hlsgen build' first)")
     r = synthesize(project)
