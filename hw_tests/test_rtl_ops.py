@@ -194,8 +194,8 @@ def test_every_op_family_matches_tiled_golden_and_cycle_model(tmp_path):
 
 @pytest.mark.hw
 @pytest.mark.slow
-@pytest.mark.parametrize("pp", [1, 4])
-def test_op_families_with_one_and_four_pixel_lanes(tmp_path, pp):
+@pytest.mark.parametrize("pp", [1, 4, 8])
+def test_op_families_with_1_4_8_pixel_lanes(tmp_path, pp):
     _check(tmp_path, 4, 8, _ports(32, 64, 32), pp=pp)
 
 
