@@ -93,8 +93,6 @@ def test_candidates_fit_budget():
     for budget in (6, 32, 3528):
         shapes = candidates(budget, 2)
         assert shapes and all(mac_dsps(pi, po, 2, pp) <= budget and po % pi == 0 for pp, pi, po in shapes)
-        top = max(pp * pi * po for pp, pi, po in shapes)
-        assert all(2 * pp * pi * po >= top for pp, pi, po in shapes)
         assert {pp for pp, _, _ in shapes} > {1} or budget < 32
     assert candidates(5, 2) == []
 

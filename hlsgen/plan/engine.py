@@ -152,9 +152,8 @@ PP_MAX = 8
 
 
 def candidates(dsp_budget: int, per_dsp: int) -> list:
-    """(PP, PI, PO) powers of two, PO a multiple of PI, PP <= PP_MAX, that fit the DSP budget, keeping
-    the shapes with at least half the MACs per cycle of the largest (a smaller array never wins on
-    cycles and only slows planning)."""
+    """(PP, PI, PO) powers of two, PO a multiple of PI, PP <= PP_MAX, that fit the DSP budget (every one:
+    on a small model a smaller array can win, its rounding losses being smaller)."""
     out = []
     for lpp in range(0, PP_MAX.bit_length()):
         for lpi in range(1, 9):           # PI 2..256
@@ -162,8 +161,7 @@ def candidates(dsp_budget: int, per_dsp: int) -> list:
                 pp, pi, po = 1 << lpp, 1 << lpi, 1 << lpo
                 if mac_dsps(pi, po, per_dsp, pp) <= dsp_budget:
                     out.append((pp, pi, po))
-    top = max((pp * pi * po for pp, pi, po in out), default=0)
-    return [s for s in out if 2 * s[0] * s[1] * s[2] >= top]
+    return out
 
 
 def buffer_budget_bytes(target: dict, dsp_budget: int) -> int:
