@@ -412,12 +412,10 @@ class _Lowering:
         sh, sw = pool.attrs["stride"]
         pads = tuple(pool.attrs.get("pads", (0, 0, 0, 0)))
         x, y = self.g.tensor(t), self.g.tensor(pool.outputs[0])
-        if not (kh == kw == sh == sw and 1 < kh <= 15 and not any(pads) and x.q == y.q and len(x.shape) == 3
-                and tuple(y.shape[1:]) == (x.shape[1] // kh, x.shape[2] // kh)):
-            return 0
-        if tuple(pool.attrs.get("dilation", (1, 1))) != (1, 1):
-            return 0
-        return int(kh)
+        ok = (kh == kw == sh == sw and 1 < kh <= 15 and not any(pads) and x.q == y.q and len(x.shape) == 3
+              and tuple(pool.attrs.get("dilation", (1, 1))) == (1, 1)
+              and tuple(y.shape[1:]) == (x.shape[1] // kh, x.shape[2] // kh))
+        return int(kh) if ok else 0
 
     def _new_packed(self, layer, x, c, h, w):
         name = f"{layer.name}:im2col"
