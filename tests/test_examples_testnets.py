@@ -9,16 +9,13 @@ import pytest
 from onnx import numpy_helper
 
 from hlsgen.errors import UserError
+from hlsgen.golden.reference import session_options, uint8_activations
 from hlsgen.examples import testnets
 from hlsgen.examples.quantize import pruned_count
 
 
 def ort_session(path, optimized=None):
-    so = ort.SessionOptions()
-    so.add_session_config_entry("session.qdqisint8allowed", "1")
-    so.log_severity_level = 3
-    if optimized:
-        so.optimized_model_filepath = str(optimized)
+    so = session_options(str(optimized) if optimized else None, exact_u8s8=uint8_activations(path))
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 

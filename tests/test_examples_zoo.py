@@ -8,6 +8,7 @@ from onnx import numpy_helper
 
 from hlsgen.cli import main as cli
 from hlsgen.errors import UserError
+from hlsgen.golden.reference import session_options, uint8_activations
 from hlsgen.examples import zoo
 from hlsgen.examples.quantize import pruned_count
 
@@ -34,9 +35,8 @@ def example(tmp_path_factory):
 
 
 def ort_session(path):
-    so = ort.SessionOptions()
-    so.add_session_config_entry("session.qdqisint8allowed", "1")
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(str(path), session_options(exact_u8s8=uint8_activations(path)),
+                                providers=["CPUExecutionProvider"])
 
 
 def golden_api():

@@ -7,7 +7,7 @@ import onnxruntime as ort
 import pytest
 
 from hlsgen.examples.testnets import make, random_input
-from hlsgen.golden.reference import ort_optimized_ops, ort_run, session_options
+from hlsgen.golden.reference import ort_optimized_ops, ort_run, session_options, uint8_activations
 
 FLOAT_COMPUTE = {"Conv", "Gemm", "MatMul", "Add", "AveragePool", "GlobalAveragePool"}
 
@@ -42,7 +42,7 @@ def test_layout_transform_keeps_the_arithmetic(qdq_models, kind, act_dtype):
     """ORT_ENABLE_ALL (the reference: NHWC integer kernels) == ORT_ENABLE_EXTENDED (NCHW kernels)."""
     model = qdq_models[kind, act_dtype]
     x = random_input(model, n=3, seed=4)
-    opts = session_options()
+    opts = session_options(exact_u8s8=uint8_activations(model))
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     sess = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
     extended = sess.run(None, {sess.get_inputs()[0].name: x})
