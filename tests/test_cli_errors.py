@@ -142,15 +142,22 @@ def test_run_through_the_real_command_line(models, tmp_path):
     assert sorted(f.name for f in tmp_path.iterdir()) == ["y.npy"]
 
 
-def test_static_batch_size_is_enforced(models):
-    from hlsgen.commands.run import read_input
-    from hlsgen.errors import UserError
-    from hlsgen.frontend import load
+def test_one_batch_rule(models, tmp_path):
+    """A model exported with a static batch of 1 takes N images in run (each one inference), as
+    simulate and compare do; the outputs equal onnxruntime's, image by image."""
+    from hlsgen.golden.reference import ort_run
 
-    g = load(models["good"])
-    g.meta["batch"] = 1                      # as if the model declared a static batch of 1
-    with pytest.raises(UserError, match=r"x.npy: shape \(2, 3, 16, 16\); the model takes \(1, 3, 16, 16\)"):
-        read_input(models["folder"] / "x.npy", g)
+    model = onnx.load(str(models["good"]))
+    model.graph.input[0].type.tensor_type.shape.dim[0].dim_value = 1
+    model.graph.output[0].type.tensor_type.shape.dim[0].dim_value = 1
+    onnx.save(model, str(tmp_path / "b1.onnx"))
+    x = np.load(models["folder"] / "x.npy")
+    assert len(x) == 2
+    p = hlsgen("run", tmp_path / "b1.onnx", "--input", models["folder"] / "x.npy", "--output", tmp_path / "y.npy")
+    assert p.returncode == 0, p.stderr
+    y = np.load(tmp_path / "y.npy")
+    want = np.concatenate([ort_run(tmp_path / "b1.onnx", x[i:i + 1])[0] for i in range(len(x))])
+    assert y.shape == want.shape and int((y != want).sum()) == 0
 
 
 def test_bad_calibration_folders(tmp_path):

@@ -15,8 +15,8 @@ import numpy as np
 
 from ..errors import UserError
 from ..report import compare as report
-from ..util import Progress, atomic_dir
-from .build import write_project
+from ..emit import write_project
+from ..util import Progress, check_writable_folder, output_dir
 
 
 def load_data(folder) -> tuple:
@@ -75,14 +75,16 @@ def compare(models, target, dsp_budget, out, data=None, simulate=None) -> list:
     names = [Path(m).stem for m in models]
     if len(set(names)) != len(names):
         raise UserError("models: two models share a file name; give them distinct names")
+    check_writable_folder(out)
     xy = load_data(data) if data else None
     rows = []
-    with atomic_dir(out) as tmp, Progress(len(models), "compare") as bar:
+    with output_dir(out) as tmp, Progress(len(models), "compare") as bar:
         for model in models:
             graph = load(model)
             plan = make_plan(graph, target=target, dsp_budget=dsp_budget)
             project = tmp / Path(model).stem
-            write_project(plan, project)
+            with output_dir(project) as sub:      # each project its own manifest (simulate adds to it)
+                write_project(plan, sub)
             row = model_row(model, graph, plan)
             if xy is not None:
                 row["accuracy"] = accuracy(graph, *xy)
@@ -112,5 +114,6 @@ def main(args) -> int:
         rtl = f", RTL {r['cycles_rtl']:,} cycles" if "cycles_rtl" in r else ""
         sys.stdout.write(f"{r['model']}: {r['macs_live']:,}/{r['macs']:,} MACs live, {r['cycles']:,} cycles{rtl}, "
                          f"{r['fps']:,.0f} fps, {r['speedup']:.2f}x{extra}\n")
-    sys.stdout.write(f"wrote {out / 'compare.md'}, {out / 'compare.json'}, {out / 'compare.png'}\n")
+    written = [out / f for f in ("compare.md", "compare.json", "compare.png") if (out / f).exists()]
+    sys.stdout.write(f"wrote {', '.join(map(str, written))}\n")
     return 0

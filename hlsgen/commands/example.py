@@ -3,6 +3,9 @@ from __future__ import annotations
 
 
 def main(args) -> int:
+    from ..util import require
+    require("torch", "examples", "hlsgen example")
+    require("sklearn", "examples", "hlsgen example")
     from ..examples import zoo
 
     path = zoo.make_example(args.name, prune=args.prune, fmt=args.format, out=args.output, progress=True)

@@ -42,8 +42,9 @@ def main(args) -> int:
     from ..frontend import load
     from ..prune import analyze, compact_with
     from ..prune.onnx_export import bias_foldable, export
-    from ..util import atomic_file
+    from ..util import check_output_file, output_file
 
+    check_output_file(args.output, "-o")
     with tempfile.TemporaryDirectory(prefix="hlsgen-simplify-") as tmp:
         src = _quantized_source(args, Path(tmp))
         graph = load(src)
@@ -51,7 +52,7 @@ def main(args) -> int:
         analysis = analyze(graph, foldable=bias_foldable(model))
         _, report = compact_with(graph, analysis)
         simplified = export(model, graph, analysis)
-    with atomic_file(args.output) as out:
+    with output_file(args.output, "-o") as out:
         onnx.save(simplified, str(out))
     sys.stderr.write(f"hlsgen simplify: {summary(report, args.model, args.output)}\n")
     return 0

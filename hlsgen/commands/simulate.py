@@ -1,75 +1,41 @@
 """hlsgen simulate OUT --engine csim|verilator|tiled --input X.npy --output Y.npy.
 
-Runs a built project on a batch: ``csim`` compiles and runs the generated HLS
-kernel and host program (hlsgen.sim.csim), ``verilator`` the RTL twin
-(hlsgen.sim.verilator), ``tiled`` the plan's invocations on the numpy engine
-model (hlsgen.plan.tiled).  Y is what onnxruntime returns for the model (a
-model with several outputs writes a .npz under their output names).
+Runs a built project on a batch (hlsgen.api.simulate): ``csim`` compiles and runs the generated
+HLS kernel and host program (hlsgen.sim.csim), ``verilator`` the RTL twin (hlsgen.sim.verilator),
+``tiled`` the plan's invocations on the numpy engine model (hlsgen.plan.tiled).  Each image of X is
+one inference, as on the card, whatever batch size the model file declares.  Y is what onnxruntime
+returns for the model (a model with several outputs writes a .npz under their output names).
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 
+from .. import api
+from ..frontend.arrays import read_npy
 from ..errors import UserError
-from ..util import atomic_file
+from ..plan.planner import Plan
+from .run import check_output, write_outputs
 
 
-def _plan(project: Path) -> dict:
-    if not project.is_dir():
-        raise UserError(f"{project}: no such folder (give the folder written by 'hlsgen build')")
-    try:
-        return json.loads((project / "plan.json").read_text())
-    except (OSError, ValueError) as e:
-        raise UserError(f"{project}: not a built project ({type(e).__name__}: plan.json)") from None
-
-
-def _input(path: Path, plan: dict) -> np.ndarray:
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
-    try:
-        x = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError):
-        raise UserError(f"{path}: not a readable .npy array") from None
-    want = tuple(plan["inputs"][0]["shape"])
-    if x.dtype.kind not in "fiu" or x.ndim != 1 + len(want) or tuple(x.shape[1:]) != want or not len(x):
-        raise UserError(f"{path}: {x.dtype} array of shape {x.shape}; the model takes float32 (N, "
-                        f"{', '.join(map(str, want))})")
+def read_batch(path, shape) -> np.ndarray:
+    """The images in PATH as float32 (N, *SHAPE): one-line errors naming the file."""
+    x = read_npy(path)
+    shape = tuple(shape)
+    if x.ndim != 1 + len(shape) or tuple(x.shape[1:]) != shape or not len(x):
+        raise UserError(f"{path}: shape {x.shape}; the model takes (N, {', '.join(map(str, shape))}): "
+                        "N images, each one inference")
     x = x.astype(np.float32)
     if not np.all(np.isfinite(x)):
         raise UserError(f"{path}: holds NaN or infinite values")
     return x
 
 
-def _run(engine: str, project: Path, x: np.ndarray, args) -> list:
-    if engine == "csim":
-        from ..sim import csim
-        return csim.simulate(project, x)
-    if engine == "verilator":
-        from ..sim import verilator
-        layers = args.layers.split(",") if getattr(args, "layers", None) else None
-        return verilator.simulate(project, x, layers=layers, trace=bool(getattr(args, "trace", False)))
-    from ..plan import tiled
-    from ..plan.planner import Plan
-    return tiled.run(Plan.load(project), x)
-
-
 def main(args) -> int:
-    project, out = Path(args.project), Path(args.output)
-    plan = _plan(project)
-    x = _input(Path(args.input), plan)
-    names = [o["name"] for o in plan["outputs"]]
-    if out.is_dir():
-        raise UserError(f"--output {out}: is a folder, expected a file path")
-    if len(names) > 1 and out.suffix != ".npz":
-        raise UserError(f"--output {out}: the model has {len(names)} outputs; give a .npz path")
-    ys = _run(args.engine, project, x, args)
-    with atomic_file(out) as tmp:
-        with open(tmp, "wb") as f:
-            if len(names) == 1:
-                np.save(f, ys[0])
-            else:
-                np.savez(f, **dict(zip(names, ys)))
+    plan = Plan.load(args.project)
+    x = read_batch(args.input, plan.data["inputs"][0]["shape"])
+    names = [o["name"] for o in plan.data["outputs"]]
+    out = check_output(args.output, names, same_as=args.input)
+    layers = args.layers.split(",") if args.layers else None
+    sim = api.simulate(args.project, x, engine=args.engine, layers=layers, trace=args.trace)
+    write_outputs(out, names, sim.outputs)
     return 0

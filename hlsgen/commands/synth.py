@@ -28,7 +28,7 @@ from pathlib import Path
 from ..emit import rtl
 from ..errors import UserError
 from ..plan.planner import Plan
-from ..util import atomic_file
+from ..util import atomic_file, record
 
 TOP = "hlsgen_engine"
 TIMEOUT_S = 1800
@@ -185,7 +185,7 @@ def synth_verilog(verilog: Path, out: Path, top: str = TOP, progress=sys.stderr)
 def synthesize(project: Path, progress=sys.stderr) -> dict:
     """Run yosys on the project's engine; returns the measured resources and the run's facts."""
     plan = Plan.load(project)
-    rtl.ensure(plan.data, project)
+    rtl.ensure(plan.data, project, write=False)
     seconds, total, rows = synth_verilog(project / "rtl" / f"{TOP}.v", project / "synth", progress=progress)
     e = plan.data["engine"]
     return {"tool": TOOL, "seconds": round(seconds, 1),
@@ -234,14 +234,11 @@ def update_report(project: Path, section: str) -> None:
 
 
 def main(args) -> int:
-    project = Path(args.project)
-    if not project.is_dir():
-        raise UserError(f"{project}: no such folder (run 'hlsgen build' first)")
-    if not (project / "plan.json").is_file():
-        raise UserError(f"{project}: not a built project (no plan.json; run 'hlsgen build' first)")
+    project = Path(args.project).resolve()
     r = synthesize(project)
     with atomic_file(project / "synth" / "resources.json") as tmp:
         tmp.write_text(json.dumps(r, indent=1) + "\n")
+    record(project, [project / "synth"])
     update_report(project, table(r))
     y, m = r["yosys"], r["model"]
     sys.stdout.write(f"{project}: yosys {y['dsp']:g} DSP (model {m['dsp']}), {y['lut']:g} LUT, {y['ff']:g} FF, "

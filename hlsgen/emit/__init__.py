@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 
-def emit_all(plan, folder) -> None:
-    """Render every emitter's files into FOLDER (the build folder that holds plan.json)."""
+def write_project(plan, folder) -> None:
+    """The whole accelerator project in FOLDER: plan.json, weights.bin, report.md and every emitter's
+    files (HLS kernel, host program, Vitis build files, RTL twin)."""
     from . import hls, rtl
+    plan.write(folder)
     hls.emit(plan, folder)
     rtl.emit(plan, folder)

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import jinja2
 
+from .. import package_data
 from ..errors import UserError
 from ..util import atomic_file
 from ..plan.invocation import KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "rtl"
+TEMPLATES = package_data.templates() / "rtl"
 ENGINE_FILE = "hlsgen_engine.v"
 
 
@@ -111,13 +112,18 @@ def emit(plan, folder) -> Path:
     return out / ENGINE_FILE
 
 
-def ensure(data: dict, folder) -> dict:
-    """The engine configuration of plan DATA; (re)writes FOLDER/rtl/ when missing or stale
-    (a project built before the RTL emitter existed, or with an older template)."""
+def ensure(data: dict, folder, write: bool = True) -> dict:
+    """The engine configuration of plan DATA, with FOLDER/rtl/ holding its engine: written when missing
+    or stale if WRITE (a scratch folder of a test harness), else a one-line error naming the file (a
+    built project: a missing or edited rtl/ is not silently replaced)."""
     cfg = config(data)
     text = render(cfg)
     path = Path(folder) / "rtl" / ENGINE_FILE
-    if not path.exists() or path.read_text() != text:
+    current = path.read_text() if path.is_file() else None
+    if current != text and not write:
+        why = "missing" if current is None else "differs from what plan.json gives (edited, or another hlsgen)"
+        raise UserError(f"{path}: {why}; rebuild with 'hlsgen build'")
+    if current != text:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as tmp:
             tmp.write_text(text)

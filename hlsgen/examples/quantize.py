@@ -17,7 +17,7 @@ from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantTy
 from torch import nn
 
 from ..errors import UserError
-from ..util import atomic_file
+from ..util import check_output_file, output_file
 
 FORMATS = ("qop", "qdq", "float")
 ACT_DTYPES = ("int8", "uint8")
@@ -33,12 +33,8 @@ def check_prune(prune: float) -> float:
 
 def check_output(path) -> Path:
     """Fail early (before a long build) when model file PATH cannot be written."""
-    path = Path(path)
+    path = check_output_file(path, "-o")
     parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise UserError(f"{path}: is a folder, expected a model file path")
-    if not parent.is_dir():
-        raise UserError(f"{path}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UserError(f"{path}: cannot write in folder {parent}")
     return path
@@ -159,7 +155,7 @@ def write_model(model: nn.Module, input_shape: tuple, path, calib: np.ndarray, f
     if act_dtype not in ACT_DTYPES:
         raise UserError(f"act_dtype {act_dtype!r}: expected one of {', '.join(ACT_DTYPES)}")
     path = check_output(path)
-    with atomic_file(path) as tmp, tempfile.TemporaryDirectory(prefix="hlsgen-export-") as work:
+    with output_file(path) as tmp, tempfile.TemporaryDirectory(prefix="hlsgen-export-") as work:
         float_path = Path(work) / "float.onnx"
         export_onnx(model, input_shape, float_path)
         result = float_path

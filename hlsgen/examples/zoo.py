@@ -288,6 +288,7 @@ def make_example(name: str, prune: float = 0.0, fmt: str = "qop", out="model.onn
     total = 2 + (_lenet_steps(prune) if lenet else 1)
     bar = Progress(total, f"example {name}") if progress else None
     step = bar.update if bar else _no_progress
+    ok = False
     try:
         if lenet:
             net = lenet_digits(prune, step)
@@ -303,7 +304,8 @@ def make_example(name: str, prune: float = 0.0, fmt: str = "qop", out="model.onn
         step(1, "export and quantize")
         path = write_model(net, shape, out, calib, fmt, metadata=meta)
         step(1, "written")
+        ok = True
     finally:
         if bar:
-            bar.close()
+            bar.close(done=ok)
     return path

