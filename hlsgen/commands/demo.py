@@ -35,7 +35,8 @@ def _models(folder: Path) -> list:
     for p in LEVELS:
         path = folder / f"lenet-digits-p{int(round(100 * p)):02d}.onnx"
         if not path.exists():
-            make_example("lenet-digits", prune=p, fmt="qop", out=path, progress=True)
+            make_example("lenet-digits", prune=p, fmt="qop", out=path, progress=True,
+                         prune_style="per-layer")
         paths.append(path)
     return paths
 
