@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     model_args(sp)
     sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
     sp.add_argument("--no-prune", action="store_true", help="skip the pruning analysis")
+    sp.add_argument("--target", help="also plan for this card: cycles per layer, live channels against the "
+                                     "engine's lanes, and pruning guidance (cycles saved at the next lane multiple)")
+    sp.add_argument("--dsp-budget", type=int, help="with --target: DSPs the engine may use")
 
     sp = sub.add_parser("run", help="run the golden model on a batch")
     model_args(sp)

@@ -26,7 +26,7 @@ def main(args) -> int:
     with Progress(1, "planning") as progress:
         plan = make_plan(graph, target=args.target, dsp_budget=args.dsp_budget,
                          clock_mhz=args.clock_mhz, weights=getattr(args, "weights", "auto"), progress=progress,
-                         array=getattr(args, "array", None))
+                         array=getattr(args, "array", None), guidance=True)
     with atomic_dir(args.output) as tmp:
         write_project(plan, tmp)
     if getattr(args, "synth", False):
