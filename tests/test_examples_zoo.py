@@ -242,6 +242,14 @@ def test_round_to_keeps_channel_counts_at_multiples(example, style):
         assert report["totals"]["pruning_ratio"] > 0.5
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("style", ["group", "group-removed"])
+def test_resnet50_coupled_groups_bit_exact(example, style):
+    """ResNet-50 pruned 50% by coupled groups, zeroed in place or removed: golden == onnxruntime."""
+    path = example("resnet50", 0.5, style=style)
+    _bit_exact(path, zoo.random_input(path, n=1))
+
+
 def test_group_pruning_of_lenet_is_accurate(example):
     """lenet-digits pruned by coupled groups is fine-tuned with its masks and stays accurate."""
     path = example("lenet-digits", 0.5)
