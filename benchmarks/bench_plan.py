@@ -15,6 +15,13 @@ alveo-u200, default DSP budget, prints side by side, measured in this run:
   bytes/cycle) and one shared activation bank (act_rd / act_wr 32 bytes/cycle each), as in
   round 1; weights resident on chip; and both (the default plan: each invocation reads one
   activation bank and writes the other, 64 bytes/cycle each).
+* pruned residual nets: ResNet-50 at 50% pruned by coupled groups (torch-pruning), channels removed
+  and zeroed in place: cycles, speedup / MAC reduction (conversion, goal >= 0.9), and where the
+  cycles go per layer: the ideal (live MACs / MACs per cycle), channel-lane rounding (ceil(C/PI),
+  ceil(C/PO), the stem's packed words), pixel-lane rounding (ceil(cols/PP)), the output-write bound
+  (c_px = ceil(PP*PO/BO) above k*k*in_cw), waits (input, residual, weight streams), the fixed cost
+  per invocation, vector ops; and the bound this memory system sets: per layer max(ideal, memory
+  traffic) with perfect overlap and no rounding, plus the vector ops.
 
 Models are cached in $HLSGEN_BENCH_CACHE (default: a folder under the system temp dir).
 Run: python benchmarks/bench_plan.py
@@ -39,12 +46,12 @@ DPU_U200_RESNET50_FPS = 1054
 NETS = [("resnet50", 0.0), ("resnet18", 0.0), ("vgg16-cifar", 0.0), ("vgg16-cifar", 0.5)]
 
 
-def model(name: str, prune: float) -> Path:
+def model(name: str, prune: float, style: str = "group") -> Path:
     cache = Path(os.environ.get("HLSGEN_BENCH_CACHE", Path(tempfile.gettempdir()) / "hlsgen-bench"))
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"{name}-p{prune:g}.onnx"
+    path = cache / f"{name}-p{prune:g}-{style}.onnx"
     if not path.exists():
-        make_example(name, prune=prune, out=str(path))
+        make_example(name, prune=prune, out=str(path), prune_style=style)
     return path
 
 
@@ -171,7 +178,87 @@ def main() -> int:
               f"(with pixel lanes: {shape(results[key]['engine'])} {results[key]['total_cycles']})")
     s1 = one["vgg16-cifar", 0.0] / one["vgg16-cifar", 0.5]
     print(f"  vgg16-cifar 50% filters zeroed with PP = 1: speedup {s1:.2f}x, ratio {s1 / reduction:.2f}")
+    print()
+    pruned_residual(results["resnet50", 0.0])
     return 0
+
+
+LOSSES = ("ideal", "lanes", "pixels", "write", "waits", "overhead", "vector")
+
+
+def losses(plan_data) -> list:
+    """Per layer with cycles: (name, op, cycles, {loss: cycles}) with the cycles split into LOSSES."""
+    e = plan_data["engine"]
+    eng = Engine(e["pi"], e["po"], e["macs_per_dsp"], e["ports"], e["in_buf_bytes"], e["w_buf_bytes"],
+                 e["w_store_bytes"], e["timing"], e["pp"])
+    fixed = e["timing"]["pipeline_latency"] + e["timing"]["invocation_overhead"]
+    by_layer = {}
+    for inv in plan_data["invocations"]:
+        by_layer.setdefault(inv["layer"], []).append(Invocation.from_json(inv))
+    out = []
+    for r in plan_data["layers"]:
+        if not r.get("cycles"):
+            continue
+        part = dict.fromkeys(LOSSES, 0.0)
+        if r["op"] not in ("conv", "gemm"):
+            part["vector"] = r["cycles"]
+        else:
+            part["ideal"] = r["macs_live"] / e["macs_per_cycle"]
+            for inv in by_layer[r["name"]]:
+                f = inv.fields
+                cols = f["out_w"] * max(f["pool_k"], 1)
+                taps = f["groups"] * (f["oy1"] - f["oy0"]) * f["k"] * f["k"] * f["in_cw"]
+                exact, rounded = taps * cols / e["pp"], taps * math.ceil(cols / e["pp"])
+                c_px = max(f["k"] * f["k"] * f["in_cw"], math.ceil(e["pp"] * e["po"] / eng.bpc("act_wr", f)))
+                written = rounded * c_px / (f["k"] * f["k"] * f["in_cw"])
+                part["lanes"] += exact
+                part["pixels"] += rounded - exact
+                part["write"] += written - rounded
+                part["overhead"] += fixed
+                part["waits"] += cycles.invocation(eng, inv)["cycles"] - written - fixed
+            part["lanes"] -= part["ideal"]
+        out.append((r["name"], r["op"], r["cycles"], part))
+    return out
+
+
+def memory_bound(plan_data) -> float:
+    """Cycles with every conv at max(ideal, its memory traffic) (perfect overlap, no rounding) plus the
+    vector ops as planned: what this memory system allows whatever the array and schedule."""
+    mpc = plan_data["engine"]["macs_per_cycle"]
+    return sum(max(r["macs_live"] / mpc, r["memory_cycles"]) if r["op"] in ("conv", "gemm") else r["cycles"]
+               for r in plan_data["layers"] if r.get("cycles"))
+
+
+def pruned_residual(dense) -> None:
+    """ResNet-50 at 50% by coupled groups: conversion, zeroed vs removed, where the cycles go."""
+    print("resnet50 pruned 50% by coupled groups (torch-pruning DependencyGraph), alveo-u200, default budget:")
+    plans = {}
+    for style in ("group-removed", "group"):
+        plans[style] = make_plan(load(model("resnet50", 0.5, style)), target=TARGET).data
+    removed, zeroed = plans["group-removed"], plans["group"]
+    for style, d in plans.items():
+        speedup = dense["total_cycles"] / d["total_cycles"]
+        reduction = dense["macs_live"] / d["macs_live"]
+        print(f"  {style:14s} {shape(d['engine'])}: MACs {dense['macs_live']:,} -> {d['macs_live']:,} "
+              f"({reduction:.2f}x fewer), cycles {dense['total_cycles']:,} -> {d['total_cycles']:,} ({speedup:.2f}x), "
+              f"conversion {speedup / reduction:.3f} (goal >= 0.90: {'met' if speedup >= 0.9 * reduction else 'MISSED'})")
+    diff = zeroed["total_cycles"] / removed["total_cycles"] - 1
+    print(f"  zeroed in place vs removed: {diff:+.2%} cycles (goal within 2%)")
+    rows = losses(removed)
+    print("  where the cycles go, per layer (channels removed):")
+    print(f"  {'layer':42s} {'op':8s} {'cycles':>8s} " + " ".join(f"{k:>8s}" for k in LOSSES))
+    total = dict.fromkeys(LOSSES, 0.0)
+    for name, op, c, part in rows:
+        for k in LOSSES:
+            total[k] += part[k]
+        print(f"  {name[-42:]:42s} {op:8s} {c:>8d} " + " ".join(f"{part[k]:>8.0f}" for k in LOSSES))
+    print(f"  {'total':42s} {'':8s} {removed['total_cycles']:>8d} " + " ".join(f"{total[k]:>8.0f}" for k in LOSSES))
+    print("  dense, same split: " + ", ".join(f"{k} {v:.0f}" for k, v in
+                                            ((k, sum(p[k] for *_, p in losses(dense))) for k in LOSSES)))
+    bound_d, bound_p = memory_bound(dense), memory_bound(removed)
+    best = (dense["total_cycles"] / bound_p) / (dense["macs_live"] / removed["macs_live"])
+    print(f"  memory-system bound (per conv max(ideal, traffic), perfect overlap, + vector ops): dense {bound_d:,.0f}, "
+          f"pruned {bound_p:,.0f} cycles; conversion at that bound against today's dense plan: {best:.3f}")
 
 
 if __name__ == "__main__":

@@ -101,16 +101,17 @@ def _graph(model, calibrate=None):
 
 
 def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None, weights="auto", array=None,
-          calibrate=None, progress=None) -> Build:
+          calibrate=None, progress=None, guidance=False) -> Build:
     """Plan MODEL (an ONNX path or a loaded graph) for TARGET; with OUTPUT, write the accelerator
-    project to that folder (new, empty or one hlsgen wrote: nothing else in it is touched)."""
+    project to that folder (new, empty or one hlsgen wrote: nothing else in it is touched).
+    GUIDANCE: the plan also carries the pruning guidance (report.md's table; a few re-plans)."""
     from .emit import write_project
     from .plan.planner import make_plan
     from .util import check_writable_folder
     if output is not None:
         check_writable_folder(output)     # before the planning, not after
     p = make_plan(_graph(model, calibrate), target=target, dsp_budget=dsp_budget, clock_mhz=clock_mhz,
-                  weights=weights, array=array, progress=progress)
+                  weights=weights, array=array, progress=progress, guidance=guidance)
     if output is None:
         return Build(p)
     with output_dir(output) as tmp:

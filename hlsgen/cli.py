@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     model_args(sp)
     sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
     sp.add_argument("--no-prune", action="store_true", help="skip the pruning analysis")
+    sp.add_argument("--target", help="also plan for this card: cycles per layer, live channels against the "
+                                     "engine's lanes, and pruning guidance (cycles saved at the next lane multiple)")
+    sp.add_argument("--dsp-budget", type=int, help="with --target: DSPs the engine may use")
 
     sp = sub.add_parser("run", help="run the golden model on a batch")
     model_args(sp)
@@ -74,7 +77,13 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("example", help="generate an example quantized (pruned) model")
     sp.add_argument("name", help="lenet-digits, resnet20-cifar, vgg16-cifar, resnet18, resnet50")
-    sp.add_argument("--prune", type=float, default=0.0, help="fraction of filters zeroed (0..1)")
+    sp.add_argument("--prune", type=float, default=0.0, help="fraction of channels pruned (0..1)")
+    sp.add_argument("--prune-style", default="group", metavar="STYLE",
+                    help="group (default): channels pruned by dependency group (residual streams, concat), "
+                         "zeroed in place; group-removed: the same channels removed; per-layer: each conv "
+                         "alone by its filters' L1 rank")
+    sp.add_argument("--round-to", type=int, metavar="N",
+                    help="keep pruned channel counts at multiples of N (e.g. the engine's lanes)")
     sp.add_argument("--format", choices=("qop", "qdq"), default="qop")
     sp.add_argument("-o", "--output", required=True, help="model file (.onnx)")
 

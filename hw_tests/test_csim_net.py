@@ -202,12 +202,15 @@ def test_simulate_bad_input_exits_2(tmp_path, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,prune", [("resnet20-cifar", 0.5), ("resnet20-cifar", 0.0), ("vgg16-cifar", 0.5),
-                                       ("resnet18", 0.5)])
-def test_example_zoo_matches_onnxruntime(tmp_path, name, prune):
-    """Example models at the target's default DSP budget (wide engines: PI = PO = 32 or 64)."""
+@pytest.mark.parametrize("name,prune,style", [("resnet20-cifar", 0.5, "group"), ("resnet20-cifar", 0.0, "group"),
+                                             ("vgg16-cifar", 0.5, "group"), ("resnet18", 0.5, "group"),
+                                             ("resnet20-cifar", 0.5, "group-removed"),
+                                             ("resnet20-cifar", 0.5, "per-layer")])
+def test_example_zoo_matches_onnxruntime(tmp_path, name, prune, style):
+    """Example models at the target's default DSP budget (wide engines: PI = PO = 32 or 64); pruned by
+    coupled groups (zeroed or removed by torch-pruning) or per layer."""
     model = tmp_path / "m.onnx"
-    assert cli.main(["example", name, "--prune", str(prune), "-o", str(model)]) == 0
+    assert cli.main(["example", name, "--prune", str(prune), "--prune-style", style, "-o", str(model)]) == 0
     out = tmp_path / "out"
     assert cli.main(["build", str(model), "-o", str(out)]) == 0
     assert csim_vs_ort(model, out, tmp_path, n=2) == 0

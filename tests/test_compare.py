@@ -69,3 +69,12 @@ def test_compare_missing_model(tmp_path):
     done = subprocess.run([sys.executable, "-m", "hlsgen", "compare", str(tmp_path / "nope.onnx"),
                            "-o", str(tmp_path / "cmp")], capture_output=True, text=True)
     assert done.returncode == 2 and "nope.onnx" in done.stderr
+
+
+def test_conversion_is_speedup_over_mac_reduction():
+    """conversion: the share of the pruned MACs that became fewer cycles (issue 17)."""
+    from hlsgen.report import compare as report
+    rows = report.finish_rows([{"cycles": 1000, "macs": 400, "macs_live": 400},
+                               {"cycles": 500, "macs": 400, "macs_live": 100}])
+    assert rows[1]["speedup"] == 2.0 and rows[1]["mac_reduction"] == 4.0 and rows[1]["conversion"] == 0.5
+    assert rows[0]["conversion"] == 1.0

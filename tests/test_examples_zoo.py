@@ -25,11 +25,11 @@ def example(tmp_path_factory):
     folder = tmp_path_factory.mktemp("zoo")
     cache = {}
 
-    def get(name, prune=0.0, fmt="qop"):
-        key = (name, prune, fmt)
+    def get(name, prune=0.0, fmt="qop", style="group", round_to=None):
+        key = (name, prune, fmt, style, round_to)
         if key not in cache:
-            out = folder / f"{name}-{prune}-{fmt}.onnx"
-            cache[key] = zoo.make_example(name, prune=prune, fmt=fmt, out=out)
+            out = folder / f"{name}-{prune}-{fmt}-{style}-{round_to}.onnx"
+            cache[key] = zoo.make_example(name, prune=prune, fmt=fmt, out=out, prune_style=style, round_to=round_to)
         return cache[key]
     return get
 
@@ -63,7 +63,7 @@ def test_lenet_digits_accuracy_after_quantization(example, prune):
 
 @pytest.mark.parametrize("name,prune", [("lenet-digits", 0.5), ("resnet20-cifar", 0.5), ("vgg16-cifar", 0.5)])
 def test_pruned_filters_are_exactly_zero(example, name, prune):
-    m = onnx.load(str(example(name, prune)))
+    m = onnx.load(str(example(name, prune, style="per-layer")))
     init = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
     convs = [n for n in m.graph.node if n.op_type == "QLinearConv"]
     assert convs
@@ -155,7 +155,8 @@ def test_cli_writes_the_model(tmp_path, capsys):
 @pytest.mark.parametrize("argv,word", [
     (["nope"], "resnet50"), (["lenet-digits", "--prune", "1"], "--prune"),
     (["lenet-digits", "--prune", "-0.1"], "--prune"), (["lenet-digits", "--prune", "nan"], "--prune"),
-    (["lenet-digits", "--format", "int4"], "--format")])
+    (["lenet-digits", "--format", "int4"], "--format"), (["resnet20-cifar", "--round-to", "0"], "--round-to"),
+    (["resnet20-cifar", "--round-to", "x"], "--round-to"), (["resnet20-cifar", "--prune-style", "global"], "--prune-style")])
 def test_cli_bad_options(tmp_path, capsys, argv, word):
     out = tmp_path / "m.onnx"
     try:
@@ -181,3 +182,78 @@ def test_make_example_rejects_bad_arguments(tmp_path):
         zoo.make_example("lenet", out=tmp_path / "m.onnx")
     with pytest.raises(UserError, match="format"):
         zoo.make_example("lenet-digits", fmt="float", out=tmp_path / "m.onnx")
+
+
+# -- coupled-group pruning (issue 17) -----------------------------------------------------------
+
+def _conv_weights(path):
+    m = onnx.load(str(path))
+    init = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    return [init[n.input[3]] for n in m.graph.node if n.op_type == "QLinearConv"]
+
+
+def _compacted(path):
+    from hlsgen.frontend import load
+    from hlsgen.prune import compact
+    return compact(load(path))
+
+
+def test_group_pruning_removes_the_residual_streams(example):
+    """Coupled groups prune the residual streams too: far more MACs go than per layer, and nothing
+    pruned has to be kept for exactness."""
+    _, group = _compacted(example("resnet20-cifar", 0.5))
+    _, per_layer = _compacted(example("resnet20-cifar", 0.5, style="per-layer"))
+    g, p = group["totals"], per_layer["totals"]
+    assert g["channels_kept"] == 0 and p["channels_kept"] > 0
+    assert g["pruning_ratio"] > 0.7 > p["pruning_ratio"]
+
+
+def test_zeroed_and_removed_groups_compact_to_the_same_net(example):
+    """group (zeroed in place) and group-removed (torch-pruning removes the channels, the model is
+    exported and quantized narrower) are the same pruning: same live shapes, same cycles."""
+    from hlsgen.frontend import load
+    from hlsgen.plan import make_plan
+    zeroed, removed = example("resnet20-cifar", 0.5), example("resnet20-cifar", 0.5, style="group-removed")
+    g2, _ = _compacted(zeroed)
+    shapes = [w.shape for w in _conv_weights(removed)]
+    assert shapes != [w.shape for w in _conv_weights(zeroed)]     # the removed model is narrower
+    assert shapes == [tuple(layer.params["w"].shape) for layer in g2.layers if layer.op == "conv"]
+    assert make_plan(load(zeroed)).data["total_cycles"] == make_plan(load(removed)).data["total_cycles"]
+
+
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+def test_physically_pruned_model_is_bit_exact(example, fmt):
+    """A model pruned physically by torch-pruning, exported and quantized: accepted, bit-exact."""
+    path = example("resnet20-cifar", 0.5, fmt, style="group-removed")
+    _bit_exact(path, zoo.random_input(path, n=2))
+    assert zoo.metadata(path)["hlsgen.prune_style"] == "group-removed"
+
+
+@pytest.mark.parametrize("style", ["group", "per-layer"])
+def test_round_to_keeps_channel_counts_at_multiples(example, style):
+    """Every conv keeps a multiple of 8 nonzero filters; by group, the compacted layers too (per layer,
+    the residual streams stay whole anyway)."""
+    path = example("resnet20-cifar", 0.5, style=style, round_to=8)
+    kept = [int(np.any(w.reshape(len(w), -1) != 0, axis=1).sum()) for w in _conv_weights(path)]
+    assert all(c % 8 == 0 for c in kept) and min(kept) < 16, kept
+    if style == "group":
+        g2, report = _compacted(path)
+        assert all(layer.params["w"].shape[0] % 8 == 0 for layer in g2.layers if layer.op == "conv")
+        assert report["totals"]["pruning_ratio"] > 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("style", ["group", "group-removed"])
+def test_resnet50_coupled_groups_bit_exact(example, style):
+    """ResNet-50 pruned 50% by coupled groups, zeroed in place or removed: golden == onnxruntime."""
+    path = example("resnet50", 0.5, style=style)
+    _bit_exact(path, zoo.random_input(path, n=1))
+
+
+def test_group_pruning_of_lenet_is_accurate(example):
+    """lenet-digits pruned by coupled groups is fine-tuned with its masks and stays accurate."""
+    path = example("lenet-digits", 0.5)
+    x, y = zoo.digits_split()
+    acc = float((ort_session(path).run(None, {"input": x})[0].argmax(1) == y).mean())
+    assert acc > ACCURACY_BAR
+    assert zoo.metadata(path)["hlsgen.prune_style"] == "group"

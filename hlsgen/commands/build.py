@@ -16,7 +16,7 @@ def main(args) -> int:
     with Progress(1, "planning") as progress:
         b = api.build(args.model, args.output, target=args.target, dsp_budget=args.dsp_budget,
                       clock_mhz=args.clock_mhz, weights=args.weights, array=args.array,
-                      calibrate=args.calibrate, progress=progress)
+                      calibrate=args.calibrate, progress=progress, guidance=True)
     if args.synth:
         from . import synth
         synth.main(type(args)(project=args.output))

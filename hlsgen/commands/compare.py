@@ -113,7 +113,8 @@ def main(args) -> int:
         extra = f", accuracy {100 * r['accuracy']:.2f}%" if "accuracy" in r else ""
         rtl = f", RTL {r['cycles_rtl']:,} cycles" if "cycles_rtl" in r else ""
         sys.stdout.write(f"{r['model']}: {r['macs_live']:,}/{r['macs']:,} MACs live, {r['cycles']:,} cycles{rtl}, "
-                         f"{r['fps']:,.0f} fps, {r['speedup']:.2f}x{extra}\n")
+                         f"{r['fps']:,.0f} fps, {r['speedup']:.2f}x for {r['mac_reduction']:.2f}x fewer MACs "
+                         f"(conversion {r['conversion']:.2f}){extra}\n")
     written = [out / f for f in ("compare.md", "compare.json", "compare.png") if (out / f).exists()]
     sys.stdout.write(f"wrote {', '.join(map(str, written))}\n")
     return 0

@@ -41,7 +41,8 @@ def _models(folder: Path, previous: Path) -> list:
         if old.is_file() and is_owned(previous, old):
             shutil.copy2(old, path)
         else:
-            make_example("lenet-digits", prune=p, fmt="qop", out=path, progress=True)
+            make_example("lenet-digits", prune=p, fmt="qop", out=path, progress=True,
+                         prune_style="per-layer")
         paths.append(path)
     return paths
 

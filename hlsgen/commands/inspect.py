@@ -1,10 +1,15 @@
-"""hlsgen inspect MODEL [--json] [--no-prune]: the integer IR as a per-layer table with totals.
+"""hlsgen inspect MODEL [--json] [--no-prune] [--target T [--dsp-budget N]]: the integer IR as a
+per-layer table with totals.
 
 Per layer: name, op, input and output shapes (per sample), kernel, stride, padding
 (top, left, bottom, right), channels in / out, MACs and parameters of one sample.
 When the pruning analysis is available (``hlsgen.prune.compact``) and not switched off, each
 layer also shows its live / total channels in and out, live MACs, and the pruned channels that
 were folded into a consumer's bias or had to be kept (the reasons follow the table).
+With ``--target`` the model is also planned for that card: each layer shows its cycles, its live
+output channels against the engine's output lanes (``45/64``: 45 channels fill one group of 64),
+and the pruning guidance (``hlsgen.plan.guidance``): how many more filters reach the next lane
+multiple and the cycles that saves, measured by planning the narrower model on the same engine.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from ..frontend import load
 from ..report.table import format_table
 
 SHOWN_REASONS = 3  # kinds of reasons per layer, after the table
+SHOWN_GUIDANCE = 10  # guidance lines after the table
 
 
 def prune_report(graph: ir.Graph) -> dict | None:
@@ -34,9 +40,25 @@ def _channels_in(graph: ir.Graph, layer: ir.Layer) -> int:
     return graph.tensor(layer.inputs[0]).channels
 
 
-def layer_rows(graph: ir.Graph, report: dict | None) -> list:
-    """One JSON-ready dict per layer (the ``prune`` entry only with a pruning report)."""
+def _guidance_of(plan: dict) -> dict:
+    """{layer: the suggestion with a saving that prunes the fewest channels} over the plan's guidance."""
+    best = {}
+    for s in plan.get("guidance", []):
+        if s["cycles_saved"] <= 0:
+            continue
+        for name in s["layers"]:
+            if name not in best or (s["prune"], -s["cycles_saved"]) < (best[name]["prune"], -best[name]["cycles_saved"]):
+                best[name] = s
+    return best
+
+
+def layer_rows(graph: ir.Graph, report: dict | None, plan: dict | None = None) -> list:
+    """One JSON-ready dict per layer (the ``prune`` entry only with a pruning report; ``plan``:
+    cycles, lanes and guidance with a plan)."""
     rows = []
+    planned = {r["name"]: r for r in plan["layers"]} if plan else {}
+    advice = _guidance_of(plan) if plan else {}
+    po = plan["engine"]["po"] if plan else 0
     for layer in graph.layers:
         a = layer.attrs
         row = {"name": layer.name, "op": layer.op,
@@ -50,6 +72,12 @@ def layer_rows(graph: ir.Graph, report: dict | None) -> list:
                "macs": ir.layer_macs(graph, layer), "params": ir.layer_params(layer)}
         if report is not None:
             row["prune"] = report["layers"].get(layer.name)
+        if plan:
+            p = planned.get(layer.name, {})
+            row["plan"] = {"cycles": p.get("cycles", 0), "guidance": advice.get(layer.name)}
+            if layer.op in ("conv", "gemm") and "channels_live" in p:
+                c = p["channels_live"]
+                row["plan"]["lanes"] = f"{c}/{-(-c // po) * po}"
         rows.append(row)
     return rows
 
@@ -79,7 +107,11 @@ _LEADING_CHANNEL = re.compile(r"^channel \d+: ")
 _CHANNEL = re.compile(r"channel \d+")
 
 
-def render(graph: ir.Graph, rows: list, report: dict | None) -> str:
+def _advice_cell(s: dict | None) -> str | None:
+    return f"-{s['prune']} -> {s['to']}: -{s['cycles_saved']:,} cyc" if s else None
+
+
+def render(graph: ir.Graph, rows: list, report: dict | None, plan: dict | None = None) -> str:
     header = ["layer", "op", "input", "output", "kernel", "stride", "pads", "C in", "C out", "MACs", "params"]
     if report is not None:
         header[7:9] = ["C in live/total", "C out live/total"]
@@ -93,12 +125,18 @@ def render(graph: ir.Graph, rows: list, report: dict | None) -> str:
             p = r["prune"]
             line[7:9] = [_live(p, "in"), _live(p, "out")]
             line += [p["macs_live"], p["folded"], p["kept"]] if p else [None] * 3
+        if plan:
+            q = r["plan"]
+            line += [q["cycles"] or None, q.get("lanes"), _advice_cell(q["guidance"])]
         table.append(line)
     t = totals(rows)
     total = ["total", f"{t['layers']} layers"] + [None] * 7 + [t["macs"], t["params"]]
     if report is not None:
         pt = report["totals"]
         total += [pt["macs_live"], pt["channels_folded"], pt["channels_kept"]]
+    if plan:
+        header += ["cycles", "C out live/lanes", "prune more -> C: saves"]
+        total += [plan["total_cycles"], None, None]
     x = graph.tensor(graph.inputs[0])
     head = (f"{graph.name}: {graph.source_format} model, input {graph.inputs[0]} "
             f"{_dims(x.shape)}, {len(graph.layers)} layers")
@@ -112,20 +150,44 @@ def render(graph: ir.Graph, rows: list, report: dict | None) -> str:
         for name, p in report["layers"].items():
             if p.get("kept_reasons"):
                 out.append(f"  kept in {name}: {kept_summary(p['kept_reasons'])}")
+    if plan:
+        out.append(guidance_text(plan))
     return "\n".join(out)
+
+
+def guidance_text(plan: dict) -> str:
+    """The plan's pruning guidance as lines, largest saving first."""
+    from ..plan.guidance import line
+    e = plan["engine"]
+    head = (f"\npruning guidance for {plan['target']} ({e['pp']}x{e['po']}x{e['pi']} array, PO={e['po']} output "
+            f"lanes, PI={e['pi']} input lanes; {plan['total_cycles']:,} cycles):")
+    useful = [s for s in plan.get("guidance", []) if s["cycles_saved"] > 0]
+    if not useful:
+        return head + "\n  no channel group can save cycles by pruning to a lower lane multiple"
+    return "\n".join([head] + [f"  {line(s)}" for s in useful[:SHOWN_GUIDANCE]]
+                     + ([f"  ... {len(useful) - SHOWN_GUIDANCE} more"] if len(useful) > SHOWN_GUIDANCE else []))
 
 
 def main(args) -> int:
     graph = load(args.model, args.calibrate)
     report = None if args.no_prune else prune_report(graph)
-    rows = layer_rows(graph, report)
+    plan = None
+    if getattr(args, "target", None):
+        from ..plan import make_plan
+        plan = make_plan(graph, target=args.target, dsp_budget=getattr(args, "dsp_budget", None),
+                         guidance=True).data
+    rows = layer_rows(graph, report, plan)
     if args.json:
         doc = {"model": graph.name, "format": graph.source_format, "input": graph.inputs[0],
                "input_shape": list(graph.tensor(graph.inputs[0]).shape), "layers": rows,
                "totals": totals(rows)}
         if report is not None:
             doc["prune"] = report["totals"]
+        if plan:
+            e = plan["engine"]
+            doc["plan"] = {"target": plan["target"], "array": f"{e['pp']}x{e['po']}x{e['pi']}",
+                           "total_cycles": plan["total_cycles"], "guidance": plan["guidance"]}
         print(json.dumps(doc, indent=1))
     else:
-        print(render(graph, rows, report))
+        print(render(graph, rows, report, plan))
     return 0

@@ -51,16 +51,37 @@ def pruned_count(filters: int, prune: float) -> int:
     return min(filters - 1, int(np.floor(prune * filters + 1e-9)))
 
 
+def check_round_to(round_to) -> int | None:
+    """--round-to N: None, or a positive integer."""
+    if round_to is None:
+        return None
+    if isinstance(round_to, bool) or not isinstance(round_to, (int, np.integer)) or round_to < 1:
+        raise UserError(f"--round-to {round_to}: expected a positive integer")
+    return int(round_to)
+
+
+def kept_count(filters: int, prune: float, round_to: int | None = None) -> int:
+    """Filters that stay out of FILTERS at level PRUNE; with ROUND_TO a multiple of it (rounded up, at
+    most FILTERS: a layer not a multiple of ROUND_TO keeps every filter rather than an odd count)."""
+    keep = filters - pruned_count(filters, prune)
+    if round_to:
+        keep = -(-keep // round_to) * round_to
+        if keep > filters:
+            keep = filters
+    return keep
+
+
 @torch.no_grad()
-def l1_filter_masks(model: nn.Module, prune: float) -> dict:
-    """{conv module: bool keep-mask over output filters}, lowest L1 norm zeroed first (ties: lower index)."""
+def l1_filter_masks(model: nn.Module, prune: float, round_to: int | None = None) -> dict:
+    """{conv module: bool keep-mask over output filters}, lowest L1 norm zeroed first (ties: lower index);
+    ROUND_TO: see ``kept_count``."""
     masks = {}
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             norms = m.weight.abs().sum(dim=(1, 2, 3)).numpy()
             order = np.argsort(norms, kind="stable")
             keep = np.ones(len(norms), dtype=bool)
-            keep[order[:pruned_count(len(norms), prune)]] = False
+            keep[order[:len(norms) - kept_count(len(norms), prune, round_to)]] = False
             masks[m] = keep
     return masks
 

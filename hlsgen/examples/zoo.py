@@ -8,8 +8,16 @@
     resnet50        ResNet-50 (v1.5 bottlenecks) for 3x224x224 inputs, random weights
 
 Random-weight nets are written by hand (no torchvision), He-initialized with batchnorm whose
-statistics come from seeded random inputs, then folded into the convs.  Pruning zeroes whole conv
-filters by L1 rank with their biases (the classifier stays whole).  Everything is seeded: the same
+statistics come from seeded random inputs, then folded into the convs.  Pruning styles
+(``PRUNE_STYLES``; the classifier's outputs always stay whole):
+
+    group           channels pruned by dependency group (residual streams, concat, depthwise pairs;
+                    torch-pruning's DependencyGraph, ranked by the group's L1 magnitude), zeroed in
+                    place with their biases: the net keeps its shape (SeReNe style)
+    group-removed   the same channels removed physically: a narrower net
+    per-layer       each conv's filters zeroed by their own L1 rank (residual streams stay live)
+
+``round_to`` N keeps every pruned channel count a multiple of N.  Everything is seeded: the same
 arguments give the same model.  Nothing is downloaded.
 """
 from __future__ import annotations
@@ -24,11 +32,12 @@ from torch import nn
 
 from ..errors import UserError
 from ..util import Progress
-from .quantize import (apply_masks, check_output, check_prune, fold_batchnorm, l1_filter_masks, metadata,
-                       write_model)
+from .quantize import (apply_masks, check_output, check_prune, check_round_to, fold_batchnorm, l1_filter_masks,
+                       metadata, write_model)
 from .testnets import random_input
 
 SEED = 0
+PRUNE_STYLES = ("group", "group-removed", "per-layer")
 RANDOM_CALIB = 4          # random calibration samples for the random-weight nets
 
 
@@ -254,36 +263,65 @@ def _lenet_steps(prune: float) -> int:
     return (0 if "lenet" in _TRAINED else TRAIN_EPOCHS) + (FINETUNE_EPOCHS if prune else 0) + 1
 
 
-def lenet_digits(prune: float, step=_no_progress) -> nn.Module:
-    """LeNet trained on digits; at PRUNE > 0 the lowest-L1 filters are zeroed and the rest fine-tuned."""
+def lenet_digits(prune: float, step=_no_progress, style: str = "group", round_to: int | None = None) -> nn.Module:
+    """LeNet trained on digits; at PRUNE > 0 pruned by STYLE (``prune_net``) and fine-tuned."""
     net = LeNet()
     net.load_state_dict(_trained_lenet_state(step))
     step(1, "trained")
     if prune:
-        masks = l1_filter_masks(net, prune)
-        apply_masks(masks)
+        masks = prune_net(net, (1, 8, 8), prune, style, round_to)
         with _one_thread():
             _train(net, FINETUNE_EPOCHS, 3e-3, masks, step)
     return net.eval()
 
 
+def prune_net(net: nn.Module, input_shape: tuple, prune: float, style: str = "group",
+              round_to: int | None = None) -> dict:
+    """Prune NET in place at level PRUNE by STYLE (module docstring); returns the keep masks of the
+    zeroed filters ({} when channels were removed or nothing was pruned)."""
+    if not prune:
+        return {}
+    if style == "per-layer":
+        masks = l1_filter_masks(net, prune, round_to)
+    else:
+        from . import coupled
+        sel = coupled.select(net, input_shape, prune, round_to)
+        if style == "group-removed":
+            coupled.remove(sel)
+            return {}
+        masks = coupled.masks(sel)
+    apply_masks(masks)
+    return masks
+
+
+def check_prune_style(style: str) -> str:
+    if style not in PRUNE_STYLES:
+        raise UserError(f"--prune-style {style!r}: expected one of {', '.join(PRUNE_STYLES)}")
+    return style
+
+
 # -- the entry point ---------------------------------------------------------------------------
 
 def make_example(name: str, prune: float = 0.0, fmt: str = "qop", out="model.onnx",
-                 progress: bool = False) -> Path:
-    """Build example NAME with filters pruned at level PRUNE, quantize it (FMT 'qop' | 'qdq'), write OUT.
+                 progress: bool = False, prune_style: str = "group", round_to: int | None = None) -> Path:
+    """Build example NAME pruned at level PRUNE by PRUNE_STYLE (``PRUNE_STYLES``; ROUND_TO: pruned
+    channel counts stay multiples of it), quantize it (FMT 'qop' | 'qdq'), write OUT.
 
     progress: show a progress bar on stderr (hlsgen.util.Progress).  Returns OUT.
-    The written model's metadata (see ``metadata(path)``) records the name, the prune level and,
-    for lenet-digits, the float model's held-out accuracy.
+    The written model's metadata (see ``metadata(path)``) records the name, the prune level and style,
+    and for lenet-digits the float model's held-out accuracy.
     """
     if name not in NAMES:
         raise UserError(f"unknown example {name!r}: expected one of {', '.join(NAMES)}")
     prune = check_prune(prune)
+    check_prune_style(prune_style)
+    round_to = check_round_to(round_to)
     if fmt not in ("qop", "qdq"):
         raise UserError(f"--format {fmt!r}: expected qop or qdq")
     check_output(out)
-    meta = {"hlsgen.example": name, "hlsgen.prune": f"{prune:g}"}
+    meta = {"hlsgen.example": name, "hlsgen.prune": f"{prune:g}", "hlsgen.prune_style": prune_style}
+    if round_to:
+        meta["hlsgen.round_to"] = str(round_to)
     lenet = name == "lenet-digits"
     total = 2 + (_lenet_steps(prune) if lenet else 1)
     bar = Progress(total, f"example {name}") if progress else None
@@ -291,7 +329,7 @@ def make_example(name: str, prune: float = 0.0, fmt: str = "qop", out="model.onn
     ok = False
     try:
         if lenet:
-            net = lenet_digits(prune, step)
+            net = lenet_digits(prune, step, prune_style, round_to)
             shape = (1, 8, 8)
             calib = digits_train()[0][:DIGITS_CALIB]
             meta["hlsgen.accuracy_float"] = f"{accuracy(net, *digits_split()):.4f}"
@@ -299,7 +337,7 @@ def make_example(name: str, prune: float = 0.0, fmt: str = "qop", out="model.onn
             net = random_net(name)
             step(1, "built")
             shape = RANDOM_NETS[name][1]
-            apply_masks(l1_filter_masks(net, prune))
+            prune_net(net, shape, prune, prune_style, round_to)
             calib = random_input(shape, n=RANDOM_CALIB, seed=SEED + 2)
         step(1, "export and quantize")
         path = write_model(net, shape, out, calib, fmt, metadata=meta)

@@ -1,13 +1,14 @@
 """The planner: engine configuration, schedule of invocations, cycle and resource estimates.
 
-``make_plan(graph, target='alveo', dsp_budget=None, clock_mhz=None, weights='auto', array=None) -> Plan``;
+``make_plan(graph, target='alveo', dsp_budget=None, clock_mhz=None, weights='auto', array=None,
+guidance=False) -> Plan`` (guidance: the pruning guidance of ``hlsgen.plan.guidance`` too);
 ``Plan.write(folder)`` writes plan.json, weights.bin and report.md;
 ``hlsgen.plan.tiled.run(plan, x)`` executes the plan's invocations on a numpy engine model.
 """
 from __future__ import annotations
 
 
-def make_plan(graph, target="alveo", dsp_budget=None, clock_mhz=None, weights="auto", array=None):
+def make_plan(graph, target="alveo", dsp_budget=None, clock_mhz=None, weights="auto", array=None, guidance=False):
     from .planner import make_plan as _make_plan
     return _make_plan(graph, target=target, dsp_budget=dsp_budget, clock_mhz=clock_mhz, weights=weights,
-                      array=array)
+                      array=array, guidance=guidance)

@@ -205,8 +205,20 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
     return best[1]
 
 
+def shape_cycles(graph, target, clock, budget, pp, pi, po, weights) -> int | None:
+    """Total cycles of compacted GRAPH on the engine shape (PP, PI, PO), as make_plan with that
+    ``--array`` would plan it; None when it does not plan."""
+    try:
+        got = _lowered(graph, target, clock, budget, pp, pi, po, weights)
+    except UserError:
+        return None
+    return None if got is None else cycles.total_cycles(got[0], got[1].invocations)
+
+
 def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, progress=None,
-              weights="auto", array=None) -> Plan:
+              weights="auto", array=None, guidance=False) -> Plan:
+    """The plan of GRAPH on TARGET; GUIDANCE: also the pruning guidance (``guidance.suggestions``,
+    plan ``guidance``: a few re-plans of the graph, about a second on ResNet-50)."""
     t0 = time.perf_counter()
     key, tgt = eng.get_target(target)
     clock = float(clock_mhz) if clock_mhz is not None else float(tgt["clock_mhz"])
@@ -224,6 +236,10 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
     e = choose_engine(g2, tgt, clock, budget, progress, weights, array)
     sched = lower(g2, e, pack=True)
     data = _plan_data(graph, g2, key, tgt, clock, budget, e, sched, compaction)
+    if guidance:
+        from .guidance import suggestions
+        data["guidance"] = suggestions(
+            g2, lambda g: shape_cycles(g, tgt, clock, budget, e.pp, e.pi, e.po, weights), e.pi, e.po)
     return Plan(data, sched.weights, render(data), seconds=time.perf_counter() - t0)
 
 

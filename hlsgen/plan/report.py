@@ -62,4 +62,27 @@ def render(d: dict) -> str:
     ]
     for k in ("dsp", "lut", "ff", "bram36", "uram"):
         lines.append(f"| {k} | {res[k]} | {avail[k]} | {res[k] / avail[k]:.1%} |")
+    if "guidance" in d:
+        lines += _guidance(d)
     return "\n".join(lines) + "\n"
+
+
+def _guidance(d: dict) -> list:
+    """Pruning guidance: per channel group (the convs writing one set of tied channels), its live
+    channels against the lanes and the cycles saved at the next lower multiple (measured by re-planning)."""
+    e = d["engine"]
+    lines = ["", "## Pruning guidance", "",
+             f"The engine rounds channels up to its lanes (PO={e['po']} output channels per group, PI={e['pi']} "
+             "input channels per word). Per channel group: its live channels, the next lower multiple of the "
+             "lanes, and the cycles this plan saves when the group is pruned down to it (the narrower model "
+             f"planned on the same {e['pp']}x{e['po']}x{e['pi']} array). Largest saving first; "
+             "`hlsgen example --round-to N` prunes to multiples from the start.", "",
+             "| layers (coupled) | channels live | lanes | prune | to | cycles | saved |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for s in d["guidance"]:
+        more = f" (+{len(s['layers']) - 1})" if len(s["layers"]) > 1 else ""
+        lines.append(f"| {_cell(s['layers'][0])}{more} | {s['channels']} | {s['lanes']} | {s['prune']} | {s['to']} | "
+                     f"{s['cycles']} | {s['cycles_saved']} |")
+    if not d["guidance"]:
+        lines.append("| (no channel group can shrink to a lower multiple) | | | | | | |")
+    return lines

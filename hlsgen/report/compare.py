@@ -9,16 +9,30 @@ import json
 import sys
 from pathlib import Path
 
-ROW_KEYS = ("model", "macs", "macs_live", "params_live", "cycles", "fps", "speedup", "resources")
+ROW_KEYS = ("model", "macs", "macs_live", "params_live", "cycles", "fps", "speedup", "mac_reduction",
+            "conversion", "resources")
 
 
 def finish_rows(rows: list) -> list:
-    """Add ``speedup`` (cycles of the first model / cycles of this one) and ``pruning``."""
-    base = rows[0]["cycles"]
+    """Add ``speedup`` (cycles of the first model / cycles of this one), ``pruning``, ``mac_reduction``
+    (live MACs of the first model / this one's) and ``conversion`` (speedup / MAC reduction: the share
+    of the MACs pruned away that the hardware turns into fewer cycles; 1.0 is ideal)."""
+    base, base_macs = rows[0]["cycles"], rows[0]["macs_live"]
     for r in rows:
         r["speedup"] = round(base / r["cycles"], 4) if r["cycles"] else None
         r["pruning"] = round(1.0 - r["macs_live"] / r["macs"], 4) if r["macs"] else 0.0
+        r["mac_reduction"] = round(base_macs / r["macs_live"], 4) if r["macs_live"] else None
+        r["conversion"] = (round(r["speedup"] / r["mac_reduction"], 4)
+                           if r["speedup"] and r["mac_reduction"] else None)
     return rows
+
+
+def _times(v) -> str:
+    return f"{v:.2f}x" if v is not None else "-"
+
+
+def _conversion(v) -> str:
+    return f"{v:.2f}" if v is not None else "-"
 
 
 def to_json(rows: list, target: str, clock_mhz: float) -> dict:
@@ -39,10 +53,12 @@ def to_markdown(rows: list, target: str, clock_mhz: float) -> str:
     head = ["model", "MAC pruning", "MACs (dense)", "MACs (live)", "params (live)", "cycles"]
     if has_rtl:
         head.append("cycles (RTL)")
-    head += ["fps", "speedup", "DSP", "LUT", "BRAM36", "URAM"]
+    head += ["fps", "speedup", "MAC reduction", "conversion", "DSP", "LUT", "BRAM36", "URAM"]
     if has_acc:
         head.append("accuracy")
     lines = [f"# Comparison on {target} at {clock_mhz:g} MHz", "",
+             "conversion = speedup / MAC reduction, both against the first model: the share of the pruned "
+             "MACs that became fewer cycles (1.00 is ideal).", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         res = r["resources"]
@@ -50,7 +66,8 @@ def to_markdown(rows: list, target: str, clock_mhz: float) -> str:
                  f"{r['params_live']:,}", f"{r['cycles']:,}"]
         if has_rtl:
             cells.append(f"{r['cycles_rtl']:,}" if "cycles_rtl" in r else "-")
-        cells += [f"{r['fps']:,.1f}", f"{r['speedup']:.2f}x", str(res.get("dsp", "-")),
+        cells += [f"{r['fps']:,.1f}", _times(r["speedup"]), _times(r["mac_reduction"]),
+                  _conversion(r["conversion"]), str(res.get("dsp", "-")),
                   str(res.get("lut", "-")), str(res.get("bram36", "-")), str(res.get("uram", "-"))]
         if has_acc:
             cells.append(f"{100 * r['accuracy']:.2f}%" if "accuracy" in r else "-")
@@ -88,7 +105,9 @@ def plot(rows: list, path: Path, target: str) -> None:
         ax1.plot([x for x, r in zip(xs, rows) if "cycles_rtl" in r],
                  [r["cycles_rtl"] for r in rows if "cycles_rtl" in r],
                  "kD", label="cycles (Verilator)")
-    ax1.bar_label(bars, labels=[f"{r['cycles']:,}" for r in rows], fontsize=8)
+    ax1.bar_label(bars, labels=[f"{r['cycles']:,}\n{_times(r['speedup'])} / {_times(r['mac_reduction'])} MACs\n"
+                                f"conversion {_conversion(r['conversion'])}" for r in rows], fontsize=7)
+    ax1.margins(y=0.25)
     ax1.set_xticks(list(xs), labels, fontsize=8)
     ax1.set_ylabel("cycles per inference")
     ax1.set_title(f"Cycles and fps by pruning level ({target})")
