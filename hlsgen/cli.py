@@ -28,6 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
+    def pool_args(sp, workers_help):
+        sp.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the tasks on this Dask scheduler's workers")
+        sp.add_argument("--workers", type=int, metavar="N", help=workers_help)
+
     def model_args(sp):
         sp.add_argument("model", help="ONNX model (QOperator, QDQ, or float)")
         sp.add_argument("--calibrate", metavar="random|DIR",
@@ -85,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--simulate", choices=("verilator",))
     sp.add_argument("--data", help="folder with labelled data (x.npy, y.npy)")
     sp.add_argument("-o", "--output", required=True, help="output folder")
+
+    sp = sub.add_parser("sweep", help="plan models x targets x DSP budgets (x arrays) on Dask workers")
+    sp.add_argument("models", nargs="+", help="ONNX models")
+    sp.add_argument("--targets", required=True, metavar="T1,T2", help="target cards, comma-separated")
+    sp.add_argument("--dsp-budgets", required=True, metavar="B1,B2", help="DSP budgets, comma-separated")
+    sp.add_argument("--arrays", metavar="PPxPOxPI,...",
+                    help="engine arrays to pin, comma-separated (default: the planner's choice per point)")
+    pool_args(sp, "local Dask worker processes (default: one per CPU)")
+    sp.add_argument("-o", "--output", required=True, help="output folder (a rerun resumes)")
 
     sp = sub.add_parser("demo", help="the end-to-end demo: prune levels, build, simulate, compare")
     sp.add_argument("-o", "--output", default="hlsgen-demo", help="output folder (default: hlsgen-demo)")
