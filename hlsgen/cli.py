@@ -13,6 +13,7 @@ import sys
 
 from .errors import UserError
 from .plan.engine import WEIGHTS_MODES
+from .sim import ENGINES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,11 +68,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("simulate", help="simulate a built project (C simulation or Verilator)")
     sp.add_argument("project", help="folder written by 'hlsgen build'")
-    sp.add_argument("--engine", choices=("csim", "verilator", "tiled"), default="csim")
+    sp.add_argument("--engine", choices=ENGINES, default="csim")
     sp.add_argument("--input", required=True, help="input batch (.npy, float32 NCHW)")
     sp.add_argument("--output", required=True, help="where to write the output (.npy)")
     sp.add_argument("--layers", help="comma-separated layer names to report (verilator)")
     sp.add_argument("--trace", action="store_true", help="write an FST waveform (verilator)")
+    pool_args(sp, "split the images over N local Dask worker processes (default: 1, in this process)")
 
     sp = sub.add_parser("synth", help="yosys synthesis estimate of the RTL twin")
     sp.add_argument("project", help="folder written by 'hlsgen build'")
@@ -88,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--dsp-budget", type=int)
     sp.add_argument("--simulate", choices=("verilator",))
     sp.add_argument("--data", help="folder with labelled data (x.npy, y.npy)")
+    pool_args(sp, "compute the accuracy on N local Dask worker processes (default: 1, in this process)")
     sp.add_argument("-o", "--output", required=True, help="output folder")
 
     sp = sub.add_parser("sweep", help="plan models x targets x DSP budgets (x arrays) on Dask workers")

@@ -1,10 +1,12 @@
-"""hlsgen simulate OUT --engine csim|verilator|tiled --input X.npy --output Y.npy.
+"""hlsgen simulate OUT --engine csim|verilator|tiled --input X.npy --output Y.npy [--workers N | --scheduler ADDR].
 
 Runs a built project on a batch: ``csim`` compiles and runs the generated HLS
 kernel and host program (hlsgen.sim.csim), ``verilator`` the RTL twin
 (hlsgen.sim.verilator), ``tiled`` the plan's invocations on the numpy engine
 model (hlsgen.plan.tiled).  Y is what onnxruntime returns for the model (a
-model with several outputs writes a .npz under their output names).
+model with several outputs writes a .npz under their output names).  With --workers N (a
+LocalCluster) or --scheduler (a Dask cluster) the images are split over the workers
+(hlsgen.sim.split): the same outputs, merged in order.
 """
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import cluster, sim
 from ..errors import UserError
+from ..sim import split
 from ..util import atomic_file
 
 
@@ -43,19 +47,6 @@ def _input(path: Path, plan: dict) -> np.ndarray:
     return x
 
 
-def _run(engine: str, project: Path, x: np.ndarray, args) -> list:
-    if engine == "csim":
-        from ..sim import csim
-        return csim.simulate(project, x)
-    if engine == "verilator":
-        from ..sim import verilator
-        layers = args.layers.split(",") if getattr(args, "layers", None) else None
-        return verilator.simulate(project, x, layers=layers, trace=bool(getattr(args, "trace", False)))
-    from ..plan import tiled
-    from ..plan.planner import Plan
-    return tiled.run(Plan.load(project), x)
-
-
 def main(args) -> int:
     project, out = Path(args.project), Path(args.output)
     plan = _plan(project)
@@ -65,7 +56,18 @@ def main(args) -> int:
         raise UserError(f"--output {out}: is a folder, expected a file path")
     if len(names) > 1 and out.suffix != ".npz":
         raise UserError(f"--output {out}: the model has {len(names)} outputs; give a .npz path")
-    ys = _run(args.engine, project, x, args)
+    scheduler, workers = getattr(args, "scheduler", None), getattr(args, "workers", None)
+    cluster.check_options(scheduler, workers)
+    trace = bool(getattr(args, "trace", False))
+    if trace and (scheduler or (workers or 1) > 1):
+        raise UserError("--trace: writes one waveform of one simulator run; run it without --workers or --scheduler")
+    layers = args.layers.split(",") if getattr(args, "layers", None) else None
+    project = project.resolve()      # the simulators run in other folders (and processes)
+    with cluster.open_pool(scheduler, workers, "simulate") as pool:
+        if pool.in_process:
+            ys = sim.run(args.engine, project, x, layers=layers, trace=trace)
+        else:
+            ys = split.simulate(pool, args.engine, project, x, layers=layers)
     with atomic_file(out) as tmp:
         with open(tmp, "wb") as f:
             if len(names) == 1:
