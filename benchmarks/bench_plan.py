@@ -40,6 +40,7 @@ from hlsgen.plan import cycles, make_plan
 from hlsgen.plan import engine as eng_mod
 from hlsgen.plan.engine import Engine
 from hlsgen.plan.invocation import Invocation
+from hlsgen.plan.report import conv_macs
 
 TARGET = "alveo-u200"
 DPU_U200_RESNET50_FPS = 1054
@@ -91,10 +92,6 @@ def single_pixel_lane(graph):
         return make_plan(graph, target=TARGET)
     finally:
         eng_mod.candidates = real
-
-
-def conv_macs(plan_data) -> int:
-    return sum(r["macs"] for r in plan_data["layers"] if r["op"] == "conv")
 
 
 def main() -> int:

@@ -125,25 +125,29 @@ def run(model, x, calibrate=None) -> list:
     return golden.run(_graph(model, calibrate), np.asarray(x, np.float32))
 
 
-def simulate(project, x, engine="csim", layers=None, trace=False) -> Simulation:
+def simulate(project, x, engine="csim", layers=None, trace=False, workers=None, scheduler=None) -> Simulation:
     """Run the batch X through a built project: 'csim' (the HLS kernel and host compiled with g++),
     'verilator' (the RTL twin) or 'tiled' (the plan's invocations in numpy). Each image is one
-    inference, as on the card."""
-    project = Path(project)
+    inference, as on the card. WORKERS (a LocalCluster of that many processes) or SCHEDULER (a Dask
+    scheduler address) split the images over Dask workers: the same outputs, merged in order."""
+    from . import cluster, sim
+    from .sim import split
+    if engine not in sim.ENGINES:
+        raise UserError(f"--engine {engine}: expected one of {', '.join(sim.ENGINES)}")
+    cluster.check_options(scheduler, workers)
+    if trace and (scheduler or (workers or 1) > 1):
+        raise UserError("--trace: writes one waveform of one simulator run; run it without --workers or --scheduler")
+    project = Path(project).resolve()      # the simulators run in other folders (and processes)
     x = np.asarray(x, np.float32)
-    if engine == "csim":
-        from .sim import csim
-        return Simulation(csim.simulate(project, x), engine)
-    if engine == "verilator":
-        from .sim import verilator
-        outputs = verilator.simulate(project, x, layers=layers, trace=trace)
-        report = json.loads((project / "sim" / "verilator.json").read_text())
-        return Simulation(outputs, engine, int(report["cycles_total"]), report)
-    if engine == "tiled":
-        from .plan import tiled
-        from .plan.planner import Plan
-        return Simulation(tiled.run(Plan.load(project), x), engine)
-    raise UserError(f"--engine {engine}: expected csim, verilator or tiled")
+    with cluster.open_pool(scheduler, workers, "simulate") as pool:
+        if pool.in_process:
+            outputs = sim.run(engine, project, x, layers=layers, trace=trace)
+        else:
+            outputs = split.simulate(pool, engine, project, x, layers=layers)
+    if engine != "verilator":
+        return Simulation(outputs, engine)
+    report = json.loads((project / "sim" / "verilator.json").read_text())
+    return Simulation(outputs, engine, int(report["cycles_total"]), report)
 
 
 def compare(models, output, *, target="alveo", dsp_budget=None, data=None, simulate=None) -> Comparison:

@@ -13,6 +13,7 @@ import sys
 
 from .errors import UserError
 from .plan.engine import WEIGHTS_MODES
+from .sim import ENGINES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,6 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="hlsgen", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    def pool_args(sp, workers_help):
+        sp.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the tasks on this Dask scheduler's workers")
+        sp.add_argument("--workers", type=int, metavar="N", help=workers_help)
 
     def model_args(sp):
         sp.add_argument("model", help="ONNX model (QOperator, QDQ, or float)")
@@ -66,11 +71,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("simulate", help="simulate a built project (C simulation or Verilator)")
     sp.add_argument("project", help="folder written by 'hlsgen build'")
-    sp.add_argument("--engine", choices=("csim", "verilator", "tiled"), default="csim")
+    sp.add_argument("--engine", choices=ENGINES, default="csim")
     sp.add_argument("--input", required=True, help="input batch (.npy, float32 NCHW)")
     sp.add_argument("--output", required=True, help="where to write the output (.npy)")
     sp.add_argument("--layers", help="comma-separated layer names to report (verilator)")
     sp.add_argument("--trace", action="store_true", help="write an FST waveform (verilator)")
+    pool_args(sp, "split the images over N local Dask worker processes (default: 1, in this process)")
 
     sp = sub.add_parser("synth", help="yosys synthesis estimate of the RTL twin")
     sp.add_argument("project", help="folder written by 'hlsgen build'")
@@ -93,7 +99,17 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--dsp-budget", type=int)
     sp.add_argument("--simulate", choices=("verilator",))
     sp.add_argument("--data", help="folder with labelled data (x.npy, y.npy)")
+    pool_args(sp, "compute the accuracy on N local Dask worker processes (default: 1, in this process)")
     sp.add_argument("-o", "--output", required=True, help="output folder")
+
+    sp = sub.add_parser("sweep", help="plan models x targets x DSP budgets (x arrays) on Dask workers")
+    sp.add_argument("models", nargs="+", help="ONNX models")
+    sp.add_argument("--targets", required=True, metavar="T1,T2", help="target cards, comma-separated")
+    sp.add_argument("--dsp-budgets", required=True, metavar="B1,B2", help="DSP budgets, comma-separated")
+    sp.add_argument("--arrays", metavar="PPxPOxPI,...",
+                    help="engine arrays to pin, comma-separated (default: the planner's choice per point)")
+    pool_args(sp, "local Dask worker processes (default: one per CPU)")
+    sp.add_argument("-o", "--output", required=True, help="output folder (a rerun resumes)")
 
     sp = sub.add_parser("demo", help="the end-to-end demo: prune levels, build, simulate, compare")
     sp.add_argument("-o", "--output", default="hlsgen-demo", help="output folder (default: hlsgen-demo)")

@@ -33,6 +33,12 @@ MANIFEST = ".hlsgen-manifest.json"
 
 # -- output folders ---------------------------------------------------------------------------
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _manifest_files(folder: Path) -> list | None:
     """The relative paths FOLDER's manifest lists, or None when it has none (or an unreadable one)."""
     try:
@@ -105,6 +111,7 @@ def output_dir(out: str | os.PathLike):
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.hlsgen-", dir=parent))
+        os.chmod(tmp, 0o777 & ~_umask())     # mkdtemp makes it owner-only; the result is a plain folder
     except OSError as e:
         raise UserError(f"{out}: cannot write here ({e.strerror})") from None
     try:
@@ -162,6 +169,21 @@ def _remove_empty_parents(root: Path, rels) -> None:
                 path.rmdir()                   # only when empty
 
 
+def claim_folder(out) -> Path:
+    """OUT as a folder hlsgen fills file by file (a resumable sweep): new, empty or hlsgen's (one line
+    naming it otherwise); created with an empty manifest when new.  Each file written goes to
+    ``record``."""
+    out = Path(out)
+    check_writable_folder(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"{out}: cannot write here ({e.strerror})") from None
+    if _manifest_files(out) is None:
+        _write_manifest(out, [])
+    return out
+
+
 def record(folder, paths) -> None:
     """List PATHS (files hlsgen just wrote below FOLDER) in FOLDER's manifest; a folder without a
     manifest (not written by hlsgen build) is left as it is."""
@@ -204,6 +226,7 @@ def atomic_file(path: str | os.PathLike):
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
     except OSError as e:
         raise UserError(f"{path}: cannot write here ({e.strerror})") from None
+    os.fchmod(fd, 0o666 & ~_umask())         # mkstemp makes it owner-only; the result is a plain file
     os.close(fd)
     try:
         yield Path(tmp)

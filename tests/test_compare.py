@@ -1,5 +1,6 @@
 """hlsgen compare on a 0/50/75% pruning series: cycles fall at each level; json, markdown and a real PNG."""
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -78,3 +79,29 @@ def test_conversion_is_speedup_over_mac_reduction():
                                {"cycles": 500, "macs": 400, "macs_live": 100}])
     assert rows[1]["speedup"] == 2.0 and rows[1]["mac_reduction"] == 4.0 and rows[1]["conversion"] == 0.5
     assert rows[0]["conversion"] == 1.0
+
+
+def test_compare_accuracy_on_two_workers(series, tmp_path, monkeypatch):
+    """--workers 2: the labelled set split over two Dask worker processes gives the serial accuracies;
+    relative paths from another working directory."""
+    from hlsgen.cli import main
+    data = tmp_path / "data"
+    data.mkdir()
+    x = testnets.random_input(series[0], n=9, seed=4)
+    np.save(data / "x.npy", x)
+    from hlsgen import golden
+    from hlsgen.frontend import load
+    pred = golden.run(load(series[0]), x)[0].reshape(9, -1).argmax(1)
+    np.save(data / "y.npy", np.where(np.arange(9) % 2 == 0, pred, (pred + 1) % 10))   # 5 of 9 right for p00
+    models = [str(m) for m in series[:2]]
+    assert main(["compare", *models, "--dsp-budget", "16", "--data", str(data), "-o", str(tmp_path / "c1")]) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    rel = [os.path.relpath(m, elsewhere) for m in models]
+    assert main(["compare", *rel, "--dsp-budget", "16", "--data", "../data", "--workers", "2", "-o", "c2"]) == 0
+    one = json.loads((tmp_path / "c1" / "compare.json").read_text())["models"]
+    two = json.loads((elsewhere / "c2" / "compare.json").read_text())["models"]
+    assert [m["accuracy"] for m in two] == [m["accuracy"] for m in one]
+    assert one[0]["accuracy"] == 5 / 9
+    assert [m["cycles"] for m in two] == [m["cycles"] for m in one]

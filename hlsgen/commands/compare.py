@@ -1,10 +1,11 @@
-"""hlsgen compare M1 M2 ... --target T [--dsp-budget N] [--simulate verilator] [--data DIR] -o DIR.
+"""hlsgen compare M1 M2 ... --target T [--dsp-budget N] [--simulate verilator] [--data DIR [--workers N]] -o DIR.
 
 Builds an accelerator for every model (DIR/<model>/, as 'hlsgen build' does), and
 writes DIR/compare.json, DIR/compare.md and DIR/compare.png: MACs, live
 parameters, cycles, fps, speedup over the first model, resources; the accuracy
 of the quantized model (golden model) when --data holds labelled inputs
-(x.npy, y.npy); the cycles the Verilator simulation counts with --simulate.
+(x.npy, y.npy), computed on Dask workers with --workers N or --scheduler (hlsgen.cluster);
+the cycles the Verilator simulation counts with --simulate.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import cluster
 from ..errors import UserError
 from ..report import compare as report
 from ..emit import write_project
@@ -49,10 +51,24 @@ def model_row(model: str, graph, plan) -> dict:
             "layers": [(r["name"], r["cycles"]) for r in d["layers"] if r.get("cycles")]}
 
 
-def accuracy(graph, x: np.ndarray, y: np.ndarray) -> float:
+def correct(graph, x: np.ndarray, y: np.ndarray) -> int:
+    """How many of the inputs X the quantized model (golden model) classifies as their labels Y."""
     from .. import golden
     logits = golden.run(graph, x)[0]
-    return float((logits.reshape(len(x), -1).argmax(1) == y).mean())
+    return int((logits.reshape(len(x), -1).argmax(1) == y).sum())
+
+
+def accuracy(graph, x: np.ndarray, y: np.ndarray) -> float:
+    return correct(graph, x, y) / len(x)
+
+
+def accuracies(pool, graphs: list, x: np.ndarray, y: np.ndarray) -> list:
+    """accuracy() of each graph, the labelled set split over POOL's workers."""
+    parts = cluster.spans(len(x), pool.n_workers)
+    data = [(pool.share(x[a:b]), y[a:b]) for a, b in parts]
+    shared = [pool.share(g) for g in graphs]
+    counts = pool.ordered(correct, [(g, xs, ys) for g in shared for xs, ys in data])
+    return [sum(counts[i * len(parts):(i + 1) * len(parts)]) / len(x) for i in range(len(graphs))]
 
 
 def simulate_rtl(project: Path, x: np.ndarray, graph) -> dict:
@@ -68,7 +84,8 @@ def simulate_rtl(project: Path, x: np.ndarray, graph) -> dict:
     return {"cycles_rtl": int(sim["cycles_total"]), "mismatches": mismatches}
 
 
-def compare(models, target, dsp_budget, out, data=None, simulate=None) -> list:
+def compare(models, target, dsp_budget, out, data=None, simulate=None, pool=None) -> list:
+    """POOL (hlsgen.cluster): where the accuracy over DATA is computed (default: this process)."""
     from ..frontend import load
     from ..plan import make_plan
 
@@ -77,7 +94,7 @@ def compare(models, target, dsp_budget, out, data=None, simulate=None) -> list:
         raise UserError("models: two models share a file name; give them distinct names")
     check_writable_folder(out)
     xy = load_data(data) if data else None
-    rows = []
+    rows, graphs = [], []
     with output_dir(out) as tmp, Progress(len(models), "compare") as bar:
         for model in models:
             graph = load(model)
@@ -86,13 +103,15 @@ def compare(models, target, dsp_budget, out, data=None, simulate=None) -> list:
             with output_dir(project) as sub:      # each project its own manifest (simulate adds to it)
                 write_project(plan, sub)
             row = model_row(model, graph, plan)
-            if xy is not None:
-                row["accuracy"] = accuracy(graph, *xy)
             if simulate == "verilator":
                 x = xy[0][:2] if xy is not None else _random_input(plan.data)
                 row.update(simulate_rtl(project, x, graph))
             rows.append(row)
+            graphs.append(graph)
             bar.update(1, Path(model).stem)
+        if xy is not None:
+            for row, acc in zip(rows, accuracies(pool or cluster.Pool(), graphs, *xy)):
+                row["accuracy"] = acc
         report.finish_rows(rows)
         report.write(rows, tmp, plan.data["target"], plan.data["clock_mhz"])
     return rows
@@ -107,7 +126,12 @@ def main(args) -> int:
     for m in args.models:
         if not Path(m).is_file():
             raise UserError(f"{m}: no such file")
-    rows = compare(args.models, args.target, args.dsp_budget, args.output, args.data, args.simulate)
+    scheduler, workers = getattr(args, "scheduler", None), getattr(args, "workers", None)
+    cluster.check_options(scheduler, workers)
+    if not args.data:
+        scheduler = workers = None           # the workers compute the accuracy over --data only
+    with cluster.open_pool(scheduler, workers, "compare") as pool:
+        rows = compare(args.models, args.target, args.dsp_budget, args.output, args.data, args.simulate, pool)
     out = Path(args.output)
     for r in rows:
         extra = f", accuracy {100 * r['accuracy']:.2f}%" if "accuracy" in r else ""

@@ -1,10 +1,12 @@
-"""hlsgen simulate OUT --engine csim|verilator|tiled --input X.npy --output Y.npy.
+"""hlsgen simulate OUT --engine csim|verilator|tiled --input X.npy --output Y.npy [--workers N | --scheduler ADDR].
 
 Runs a built project on a batch (hlsgen.api.simulate): ``csim`` compiles and runs the generated
 HLS kernel and host program (hlsgen.sim.csim), ``verilator`` the RTL twin (hlsgen.sim.verilator),
 ``tiled`` the plan's invocations on the numpy engine model (hlsgen.plan.tiled).  Each image of X is
 one inference, as on the card, whatever batch size the model file declares.  Y is what onnxruntime
 returns for the model (a model with several outputs writes a .npz under their output names).
+With --workers N (a LocalCluster) or --scheduler (a Dask cluster) the images are split over
+the workers (hlsgen.sim.split): the same outputs, merged in order.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ def main(args) -> int:
     names = [o["name"] for o in plan.data["outputs"]]
     out = check_output(args.output, names, same_as=args.input)
     layers = args.layers.split(",") if args.layers else None
-    sim = api.simulate(args.project, x, engine=args.engine, layers=layers, trace=args.trace)
+    sim = api.simulate(args.project, x, engine=args.engine, layers=layers, trace=args.trace,
+                       workers=args.workers, scheduler=args.scheduler)
     write_outputs(out, names, sim.outputs)
     return 0

@@ -11,6 +11,16 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def conv_macs(d: dict) -> int:
+    """Dense MACs of the conv layers of plan data D."""
+    return sum(r["macs"] for r in d["layers"] if r["op"] == "conv")
+
+
+def efficiency(d: dict) -> float:
+    """Dense conv MACs / (MACs per cycle x total cycles): how busy the MAC array is (benchmarks/bench_plan.py)."""
+    return conv_macs(d) / (d["engine"]["macs_per_cycle"] * d["total_cycles"]) if d["total_cycles"] else 0.0
+
+
 def render(d: dict) -> str:
     e = d["engine"]
     lines = [

@@ -185,15 +185,38 @@ def simulate(project, x, layers=None, trace=False) -> list:
     table = layer_table(plan, inv_cycles)
     if layers:
         table = [r for r in table if r["name"] in layers]
+    per_sample = [int(sum(c)) for c in cycles]
     report = {"cycles_total": int(sum(inv_cycles)), "model_cycles_total": int(plan.data["total_cycles"]),
               "preload_cycles": int(sum(preload)), "model_preload_cycles": int(plan.data.get("preload_cycles", 0)),
-              "samples": len(x), "layers": table, "sim_seconds": round(seconds, 3),
+              "samples": len(x), "cycles_per_sample": per_sample, "cycles_all_samples": sum(per_sample),
+              "layers": table, "sim_seconds": round(seconds, 3),
               "cycles_per_second": round(simulated / seconds, 1) if seconds else 0.0}
     if trace:
         report["trace"] = str(project / "sim" / "run_trace" / "dump.fst")
-    with atomic_file(project / "sim" / "verilator.json") as tmp:
-        tmp.write_text(json.dumps(report, indent=1) + "\n")
+    write_report(project, report)
     sim = project / "sim"
     record(project, [sim / "verilator.json", sim / ("build_trace" if trace else "build"),
                      sim / ("run_trace" if trace else "run")])
     return outputs
+
+
+def write_report(project, report: dict) -> None:
+    """PROJECT/sim/verilator.json."""
+    path = Path(project) / "sim" / "verilator.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(report, indent=1) + "\n")
+
+
+def merge_reports(reports: list) -> dict:
+    """One report for a batch simulated in consecutive parts (REPORTS in order, each part a simulator
+    run with its own preload): the first part's per-layer table, the per-sample cycles of all parts
+    and their sum, the simulator seconds summed over the parts."""
+    out = dict(reports[0])
+    per_sample = [c for r in reports for c in r["cycles_per_sample"]]
+    seconds = sum(r["sim_seconds"] for r in reports)
+    simulated = sum(per_sample) + sum(r["preload_cycles"] for r in reports)
+    out.update(samples=len(per_sample), cycles_per_sample=per_sample, cycles_all_samples=sum(per_sample),
+               sim_seconds=round(seconds, 3), cycles_per_second=round(simulated / seconds, 1) if seconds else 0.0,
+               parts=len(reports))
+    return out
