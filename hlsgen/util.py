@@ -328,7 +328,7 @@ class Progress:
         if self.stream.isatty():
             from tqdm import tqdm
             self.bar = tqdm(total=self._total, desc=label, file=self.stream, leave=False,
-                            bar_format="{desc}: {percentage:3.0f}%|{bar:25}| {n}/{total} {postfix}")
+                            bar_format="{desc}: {percentage:3.0f}%|{bar:25}| {n}/{total}{postfix}")
 
     @property
     def total(self) -> int:
