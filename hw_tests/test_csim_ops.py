@@ -15,7 +15,8 @@ import pytest
 
 from hlsgen.emit import hls
 from hlsgen.golden import ops
-from hlsgen.golden.requant import add_int, add_layer_consts, avgpool_int, requant_int, y_recip
+from hlsgen.golden.ops import add_layer_consts
+from hlsgen.golden.requant import add_int, avgpool_int, requant_int, y_recip
 from hlsgen.ir import QParams
 from hlsgen.plan.invocation import Invocation
 from hlsgen.sim import csim

@@ -6,7 +6,8 @@ import pytest
 
 from hlsgen import ir
 from hlsgen.golden import ops
-from hlsgen.golden.requant import (_div_sig, _div_sig_recip, add_consts, add_int, add_layer_consts, avgpool_int,
+from hlsgen.golden.ops import add_layer_consts
+from hlsgen.golden.requant import (_div_sig, _div_sig_recip, add_consts, add_int, avgpool_int,
                                    conv_scale, requant_float, requant_int, scale_parts, y_recip)
 
 INT32 = (-2**31, 2**31 - 1)

@@ -77,3 +77,48 @@ def test_python_api(tmp_path):
         assert "--dsp-budget" in str(e)
     else:
         raise AssertionError("no error")
+
+
+def _imports() -> dict:
+    """hlsgen module -> the hlsgen modules it imports (relative imports, at any depth in the file)."""
+    import ast
+    root = ROOT / "hlsgen"
+    mods = {}
+    for p in root.rglob("*.py"):
+        name = ".".join(("hlsgen",) + p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        mods[name] = p
+    edges = {}
+    for name, p in mods.items():
+        pkg = name if p.name == "__init__.py" else name.rsplit(".", 1)[0]
+        out = set()
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = pkg.split(".")[: len(pkg.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+                for a in node.names:
+                    t = f"{target}.{a.name}" if f"{target}.{a.name}" in mods else target
+                    if t in mods and t != name:
+                        out.add(t)
+        edges[name] = out
+    return edges
+
+
+def test_no_import_cycles():
+    """Every module's imports form a DAG (lazy imports inside functions count too), apart from the
+    package itself, whose __init__ re-exports the API on first use."""
+    edges = {m: {t for t in ts if t != "hlsgen"} for m, ts in _imports().items() if m != "hlsgen"}
+    state, cycle = {}, []
+
+    def visit(m, path):
+        state[m] = 1
+        for t in edges.get(m, ()):
+            if state.get(t) == 1:
+                cycle.append(path[path.index(t):] + [t] if t in path else [m, t])
+            elif t not in state:
+                visit(t, path + [t])
+        state[m] = 2
+
+    for m in edges:
+        if m not in state:
+            visit(m, [m])
+    assert not cycle, cycle[0]

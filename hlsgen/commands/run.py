@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..frontend import load
+from ..frontend.arrays import read_batch
 from ..util import check_output_file, output_file
 
 
@@ -38,7 +39,6 @@ def write_outputs(path: Path, names: list, ys: list) -> None:
 
 
 def main(args) -> int:
-    from .simulate import read_batch
     from ..golden import run
 
     graph = load(args.model, args.calibrate)

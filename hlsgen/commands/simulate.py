@@ -10,26 +10,11 @@ the workers (hlsgen.sim.split): the same outputs, merged in order.
 """
 from __future__ import annotations
 
-import numpy as np
 
 from .. import api
-from ..frontend.arrays import read_npy
-from ..errors import UserError
+from ..frontend.arrays import read_batch
 from ..plan.planner import Plan
 from .run import check_output, write_outputs
-
-
-def read_batch(path, shape) -> np.ndarray:
-    """The images in PATH as float32 (N, *SHAPE): one-line errors naming the file."""
-    x = read_npy(path)
-    shape = tuple(shape)
-    if x.ndim != 1 + len(shape) or tuple(x.shape[1:]) != shape or not len(x):
-        raise UserError(f"{path}: shape {x.shape}; the model takes (N, {', '.join(map(str, shape))}): "
-                        "N images, each one inference")
-    x = x.astype(np.float32)
-    if not np.all(np.isfinite(x)):
-        raise UserError(f"{path}: holds NaN or infinite values")
-    return x
 
 
 def main(args) -> int:

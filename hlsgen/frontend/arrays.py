@@ -1,4 +1,4 @@
-"""Reading input batches (.npy) for ``hlsgen run`` and ``--calibrate DIR``, with one-line errors."""
+"""Reading input batches (.npy) for ``hlsgen run``, ``simulate`` and ``--calibrate DIR``, with one-line errors."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,4 +27,17 @@ def read_npy(path) -> np.ndarray:
         raise UserError(f"{path}: not a readable .npy array ({why})") from None
     if x.dtype.kind not in "fiu":
         raise UserError(f"{path}: {x.dtype} values cannot be cast to float32")
+    return x
+
+
+def read_batch(path, shape) -> np.ndarray:
+    """The images in PATH as float32 (N, *SHAPE): one-line errors naming the file."""
+    x = read_npy(path)
+    shape = tuple(shape)
+    if x.ndim != 1 + len(shape) or tuple(x.shape[1:]) != shape or not len(x):
+        raise UserError(f"{path}: shape {x.shape}; the model takes (N, {', '.join(map(str, shape))}): "
+                        "N images, each one inference")
+    x = x.astype(np.float32)
+    if not np.all(np.isfinite(x)):
+        raise UserError(f"{path}: holds NaN or infinite values")
     return x

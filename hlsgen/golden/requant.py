@@ -157,18 +157,6 @@ def add_consts(ra, rb, k) -> dict:
     return c
 
 
-def add_layer_consts(qa: QParams, qb: QParams, qy: QParams) -> dict:
-    """``add_consts`` of QLinearAdd (ra, rb, k exactly as ``ops.add_table`` computes them),
-    verified here against the golden add on all 256 x 256 input pairs (about 25 ms)."""
-    from .ops import add_coefficients, add_table
-    c = add_consts(*add_coefficients(qa, qb, qy))
-    a = np.arange(qa.qmin, qa.qmax + 1).reshape(-1, 1)
-    b = np.arange(qb.qmin, qb.qmax + 1).reshape(1, -1)
-    if not np.array_equal(add_int(a, b, c, qy.qmin, qy.qmax), add_table(qa, qb, qy, qy.qmin, qy.qmax)):
-        raise AssertionError(f"add_int differs from the golden add for {qa}, {qb}, {qy}")
-    return c
-
-
 def _to_int(mag: np.ndarray, e, neg, lo, hi) -> np.ndarray:
     """``clamp(sign * rne(mag * 2^e), lo, hi)``: left shifts saturate at 2^40, right shifts RNE."""
     e = np.asarray(e, np.int64)

@@ -542,7 +542,7 @@ def _engine_weights(layer, xq, yq, layout):
 def _add_fields(qa, qb, qy, node):
     """The add_* constants of QLinearAdd's exact integer form (hlsgen.golden.requant.add_consts)."""
     try:
-        c = requant.add_layer_consts(qa, qb, qy)
+        c = ops.add_layer_consts(qa, qb, qy)
     except ValueError as e:
         raise UserError(f"node {node}: {e}") from None
     return {"add_" + n: v for n, v in c.items()}
