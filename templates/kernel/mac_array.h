@@ -3,10 +3,11 @@
 // (PP adjacent output pixels x0 .. x0+PP-1 of a row); per group the reduction over
 // (kh, kw, cw) runs in time, one cycle per tap: pixel lane p reads its own input word
 // (from its copy of the input buffer) and multiplies it by the SAME PO x PI weights,
-// so a weight row read feeds PP x PO x PI multipliers.
+// so a weight row read feeds PP x PO x PI multiplies, packed two per DSP (dsp_pack.h).
 #ifndef HLSGEN_MAC_ARRAY_H
 #define HLSGEN_MAC_ARRAY_H
 
+#include "dsp_pack.h"
 #include "engine.h"
 #include "tile_loader.h"
 
@@ -44,16 +45,23 @@ mac_pixel_rows:
                     int16_t x[PI];
 #pragma HLS ARRAY_PARTITION variable=x complete
                     tile_word(tile[p], r, oy * r.stride - r.pad_t + kh, (x0 + p) * r.stride - r.pad_l + kw, cw, x);
-                mac_out_lanes:
-                    for (int j = 0; j < PO; ++j) {
+                mac_out_pairs:
+                    for (int j = 0; j < PO; j += 2) {
 #pragma HLS UNROLL
-                        int32_t dot = 0;
+                        // output lanes j and j+1 share x: one DSP per input lane for the two (dsp_pack.h)
+                        const bool pair = j + 1 < PO;
+                        int32_t dot0 = 0, dot1 = 0;
                     mac_in_lanes:
                         for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
-                            dot += x[i] * w[t][j][i];  // w[t] is read once and shared by the PP lanes
+                            // w[t] is read once and shared by the PP lanes
+                            prod18_t p0, p1;
+                            mul2(x[i], w[t][j][i], pair ? w[t][j + 1][i] : (int8_t)0, p0, p1);
+                            dot0 += p0.to_int();
+                            dot1 += p1.to_int();
                         }
-                        acc[p][j] += dot;
+                        acc[p][j] += dot0;
+                        if (pair) acc[p][j + 1] += dot1;
                     }
                 }
                 if (++cw == (int)r.in_cw) {
