@@ -4,6 +4,7 @@ HLS entry point, and the XRT host's memory indices and checked waits."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -93,3 +94,87 @@ def test_xrt_host_reads_memories_from_the_xclbin(tmp_path):
     assert ".get_mems()" in text and "get_index()" in text
     assert "run_.wait(RUN_TIMEOUT)" in text and "ERT_CMD_STATE_COMPLETED" in text and "run_.abort()" in text
     assert "run_.wait();" not in text
+
+
+# --- The kernel's structure, read from the generated C++ (a small parser, not a compiler) -------------
+
+AXI_READS = ("act_rd", "wgt", "src")   # m_axi read pointers (src: the weight lines, the port or the store)
+PROCESS_CALL = re.compile(r"^\s*(\w+)\(", re.M)
+
+
+def _kernel_text(folder: Path) -> str:
+    text = "\n".join(f.read_text() for f in sorted(folder.iterdir()))
+    return re.sub(r"//[^\n]*", "", text)   # comments out: they may name what they explain
+
+
+def _block(text: str, open_at: int) -> str:
+    """The text between the brace at OPEN_AT and its match."""
+    depth = 0
+    for k in range(open_at, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[k], 0)
+        if depth == 0:
+            return text[open_at + 1:k]
+    raise AssertionError("unbalanced braces")
+
+
+def _functions(text: str) -> dict:
+    """name -> (parameter list, body) of every function defined in TEXT."""
+    out = {}
+    for m in re.finditer(r"\n(?:inline |extern \"C\" |static )*[\w:<>]+ (\w+)\(([^)]*)\)\s*\{", text):
+        out[m.group(1)] = (m.group(2), _block(text, m.end() - 1))
+    return out
+
+
+def _loops(text: str):
+    """(header, pragmas, body) of every for loop; body is '' for a loop without braces."""
+    for m in re.finditer(r"for \(([^;]*);([^;]*);([^)]*)\)\s*(\{)?", text):
+        after = text[m.end():]
+        pragmas = re.match(r"(\s*#pragma HLS[^\n]*)*", after).group(0)
+        yield m.group(2), pragmas, _block(text, m.end() - 1) if m.group(4) else ""
+
+
+def test_dataflow_processes_called_once_with_registers_by_value(kernel):
+    """UG1399 dataflow: each process called once in the region; the registers reach every process by value
+    (a struct shared by reference between processes fails the dataflow checks)."""
+    funcs = _functions(_kernel_text(kernel))
+    regions = {name: body for name, (_, body) in funcs.items() if "#pragma HLS DATAFLOW" in body}
+    assert regions, "no dataflow region"
+    for name, body in regions.items():
+        calls = [c for c in PROCESS_CALL.findall(body) if c in funcs]
+        assert calls and len(calls) == len(set(calls)), (name, calls)
+        for c in calls:
+            params = funcs[c][0]
+            assert "Regs &" not in params and "INLINE off" in funcs[c][1], (c, params)
+
+
+def test_one_instance_of_each_unit(kernel):
+    """Every call site of a function is its own hardware: the conv's units are called from one site each."""
+    text = _kernel_text(kernel)
+    for unit in ("load_tile", "load_weights", "feed_weights", "mac_pixels", "epilogue", "write_outputs",
+                 "conv_groups", "conv_layer", "pool_layer", "add_layer"):
+        sites = re.findall(rf"\b{unit}\(", text)
+        assert len(sites) - 1 == (2 if unit == "load_tile" else 1), (unit, len(sites) - 1)   # minus the definition
+
+
+def test_one_axi_read_per_pipelined_iteration(kernel):
+    """A pipelined iteration reads each m_axi port at most once, never in an unrolled inner loop (two reads
+    of one bundle per iteration force II >= 2 and split its bursts)."""
+    pipelined = [(cond, body) for cond, pragmas, body in _loops(_kernel_text(kernel)) if "PIPELINE" in pragmas]
+    assert len(pipelined) >= 8
+    for cond, body in pipelined:
+        for port in AXI_READS:
+            reads = re.findall(rf"\b{port}\[", body)
+            assert len(reads) <= 1, (cond, port)
+            inner = [b for _, _, b in _loops(body)]
+            assert not any(re.search(rf"\b{port}\[", b) for b in inner), (cond, port)
+
+
+def test_variable_loops_have_tripcounts(kernel):
+    """A loop whose bound is a register needs LOOP_TRIPCOUNT for the latency reports (UG1399); loops over
+    the engine's constants are unrolled or have a fixed count."""
+    constant = re.compile(r"^[A-Z_0-9]+$|^\d+$")
+    for cond, pragmas, _ in _loops(_kernel_text(kernel)):
+        names = re.findall(r"[A-Za-z_][\w.]*", cond.split("<", 1)[-1])
+        if all(constant.match(n) or n in ("int", "uint32_t") for n in names):
+            continue
+        assert "LOOP_TRIPCOUNT" in pragmas, cond

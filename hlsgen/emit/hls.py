@@ -50,7 +50,8 @@ def kernel_context(engine: dict) -> dict:
 
     ``engine`` holds pi, po, tile_words (input buffer words), w_rows (weight rows,
     K*K*Cw of the largest layer), max_rows, max_cols, max_cw, max_groups,
-    act_bytes and wgt_bytes; optionally pp (pixel lanes, default 1), pool_cols (fused max
+    act_bytes and wgt_bytes; optionally max_pool_taps (taps of the largest pool window, a trip-count
+    hint; default max_rows * max_cols), pp (pixel lanes, default 1), pool_cols (fused max
     pool row buffer, pooled pixels; default max_cols) and max_px_groups (pixel groups per
     conv row, a trip-count hint); with resident weights also w_line_bytes (store line); with
     two activation banks act_banks = 2.
@@ -70,6 +71,7 @@ def kernel_context(engine: dict) -> dict:
         "tile_words": int(engine["tile_words"]), "w_rows": int(engine["w_rows"]),
         "max_rows": int(engine["max_rows"]), "max_cols": max_cols,
         "max_cw": int(engine["max_cw"]), "max_groups": int(engine["max_groups"]),
+        "max_pool_taps": int(engine.get("max_pool_taps", int(engine["max_rows"]) * max_cols)),
         "act_words": -(-int(engine["act_bytes"]) // pi), "wgt_beats": -(-int(engine["wgt_bytes"]) // 64),
         "resident": bool(line), "w_line_bytes": line or 64, "act_banks": int(engine.get("act_banks", 1)),
         "reg_rd_bank": reg_index["rd_bank"], "reg_wr_bank": reg_index["wr_bank"],
@@ -115,6 +117,8 @@ def engine_sizes(plan: dict) -> dict:
         "max_cols": max([i["out_w"] for i in tiled], default=1),
         "max_cw": max([i["in_cw"] for i in tiled], default=1),
         "max_groups": max([i["groups"] for i in convs], default=1),
+        "max_pool_taps": max([i["k"] * i["k"] or i["in_h"] * i["in_w"] for i in invs if i["kind"].endswith("pool")],
+                             default=1),
         "act_bytes": int(plan["act_bytes"]), "wgt_bytes": int(plan["weights_bytes"]),
         "w_line_bytes": int(e["ports"]["wgt"]["bytes_per_cycle"]) if "preload" in e["ports"] else 0,
         "act_banks": len(e["ports"]["act_rd"]["banks"]),
