@@ -57,8 +57,11 @@ inline int32_t requant(int32_t acc, uint32_t s_bits, int32_t zy, int32_t lo, int
     ap_uint<50> ma, mp;
     int ea, ep;
     round_sig24(mag, ma, ea);
-    // 2-3. product of significands (< 2^48), rounded to 24 significant bits
-    round_sig24<50>(ma * ms, mp, ep);
+    // 2-3. product of significands, rounded to 24 significant bits: ma <= 2^24 (25 bits: rounding
+    // may carry into bit 24) times ms < 2^24, a 25 x 24-bit multiply (two DSP48E2, as the resource
+    // model counts), not the 50 x 50 bits of the containers
+    const ap_uint<49> prod = (ap_uint<25>)ma * (ap_uint<24>)ms;
+    round_sig24<50>(prod, mp, ep);
     ep += ea + es;
     // 4. to an integer with RNE; left shifts saturate (anything >= 2^40 clamps anyway)
     int64_t q;
