@@ -98,7 +98,7 @@ def test_xrt_host_reads_memories_from_the_xclbin(tmp_path):
 
 # --- The kernel's structure, read from the generated C++ (a small parser, not a compiler) -------------
 
-AXI_READS = ("act_rd", "wgt", "src")   # m_axi read pointers (src: the weight lines, the port or the store)
+AXI_PORTS = ("act_rd", "act_wr", "wgt", "src")   # m_axi pointers (src: the weight lines, the port or the store)
 PROCESS_CALL = re.compile(r"^\s*(\w+)\(", re.M)
 
 
@@ -156,13 +156,14 @@ def test_one_instance_of_each_unit(kernel):
         assert len(sites) - 1 == (2 if unit == "load_tile" else 1), (unit, len(sites) - 1)   # minus the definition
 
 
-def test_one_axi_read_per_pipelined_iteration(kernel):
-    """A pipelined iteration reads each m_axi port at most once, never in an unrolled inner loop (two reads
-    of one bundle per iteration force II >= 2 and split its bursts)."""
+def test_one_axi_access_per_pipelined_iteration(kernel):
+    """A pipelined iteration reads or writes each m_axi port at most once, never in an unrolled inner loop
+    (two accesses of one bundle per iteration force II >= 2 and split its bursts; the output rows go
+    through a row buffer, the residual through a row buffer, add's operand a through a chunk buffer)."""
     pipelined = [(cond, body) for cond, pragmas, body in _loops(_kernel_text(kernel)) if "PIPELINE" in pragmas]
     assert len(pipelined) >= 8
     for cond, body in pipelined:
-        for port in AXI_READS:
+        for port in AXI_PORTS:
             reads = re.findall(rf"\b{port}\[", body)
             assert len(reads) <= 1, (cond, port)
             inner = [b for _, _, b in _loops(body)]
