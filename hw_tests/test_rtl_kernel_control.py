@@ -19,14 +19,14 @@ def test_control_registers_over_axi4_lite(tmp_path, monkeypatch):
     pytest.importorskip("cocotbext.axi")
     from cocotb_tools.runner import get_runner
     sim = package_data.testbench()
-    sources = [package_data.templates() / "rtl" / "hlsgen_control.v", sim / "hlsgen_control_tb.v"]
+    sources = [package_data.templates() / "rtl" / "hlsgen_control.v"]
     runner = get_runner("icarus")
-    runner.build(sources=[str(s) for s in sources], hdl_toplevel="hlsgen_control_tb", build_dir=str(tmp_path),
-                 parameters={"NREG": NREG, "REG_ADDR_BITS": 3, "RUN": RUN}, always=True,
+    runner.build(sources=[str(s) for s in sources], hdl_toplevel="hlsgen_control", build_dir=str(tmp_path),
+                 parameters={"NREG": NREG, "REG_ADDR_BITS": 3}, always=True,
                  log_file=str(tmp_path / "build.log"))
     monkeypatch.setenv("NREG", str(NREG))
     monkeypatch.setenv("RUN", str(RUN))
-    results = runner.test(hdl_toplevel="hlsgen_control_tb", test_module="hlsgen_control_cocotb",
+    results = runner.test(hdl_toplevel="hlsgen_control", test_module="hlsgen_control_cocotb",
                           test_dir=str(sim), build_dir=str(tmp_path), results_xml=str(tmp_path / "results.xml"),
                           extra_env={"NREG": str(NREG), "RUN": str(RUN)}, log_file=str(tmp_path / "sim.log"))
     from cocotb_tools.runner import get_results
