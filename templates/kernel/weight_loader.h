@@ -68,8 +68,8 @@ inline void feed_weights(const wline_t *src, Regs r, hls::stream<bias_vec> &bias
     static int8_t w[W_ROWS][PO][PI];
 #pragma HLS ARRAY_PARTITION variable=w complete dim=2
 #pragma HLS ARRAY_PARTITION variable=w complete dim=3
-    int32_t bias[PO];
-    uint32_t scale[PO];
+    int32_t bias[PO] = {};    // load_weights merges their bytes in: start from defined values
+    uint32_t scale[PO] = {};
 #pragma HLS ARRAY_PARTITION variable=bias complete
 #pragma HLS ARRAY_PARTITION variable=scale complete
     const uint32_t rows = r.k * r.k * r.in_cw;
