@@ -106,12 +106,14 @@ inline int32_t to_int(ap_uint<64> mag, int e, bool neg, int32_t lo, int32_t hi) 
 inline int32_t add_fma(int32_t a, int32_t b, int64_t ma, int64_t mb, int64_t k, int wsh, int sh,
                        int32_t lo, int32_t hi) {
 #pragma HLS INLINE
-    const int64_t xw = (int64_t)b * mb + k;
+    // a and b are bytes (a clamped to an 8-bit output range, b a lane value): 10-bit signed operands
+    // make these 10 x 64-bit multiplies, not 32 x 64 (the planner bounds every product below 2^62)
+    const int64_t xw = (int64_t)((ap_int<10>)b * (ap_int<64>)mb) + k;
     ap_uint<64> mw, m;
     int ew, e;
     round_sig24<64>(magnitude(xw), mw, ew);
     const int64_t w = (int64_t)(mw << (ew + wsh)).to_uint64();
-    const int64_t x = (int64_t)a * ma + (xw < 0 ? -w : w);
+    const int64_t x = (int64_t)((ap_int<10>)a * (ap_int<64>)ma) + (xw < 0 ? -w : w);
     round_sig24<64>(magnitude(x), m, e);
     return to_int(m, e - sh, x < 0, lo, hi);
 }
