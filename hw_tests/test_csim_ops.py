@@ -35,7 +35,7 @@ def engine(request, tmp_path_factory):
     hls.render_kernel(dict(ENGINE, pi=pi, po=po, pp=pp), folder)
     exe = folder / "replay"
     sources = [folder / "kernel" / "engine.cpp", folder / "host" / "device_csim.cpp", REPLAY]
-    subprocess.run(csim.compile_command(sources, exe, [folder / "host"]), check=True)
+    csim.compile_program(sources, exe, [folder / "host"])
     return {"pp": pp, "pi": pi, "po": po, "exe": exe, "dir": folder}
 
 

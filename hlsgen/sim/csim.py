@@ -24,7 +24,8 @@ from ..util import atomic_file, is_owned, record
 CXX = os.environ.get("CXX", "g++")
 # -Wno-unknown-pragmas: '#pragma HLS' is for Vitis HLS; GCC < 13 cannot silence it per file.
 WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas"]
-CXXFLAGS = ["-O2", "-std=c++17", *WARNINGS]
+CXXFLAGS = ["-O2", "-std=c++17", *WARNINGS]          # the host program (hex float literals)
+KERNEL_CXXFLAGS = ["-O2", "-std=c++14", *WARNINGS]   # the kernel: the C++ standard Vitis HLS documents (UG1399)
 CSIM_SOURCES = ("kernel/engine.cpp", "host/host.cpp", "host/npy.cpp", "host/device_csim.cpp")
 
 
@@ -40,15 +41,33 @@ def ap_include() -> Path:
     return path
 
 
-def compile_command(sources, exe, includes=()) -> list:
-    """g++ command line that builds EXE from SOURCES against the Xilinx headers."""
-    cmd = [CXX, *CXXFLAGS, "-isystem", str(ap_include())]
+def compile_command(sources, exe, includes=(), flags=CXXFLAGS, compile_only=False) -> list:
+    """g++ command line that builds EXE (an object with COMPILE_ONLY) from SOURCES against the Xilinx headers."""
+    cmd = [CXX, *flags, "-isystem", str(ap_include())]
     cmd += [f"-I{inc}" for inc in includes]
-    return cmd + [str(s) for s in sources] + ["-o", str(exe)]
+    return cmd + (["-c"] if compile_only else []) + [str(s) for s in sources] + ["-o", str(exe)]
+
+
+def compile_program(sources, exe, includes=()) -> None:
+    """Build EXE from SOURCES: the kernel's sources (in a folder named kernel) as C++14 objects, the rest
+    as C++17, linked together; raises RuntimeError with the compiler's messages on failure."""
+    exe = Path(exe)
+    kernel = [Path(s) for s in sources if Path(s).parent.name == "kernel"]
+    objects = [exe.with_name(f"{exe.name}.{Path(s).stem}.o") for s in kernel]
+    cmds = [compile_command([s], o, includes, KERNEL_CXXFLAGS, compile_only=True) for s, o in zip(kernel, objects)]
+    cmds.append(compile_command([s for s in sources if Path(s) not in kernel] + objects, exe, includes))
+    try:
+        for cmd in cmds:
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode:
+                raise RuntimeError(f"C simulation build failed:\n{done.stderr[-4000:]}")
+    finally:
+        for o in objects:
+            o.unlink(missing_ok=True)
 
 
 def _digest(project: Path) -> str:
-    h = hashlib.sha256(" ".join([CXX, *CXXFLAGS]).encode())
+    h = hashlib.sha256(" ".join([CXX, *CXXFLAGS, *KERNEL_CXXFLAGS]).encode())
     for folder in ("kernel", "host"):
         for f in sorted((project / folder).glob("*")):
             if f.suffix in (".h", ".cpp"):
@@ -67,10 +86,7 @@ def build(project) -> Path:
         return exe
     exe.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(exe) as tmp:
-        cmd = compile_command([project / s for s in CSIM_SOURCES], tmp, [project / "host"])
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode:
-            raise RuntimeError(f"C simulation build failed:\n{done.stderr[-4000:]}")
+        compile_program([project / s for s in CSIM_SOURCES], tmp, [project / "host"])
     for old in exe.parent.glob("host_csim_*"):
         if old != exe and is_owned(project, old):
             old.unlink()

@@ -3,29 +3,59 @@
 // act_rd and act_wr (kernel arguments 0 and 1) are bound per invocation to the
 // buffers of the activation banks it names (one buffer per bank, each spanning all
 // activation addresses); wgt (argument 2) holds weights.bin in its own bank.
+// Where each buffer lives is read from the xclbin itself: the memories its kernel
+// argument is connected to (xrt::xclbin::arg::get_mems), not arithmetic on
+// xrt::kernel::group_id (which names one memory of the argument's connections only).
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
+#include <string>
 
 #include <xrt/xrt_bo.h>
 #include <xrt/xrt_device.h>
 #include <xrt/xrt_kernel.h>
+#include <xrt/xrt_xclbin.h>
 
 #include "device.h"
 
 namespace host {
 namespace {
 
+const char *const KERNEL = "hlsgen_engine";
+// The longest invocation takes well under a second at the kernel clock; a run that has not
+// completed after this long is reported (and aborted) instead of waited for forever.
+const std::chrono::milliseconds RUN_TIMEOUT{10000};
+
+// Memory indices (the xclbin's memory topology) kernel argument ARG is connected to, ascending.
+std::vector<int32_t> arg_memories(const xrt::xclbin &xclbin, int arg, size_t need) {
+    std::vector<int32_t> out;
+    for (const xrt::xclbin::mem &m : xclbin.get_kernel(KERNEL).get_arg(arg).get_mems()) out.push_back(m.get_index());
+    std::sort(out.begin(), out.end());
+    if (out.size() < need)
+        throw std::runtime_error(std::string(KERNEL) + " argument " + std::to_string(arg) + " is connected to " +
+                                 std::to_string(out.size()) + " memory bank(s) in the xclbin, the plan needs " +
+                                 std::to_string(need) + ": link with hw/connectivity.cfg");
+    return out;
+}
+
 class XrtDevice : public Device {
 public:
-    XrtDevice(const std::string &xclbin, size_t act_bytes, const std::vector<uint8_t> &weights)
+    XrtDevice(const std::string &path, size_t act_bytes, const std::vector<uint8_t> &weights)
         : device_(0u),
-          uuid_(device_.load_xclbin(xclbin)),
-          kernel_(device_, uuid_, "hlsgen_engine"),
-          wgt_(device_, weights.size(), kernel_.group_id(2)),
+          xclbin_(path),
+          uuid_(device_.load_xclbin(xclbin_)),
+          kernel_(device_, uuid_, KERNEL),
+          wgt_(device_, weights.size(), static_cast<xrt::memory_group>(arg_memories(xclbin_, 2, 1)[0])),
           run_(kernel_) {
-        // act_rd is linked to the activation banks in order; the platform's memory topology
-        // lists its DDR / HBM banks in order, so bank b is memory group group_id(0) + b.
-        for (int b = 0; b < ACT_BANKS; ++b)
-            act_.emplace_back(device_, act_bytes, static_cast<xrt::memory_group>(kernel_.group_id(0) + b));
+        // Activation bank b is the b-th memory (in topology order) act_rd is connected to; act_wr
+        // must reach the same memories (connectivity.cfg links both to the same banks).
+        const std::vector<int32_t> rd = arg_memories(xclbin_, 0, ACT_BANKS), wr = arg_memories(xclbin_, 1, ACT_BANKS);
+        for (int b = 0; b < ACT_BANKS; ++b) {
+            if (std::find(wr.begin(), wr.end(), rd[b]) == wr.end())
+                throw std::runtime_error("act_wr is not connected to memory " + std::to_string(rd[b]) +
+                                         " (act_rd's bank " + std::to_string(b) + "): link with hw/connectivity.cfg");
+            act_.emplace_back(device_, act_bytes, static_cast<xrt::memory_group>(rd[b]));
+        }
         wgt_.write(weights.data(), weights.size(), 0);
         wgt_.sync(XCL_BO_SYNC_BO_TO_DEVICE, weights.size(), 0);
         run_.set_arg(2, wgt_);
@@ -48,13 +78,23 @@ public:
         run_.set_arg({{ loop.index0 + 3 }}, static_cast<{{ r.ctype }}>(regs[{{ loop.index0 }}]));
 {% endfor %}
         run_.start();
-        run_.wait();
+        const ert_cmd_state state = run_.wait(RUN_TIMEOUT);
+        if (state == ERT_CMD_STATE_COMPLETED) return;
+        if (state == ERT_CMD_STATE_NEW || state == ERT_CMD_STATE_QUEUED || state == ERT_CMD_STATE_SUBMITTED ||
+            state == ERT_CMD_STATE_RUNNING) {  // still in flight: timed out
+            run_.abort();
+            throw std::runtime_error("the engine did not finish within " + std::to_string(RUN_TIMEOUT.count()) +
+                                     " ms (aborted)");
+        }
+        throw std::runtime_error("the engine run ended in XRT state " + std::to_string(static_cast<int>(state)) +
+                                 " (ert_cmd_state), not completed");
     }
 
     const char *name() const override { return "xrt"; }
 
 private:
     xrt::device device_;
+    xrt::xclbin xclbin_;
     xrt::uuid uuid_;
     xrt::kernel kernel_;
     std::vector<xrt::bo> act_;

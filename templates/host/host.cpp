@@ -120,6 +120,15 @@ void read_output(host::Device &dev, const plan::Dequantize &s, size_t n, host::A
             for (int x = 0; x < m.w; ++x) y.data[i++] = dequantize(img[lane_offset(m, c, yy, x)], m);
 }
 
+// One engine invocation; a failure (a run that timed out or did not complete) names its layer.
+void run(host::Device &dev, const plan::Invocation &inv) {
+    try {
+        dev.run(inv.regs);
+    } catch (const std::runtime_error &e) {
+        throw std::runtime_error(std::string("layer ") + inv.layer + ": " + e.what());
+    }
+}
+
 size_t compare(const host::Array &got, const host::Array &want) {
     if (got.shape != want.shape) throw std::runtime_error("golden output has a different shape");
     size_t bad = 0;
@@ -136,7 +145,7 @@ int main(int argc, char **argv) {
         if (weights.size() != plan::WEIGHT_BYTES)
             throw std::runtime_error(opt.weights + ": expected " + std::to_string(plan::WEIGHT_BYTES) + " bytes");
         auto dev = host::Device::open(opt.xclbin, plan::ACT_BYTES, weights);
-        for (const plan::Invocation &inv : plan::PRELOAD) dev->run(inv.regs);
+        for (const plan::Invocation &inv : plan::PRELOAD) run(*dev, inv);
 
         std::vector<host::Array> xs;
         size_t batch = 0;
@@ -165,7 +174,7 @@ int main(int argc, char **argv) {
                 for (size_t i = 0; i < xs.size(); ++i) write_input(*dev, xs[i], n, plan::QUANTIZE[i].map);
                 for (const plan::Im2col &s : plan::IM2COL) im2col(*dev, s);
                 const auto t0 = std::chrono::steady_clock::now();
-                for (size_t k = 0; k < plan::NUM_INVOCATIONS; ++k) dev->run(plan::INVOCATIONS[k].regs);
+                for (size_t k = 0; k < plan::NUM_INVOCATIONS; ++k) run(*dev, plan::INVOCATIONS[k]);
                 engine_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
                 for (size_t o = 0; o < ys.size(); ++o) read_output(*dev, plan::DEQUANTIZE[o], n, ys[o]);
             }

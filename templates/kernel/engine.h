@@ -58,6 +58,11 @@ struct Regs {
 // result bytes (a lane's bytes are written only when its pixel, or its pooled pixel, is complete).
 struct acc_vec { int32_t v[PP][PO]; };
 struct out_vec { uint8_t v[PP][PO]; };
+// One output-channel group's weights and constants as the weight feeder streams them: a weight
+// row (one tap: PO x PI int8 w'), and the group's PO biases (to the MAC array) and scales (to the epilogue).
+struct wrow_t { int8_t v[PO][PI]; };
+struct bias_vec { int32_t v[PO]; };
+struct scale_vec { uint32_t v[PO]; };
 
 // The input buffer: PP identical copies, one read port per pixel lane (PP lanes read PP
 // different input pixels at one tap every cycle; a copy per lane has no bank conflicts for any

@@ -1,9 +1,11 @@
 // {{ banner }}
-// Output writer: per pixel group, the PO result bytes of every pixel lane whose pixel is
-// complete (all of them, or with a fused max pool the lanes that end a pooling window, which
-// write the pooled pixel) into PO / PI whole words of the output map; words at or beyond
-// out_words (the last group's padding) and lanes past the row are not written.  A group issues
-// up to PP * PO / PI words on act_wr: the timing contract's ceil(PP*PO/BO) term of c_px.
+// Output writer: the PO result bytes of every complete pixel (all of them, or with a fused max
+// pool the pooled pixels, complete at their window's last conv row) go into a row buffer; the
+// row is written while the next one is received, one act_wr word per cycle in pixel order: per
+// pixel the group's words below out_words (the last group's padding is not written), runs of
+// consecutive words (one run per row when the map has one group's words per pixel): sequential,
+// unconditional writes that Vitis HLS can turn into bursts.  A row takes max(pixel groups,
+// out_w * words) cycles here: the timing contract's ceil(PP*PO/BO) term of c_px, per row.
 #ifndef HLSGEN_OUTPUT_WRITER_H
 #define HLSGEN_OUTPUT_WRITER_H
 
@@ -11,31 +13,59 @@
 
 namespace hlsgen {
 
-inline void write_outputs(word_t *act_wr, const Regs &r, int group, hls::stream<out_vec> &outs) {
-    const int w0 = group * (PO / PI);
+inline void write_outputs(word_t *act_wr, Regs r, hls::stream<out_vec> &outs) {
+#pragma HLS INLINE off
+    // Two rows: the one being received (buf) and the one being written (1 - buf).
+    static uint8_t rowbuf[2][{{ max_cols }}][PO];
+#pragma HLS ARRAY_PARTITION variable=rowbuf complete dim=1
+#pragma HLS ARRAY_PARTITION variable=rowbuf cyclic factor={{ pp }} dim=2
+#pragma HLS ARRAY_PARTITION variable=rowbuf complete dim=3
+#pragma HLS DEPENDENCE variable=rowbuf inter false
     const int pk = r.pool_k > 1 ? (int)r.pool_k : 1;
     const int cols = conv_cols(r);
-write_rows:
-    for (int oy = r.oy0; oy < (int)r.oy1; ++oy) {
-#pragma HLS LOOP_TRIPCOUNT max={{ max_rows }}
-    write_groups:
-        for (int x0 = 0; x0 < cols; x0 += PP) {
-#pragma HLS PIPELINE II={{ pp * po // pi }}
-#pragma HLS LOOP_TRIPCOUNT max={{ max_px_groups }}
-            const out_vec y = outs.read();
-        write_pixel_lanes:
-            for (int p = 0; p < PP; ++p) {
-                const int ox = x0 + p;
-                if (ox >= cols || !pixel_complete(r, oy, ox)) continue;
-                const uint32_t pixel = r.out_addr / PI + ((oy / pk) * r.out_w + ox / pk) * r.out_cw + r.out_c0w;
-            write_words:
-                for (int s = 0; s < PO / PI; ++s) {
-                    if (w0 + s >= (int)r.out_words) continue;
+    const int px_groups = (cols + PP - 1) / PP;
+    const int rows = (int)r.oy1 - (int)r.oy0;
+write_conv_groups:
+    for (int group = 0; group < (int)r.groups; ++group) {
+#pragma HLS LOOP_TRIPCOUNT max={{ max_groups }}
+        const int w0 = group * (PO / PI);
+        const int nw = (int)r.out_words - w0 < PO / PI ? (int)r.out_words - w0 : PO / PI;  // words per pixel
+        int pending = 0, prev_py = 0, buf = 0;
+    write_rows:
+        for (int j = 0; j <= rows; ++j) {  // j == rows: the last row's words only
+#pragma HLS LOOP_TRIPCOUNT max={{ max_rows + 1 }}
+            const int oy = (int)r.oy0 + j;
+            const int received = j < rows ? px_groups : 0;
+            const int steps = received > pending ? received : pending;
+            const uint32_t base = r.out_addr / PI + prev_py * r.out_w * r.out_cw + r.out_c0w + w0;
+            int px = 0, s = 0;
+        write_steps:
+            for (int n = 0; n < steps; ++n) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT max={{ [max_px_groups, max_cols * po // pi] | max }}
+                if (n < received) {
+                    const out_vec y = outs.read();
+                write_pixel_lanes:
+                    for (int p = 0; p < PP; ++p) {
+                        const int ox = n * PP + p;
+                        if (ox < cols && pixel_complete(r, oy, ox))
+                            for (int c = 0; c < PO; ++c) rowbuf[buf][ox / pk][c] = y.v[p][c];
+                    }
+                }
+                if (n < pending) {
                     word_t x;
-                    for (int i = 0; i < PI; ++i) x.range(8 * i + 7, 8 * i) = y.v[p][s * PI + i];
-                    act_wr[pixel + w0 + s] = x;
+                    for (int i = 0; i < PI; ++i) x.range(8 * i + 7, 8 * i) = rowbuf[1 - buf][px][s * PI + i];
+                    act_wr[base + px * r.out_cw + s] = x;
+                    if (++s == nw) {
+                        s = 0;
+                        ++px;
+                    }
                 }
             }
+            // a row that completes its output pixels is written during the next row's steps
+            pending = j < rows && (j % pk == pk - 1) ? (int)r.out_w * nw : 0;
+            prev_py = oy / pk;
+            buf = 1 - buf;
         }
     }
 }

@@ -13,7 +13,7 @@
 
 namespace hlsgen {
 
-inline void pool_layer(const word_t *act_rd, word_t *act_wr, const Regs &r, int kind,
+inline void pool_layer(const word_t *act_rd, word_t *act_wr, Regs r, int kind,
                        uint8_t tile[PP][TILE_WORDS][PI]) {
     load_tile(act_rd, r, tile);
     const bool global = kind == KIND_GAVGPOOL;
@@ -49,6 +49,7 @@ pool_rows:
             pool_taps:
                 for (int t = 0; t < kh_n * kw_n; ++t) {
 #pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT max={{ max_pool_taps }}
                     const int iy = oy * stride - pad_t + t / kw_n, ix = ox * stride - pad_l + t % kw_n;
                     if (iy < 0 || iy >= (int)r.in_h || ix < 0 || ix >= (int)r.in_w) continue;
                     int16_t x[PI];

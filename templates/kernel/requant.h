@@ -57,8 +57,11 @@ inline int32_t requant(int32_t acc, uint32_t s_bits, int32_t zy, int32_t lo, int
     ap_uint<50> ma, mp;
     int ea, ep;
     round_sig24(mag, ma, ea);
-    // 2-3. product of significands (< 2^48), rounded to 24 significant bits
-    round_sig24<50>(ma * ms, mp, ep);
+    // 2-3. product of significands, rounded to 24 significant bits: ma <= 2^24 (25 bits: rounding
+    // may carry into bit 24) times ms < 2^24, a 25 x 24-bit multiply (two DSP48E2, as the resource
+    // model counts), not the 50 x 50 bits of the containers
+    const ap_uint<49> prod = (ap_uint<25>)ma * (ap_uint<24>)ms;
+    round_sig24<50>(prod, mp, ep);
     ep += ea + es;
     // 4. to an integer with RNE; left shifts saturate (anything >= 2^40 clamps anyway)
     int64_t q;
@@ -103,12 +106,14 @@ inline int32_t to_int(ap_uint<64> mag, int e, bool neg, int32_t lo, int32_t hi) 
 inline int32_t add_fma(int32_t a, int32_t b, int64_t ma, int64_t mb, int64_t k, int wsh, int sh,
                        int32_t lo, int32_t hi) {
 #pragma HLS INLINE
-    const int64_t xw = (int64_t)b * mb + k;
+    // a and b are bytes (a clamped to an 8-bit output range, b a lane value): 10-bit signed operands
+    // make these 10 x 64-bit multiplies, not 32 x 64 (the planner bounds every product below 2^62)
+    const int64_t xw = (int64_t)((ap_int<10>)b * (ap_int<64>)mb) + k;
     ap_uint<64> mw, m;
     int ew, e;
     round_sig24<64>(magnitude(xw), mw, ew);
     const int64_t w = (int64_t)(mw << (ew + wsh)).to_uint64();
-    const int64_t x = (int64_t)a * ma + (xw < 0 ? -w : w);
+    const int64_t x = (int64_t)((ap_int<10>)a * (ap_int<64>)ma) + (xw < 0 ? -w : w);
     round_sig24<64>(magnitude(x), m, e);
     return to_int(m, e - sh, x < 0, lo, hi);
 }

@@ -37,6 +37,7 @@ inline void load_weights(const wline_t *src, uint32_t block_addr, uint32_t rows,
 load_weights_lines:
     for (uint32_t b = 0; b < lines; ++b) {
 #pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT max={{ (w_rows * po * pi + 63) // 64 * 64 // w_line_bytes + (po * 8 + w_line_bytes - 1) // w_line_bytes + 1 }}
         wline_t line = src[first + b];
     load_weights_bytes:
         for (int k = 0; k < W_LINE_BYTES; ++k) {
@@ -54,6 +55,45 @@ load_weights_lines:
                 else
                     scale[j] = (scale[j] & keep) | (byte << sh);
             }
+        }
+    }
+}
+
+// The weight feeder (a dataflow process of conv_layer.h): per group, its block loaded into the
+// feeder's own buffer, then the biases, the scales and the K*K*Cw weight rows streamed out.  The
+// load of group g+1 runs while the MAC array computes group g (it waits on the rows stream only).
+inline void feed_weights(const wline_t *src, Regs r, hls::stream<bias_vec> &biases, hls::stream<scale_vec> &scales,
+                         hls::stream<wrow_t> &wrows) {
+#pragma HLS INLINE off
+    static int8_t w[W_ROWS][PO][PI];
+#pragma HLS ARRAY_PARTITION variable=w complete dim=2
+#pragma HLS ARRAY_PARTITION variable=w complete dim=3
+    int32_t bias[PO] = {};    // load_weights merges their bytes in: start from defined values
+    uint32_t scale[PO] = {};
+#pragma HLS ARRAY_PARTITION variable=bias complete
+#pragma HLS ARRAY_PARTITION variable=scale complete
+    const uint32_t rows = r.k * r.k * r.in_cw;
+feed_groups:
+    for (uint32_t g = 0; g < r.groups; ++g) {
+#pragma HLS LOOP_TRIPCOUNT max={{ max_groups }}
+        load_weights(src, r.w_addr + g * r.w_group_bytes, rows, w, bias, scale);
+        bias_vec b;
+        scale_vec s;
+        for (int j = 0; j < PO; ++j) {
+#pragma HLS UNROLL
+            b.v[j] = bias[j];
+            s.v[j] = scale[j];
+        }
+        biases.write(b);
+        scales.write(s);
+    feed_rows:
+        for (uint32_t t = 0; t < rows; ++t) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT max={{ w_rows }}
+            wrow_t row;
+            for (int j = 0; j < PO; ++j)
+                for (int i = 0; i < PI; ++i) row.v[j][i] = w[t][j][i];
+            wrows.write(row);
         }
     }
 }
