@@ -28,8 +28,10 @@ def test_templates_and_bench_are_package_data():
     assert (package_data.templates() / "rtl" / "engine.v.j2").is_file()
     assert (package_data.testbench() / "hlsgen_cocotb.py").is_file()
     globs = PYPROJECT["tool"]["setuptools"]["package-data"]["hlsgen.templates"]
-    for sub in (p for p in package_data.templates().iterdir() if p.is_dir() and p.name != "__pycache__"):
-        assert f"{sub.name}/*" in globs, sub.name
+    root = package_data.templates()
+    for f in root.rglob("*"):
+        if f.is_file() and "__pycache__" not in f.parts and f.parent != root:
+            assert f"{f.parent.relative_to(root).as_posix()}/*" in globs, f   # a folder no glob installs
 
 
 def test_the_core_does_not_bring_the_heavy_packages():
