@@ -103,3 +103,25 @@ def test_kept_reasons_are_grouped():
                                              "border correction of constant channel feeding 'c' (x1)")
     many = [f"channel {c}: reason {chr(97 + c)}" for c in range(6)]
     assert inspect.kept_summary(many).endswith("; 3 more")
+
+
+def test_operators_and_whether_hlsgen_runs_them(nets, tmp_path):
+    """inspect lists every operator the model uses with its count and whether hlsgen runs it; a model
+    with one it does not run still gets the list, then the one-line error naming the node (exit 2)."""
+    import onnx
+    from onnx import helper
+    doc = inspect_json(nets["dense"])
+    ops = {o["op"]: o for o in doc["operators"]}
+    assert ops["QLinearConv"]["count"] == sum(1 for r in doc["layers"] if r["op"] == "conv")
+    assert all(o["runs"] for o in doc["operators"])
+    m = onnx.load(str(nets["dense"]))
+    out = m.graph.output[0].name
+    m.graph.node[-1].output[0] = "logits_float"
+    m.graph.node.append(helper.make_node("Softmax", ["logits_float"], [out], name="probabilities", axis=1))
+    onnx.save(m, str(tmp_path / "softmax.onnx"))
+    p = subprocess.run([sys.executable, "-m", "hlsgen", "inspect", str(tmp_path / "softmax.onnx")],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "'probabilities' (Softmax)" in p.stderr
+    listed = {line.split()[0]: line.split()[2] for line in p.stdout.splitlines()[1:]}
+    assert listed["Softmax"] == "NOT" and listed["QLinearConv"] == "runs", p.stdout
+

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 
 from .. import ir
+from ..errors import UserError
 from ..frontend import load
 from ..report.table import format_table
 
@@ -168,8 +169,22 @@ def guidance_text(plan: dict) -> str:
                      + ([f"  ... {len(useful) - SHOWN_GUIDANCE} more"] if len(useful) > SHOWN_GUIDANCE else []))
 
 
+def operator_lines(ops: list) -> str:
+    """The operators of the model, each with whether hlsgen runs it."""
+    width = max(len(o["op"]) for o in ops)
+    return "\n".join(["operators:"] + [f"  {o['op']:<{width}}  x{o['count']:<4} "
+                                        f"{'runs' if o['runs'] else 'NOT SUPPORTED by hlsgen'}" for o in ops])
+
+
 def main(args) -> int:
-    graph = load(args.model, args.calibrate)
+    from ..frontend import model_file
+    ops = model_file.operators(model_file.read(args.model))
+    try:
+        graph = load(args.model, args.calibrate)
+    except UserError:
+        if not args.json:                 # what the model uses, then the one-line error on stderr
+            print(operator_lines(ops))
+        raise
     report = None if args.no_prune else prune_report(graph)
     plan = None
     if getattr(args, "target", None):
@@ -181,6 +196,7 @@ def main(args) -> int:
         doc = {"model": graph.name, "format": graph.source_format, "input": graph.inputs[0],
                "input_shape": list(graph.tensor(graph.inputs[0]).shape), "layers": rows,
                "totals": totals(rows)}
+        doc["operators"] = ops
         if report is not None:
             doc["prune"] = report["totals"]
         if plan:
@@ -190,4 +206,5 @@ def main(args) -> int:
         print(json.dumps(doc, indent=1))
     else:
         print(render(graph, rows, report, plan))
+        print("\n" + operator_lines(ops))
     return 0

@@ -111,6 +111,20 @@ def check_ops(model: onnx.ModelProto, label, allowed: frozenset) -> None:
             raise UserError(f"{label}: node {name!r} ({op}): operator not supported by hlsgen")
 
 
+def operators(model: onnx.ModelProto) -> list:
+    """Every operator MODEL uses, once: [{"op", "count", "runs"}], in order of first use. ``runs``:
+    hlsgen takes it (the frontend's converters, or onnxruntime fuses it into one they take); a QDQ
+    pattern that onnxruntime leaves in float is still refused at load, naming its node."""
+    allowed = FLOAT_MODEL_OPS if source_format(model) == "float" else QUANTIZED_MODEL_OPS
+    out = {}
+    for node in model.graph.node:
+        op = node.op_type if node.domain in ONNX_DOMAINS else f"{node.domain}:{node.op_type}"
+        entry = out.setdefault(op, {"op": op, "count": 0,
+                                    "runs": node.domain in ONNX_DOMAINS and node.op_type in allowed})
+        entry["count"] += 1
+    return list(out.values())
+
+
 def source_format(model: onnx.ModelProto) -> str:
     """'qop' (QOperator nodes, or only ops on quantized tensors), 'qdq' (float ops between
     DequantizeLinear and QuantizeLinear) or 'float' (nothing quantized)."""
