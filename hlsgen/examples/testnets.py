@@ -12,6 +12,8 @@ Kinds (default size: input 3x16x16, width 8, 10 classes):
             1x1 downsample (residual adds + ReLU), global average pool, Flatten, Gemm
     vgg     conv1x1, conv3x3, avgpool 2x2, conv5x5, conv1x1, maxpool 2x2 (ReLUs; the engine fuses this
             max pool into the conv before it), Flatten, Gemm
+    mobile  MobileNetV2's inverted residual block (expand 1x1, depthwise 3x3, project 1x1, residual add),
+            global average pool, Gemm (not in KINDS: its own tests, tests/test_prune_depthwise.py)
 
 Inputs are drawn uniformly from [-1, 1] (``random_input``); calibration uses the same range.
 
@@ -101,13 +103,34 @@ class VGG(nn.Module):
         return self.fc(torch.flatten(self.features(x), 1))
 
 
-_NETS = {"chain": Chain, "resnet": ResNet, "vgg": VGG}
+class Mobile(nn.Module):
+    """MobileNetV2's inverted residual block: stem conv3x3+ReLU6, expand 1x1 (x4)+ReLU6, depthwise 3x3+ReLU6,
+    project 1x1, residual add, global average pool, Gemm. ``hidden`` narrows the expanded channels (a
+    net with channels physically removed)."""
+
+    def __init__(self, in_ch, hw, width, classes, hidden=None):
+        super().__init__()
+        h = hidden or 4 * width
+        self.stem = _conv(in_ch, width, 3)
+        self.expand = nn.Conv2d(width, h, 1)
+        self.dw = nn.Conv2d(h, h, 3, padding=1, groups=h)
+        self.project = nn.Conv2d(h, width, 1)
+        self.relu = nn.ReLU6()
+        self.fc = nn.Linear(width, classes)
+
+    def forward(self, x):
+        x = self.relu(self.stem(x))
+        y = self.project(self.relu(self.dw(self.relu(self.expand(x)))))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x + y, 1), 1))
+
+
+_NETS = {"chain": Chain, "resnet": ResNet, "vgg": VGG, "mobile": Mobile}
 
 
 def build(kind: str, seed: int = 0, **size) -> nn.Module:
     """The float torch net of KIND with seeded random weights (eval mode)."""
     if kind not in _NETS:
-        raise UserError(f"test network kind {kind!r}: expected one of {', '.join(KINDS)}")
+        raise UserError(f"test network kind {kind!r}: expected one of {', '.join(_NETS)}")
     unknown = set(size) - set(DEFAULT_SIZE)
     if unknown:
         raise UserError(f"test network size option(s) {', '.join(sorted(unknown))}: "

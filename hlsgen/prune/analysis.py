@@ -167,12 +167,24 @@ def analyze(graph: ir.Graph, foldable=None) -> Analysis:
     return Analysis(const=const, dead=dead, keep=keep, kept_reasons=reasons)
 
 
+def is_depthwise(graph: ir.Graph, layer: ir.Layer) -> bool:
+    """A conv whose output channel c reads input channel c alone (groups == input == output channels)."""
+    g = layer.attrs.get("groups", 1)
+    return (layer.op == "conv" and g > 1 and graph.tensor(layer.inputs[0]).channels == g
+            and graph.tensor(layer.outputs[0]).channels == g)
+
+
 def _consumer_constraints(graph, layer, const, ties, foldable):
-    """Block input channels of a conv/gemm that cannot be dropped or folded exactly."""
+    """Block input channels of a conv/gemm that cannot be dropped or folded exactly; tie a depthwise
+    conv's input channel c to its output channel c (they go together: the whole channel leaves the
+    conv, so nothing is folded; it goes only when the output channel is constant too)."""
     src = layer.inputs[0]
     zx = graph.tensor(src).q.zero_point
     c = const[src]
     nodes = ties.ids(src)
+    if is_depthwise(graph, layer):
+        ties.tie(nodes, ties.ids(layer.outputs[0]), layer)
+        return
     if layer.op == "conv" and layer.attrs.get("groups", 1) != 1:
         ties.block(nodes, lambda i: f"input of grouped conv '{layer.name}'")
         ties.block(ties.ids(layer.outputs[0]), lambda i: f"output of grouped conv '{layer.name}'")

@@ -57,6 +57,8 @@ def _compact_layer(graph: ir.Graph, layer: ir.Layer, a: Analysis) -> tuple[ir.La
         "b": b[keep_out].astype(np.int32),
     }
     new.params.update({k: v for k, v in p.items() if k not in new.params})
+    if layer.attrs.get("groups", 1) == o > 1:  # a depthwise conv keeps one group per channel
+        new.attrs["groups"] = int(keep_out.sum())
     return new, int(fold.sum())
 
 

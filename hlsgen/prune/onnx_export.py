@@ -130,7 +130,12 @@ def _slice_layer(m: _Model, graph: ir.Graph, layer: ir.Layer, a: Analysis) -> No
     w_ref, out_axis, bias_ref, quant_refs = _weight_layout(m, node)
     w = m.array(w_ref)
     in_axis = 1 - out_axis if w.ndim == 2 else 1
-    m.replace(w_ref, np.compress(keep_in, np.compress(keep_out, w, axis=out_axis), axis=in_axis))
+    groups = next((a for a in node.attribute if a.name == "group"), None)
+    if groups is not None and groups.i == w.shape[out_axis] > 1:   # depthwise: in c tied to out c
+        m.replace(w_ref, np.compress(keep_out, w, axis=out_axis))
+        groups.i = int(keep_out.sum())
+    else:
+        m.replace(w_ref, np.compress(keep_in, np.compress(keep_out, w, axis=out_axis), axis=in_axis))
     for ref in quant_refs:
         v = m.array(ref)
         if v.size > 1:
