@@ -144,11 +144,18 @@ def test_concat_maps_channel_offsets():
 def test_network_outputs_and_grouped_convs_keep_their_channels():
     b = Builder((4, 6, 6), seed=7)
     b.conv("c1", 4, dead=(1,), dead_bias=0)
+    b.conv("gc", 4, groups=2, dead=(2,), dead_bias=0)
+    _, r, _ = exact(b.graph())
+    assert r["layers"]["c1"]["kept_reasons"] == ["channel 1: input of grouped conv 'gc'"]
+    assert r["layers"]["gc"]["kept_reasons"] == ["channel 2: output of grouped conv 'gc'"]
+    assert r["totals"]["channels_removed"] == 0
+    # a depthwise conv ties input channel c to output channel c: a channel dead on one side only stays
+    b = Builder((4, 6, 6), seed=7)
+    b.conv("c1", 4, dead=(1,), dead_bias=0)
     b.conv("dw", 4, groups=4, dead=(2,), dead_bias=0)
-    g = b.graph()
-    _, r, _ = exact(g)
-    assert r["layers"]["c1"]["kept_reasons"] == ["channel 1: input of grouped conv 'dw'"]
-    assert r["layers"]["dw"]["kept_reasons"] == ["channel 2: output of grouped conv 'dw'"]
+    _, r, _ = exact(b.graph())
+    assert r["layers"]["c1"]["kept_reasons"] == ["channel 1: channel 1 live in 'dw'"]
+    assert r["layers"]["dw"]["kept_reasons"] == ["channel 2: channel 2 live in 'c1'"]
     assert r["totals"]["channels_removed"] == 0
     b = Builder((4, 6, 6), seed=7)
     b.conv("c1", 4, dead=(1, 3), dead_bias=0)

@@ -6,6 +6,9 @@
     vgg16-cifar     VGG-16 (13 convs + BN folded, max pooling) for 3x32x32 inputs, random weights
     resnet18        ResNet-18 for 3x224x224 inputs, random weights
     resnet50        ResNet-50 (v1.5 bottlenecks) for 3x224x224 inputs, random weights
+    mobilenet-v2    MobileNetV2 (width 1.0, inverted residual blocks with depthwise convs, ReLU6) for
+                    3x224x224 inputs, random weights
+    mobilenet-v2-cifar  the same for 3x32x32 inputs (stem and the 24-channel stage at stride 1), 10 classes
 
 Random-weight nets are written by hand (no torchvision), He-initialized with batchnorm whose
 statistics come from seeded random inputs, then folded into the convs.  Pruning styles
@@ -153,11 +156,49 @@ class LeNet(nn.Module):
         return self.fc(torch.flatten(self.features(x), 1))
 
 
+class InvertedResidual(nn.Module):
+    """MobileNetV2's block: expand 1x1 (t > 1), depthwise 3x3 with the stride, project 1x1 (no
+    activation); a residual add when the shape stays."""
+
+    def __init__(self, i, o, stride, t):
+        super().__init__()
+        h = i * t
+        layers = [*conv_bn(i, h, 1), nn.ReLU6()] if t != 1 else []
+        layers += [nn.Conv2d(h, h, 3, stride, 1, groups=h, bias=False), nn.BatchNorm2d(h), nn.ReLU6(),
+                   *conv_bn(h, o, 1)]
+        self.conv = nn.Sequential(*layers)
+        self.residual = stride == 1 and i == o
+
+    def forward(self, x):
+        return x + self.conv(x) if self.residual else self.conv(x)
+
+
+# (expansion t, channels c, blocks n, stride s) of MobileNetV2 (Sandler et al. 2018, table 2)
+MOBILENET_V2 = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                (6, 320, 1, 1))
+
+
+def mobilenet_v2(classes=1000, cifar=False):
+    """MobileNetV2 (width 1.0); CIFAR: stem and the 24-channel stage at stride 1 for 32x32 inputs."""
+    layers, ch = [*conv_bn(3, 32, 3, 1 if cifar else 2), nn.ReLU6()], 32
+    for n_stage, (t, c, n, s) in enumerate(MOBILENET_V2):
+        for j in range(n):
+            stride = s if j == 0 else 1
+            if cifar and n_stage == 1:
+                stride = 1
+            layers.append(InvertedResidual(ch, c, stride, t))
+            ch = c
+    layers += [*conv_bn(ch, 1280, 1), nn.ReLU6(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(1280, classes)]
+    return nn.Sequential(*layers)
+
+
 RANDOM_NETS = {  # name: (constructor, per-sample input shape)
     "resnet20-cifar": (resnet20_cifar, (3, 32, 32)),
     "vgg16-cifar": (vgg16_cifar, (3, 32, 32)),
     "resnet18": (resnet18, (3, 224, 224)),
     "resnet50": (resnet50, (3, 224, 224)),
+    "mobilenet-v2": (mobilenet_v2, (3, 224, 224)),
+    "mobilenet-v2-cifar": (lambda: mobilenet_v2(10, cifar=True), (3, 32, 32)),
 }
 NAMES = ("lenet-digits", *RANDOM_NETS)
 
