@@ -306,7 +306,7 @@ def output_file(path: str | os.PathLike, option: str = ""):
         yield tmp
     with _written_record() as doc:
         if doc is not None:
-            doc.pop(str(path.resolve()), None)
+            doc.pop(str(path.resolve()), None)           # re-inserted: the newest entry (pruned last)
             doc[str(path.resolve())] = _stamp(path)
 
 

@@ -166,7 +166,7 @@ def _ports(br, bw, bo):
 
 def _check(folder, pi, po, ports, pp=1):
     data, weights, act = op_family_case(pi, po, ports, pp=pp)
-    out, cycles, _, _ = verilator.run_engine(folder, data, weights, act[None])
+    out, cycles, _, _ = verilator.run_engine(folder, data, weights, act[None], write_rtl=True)
     mem = tiled.Memory(1, len(act), pi)
     mem.a[0] = act
     wmem = np.frombuffer(weights, np.uint8)

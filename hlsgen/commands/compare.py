@@ -18,7 +18,7 @@ from .. import cluster
 from ..errors import UserError
 from ..report import compare as report
 from ..emit import write_project
-from ..util import Progress, check_writable_folder, output_dir
+from ..util import Progress, output_dir
 
 
 def load_data(folder) -> tuple:
@@ -92,7 +92,6 @@ def compare(models, target, dsp_budget, out, data=None, simulate=None, pool=None
     names = [Path(m).stem for m in models]
     if len(set(names)) != len(names):
         raise UserError("models: two models share a file name; give them distinct names")
-    check_writable_folder(out)
     xy = load_data(data) if data else None
     rows, graphs = [], []
     with output_dir(out) as tmp, Progress(len(models), "compare") as bar:

@@ -185,7 +185,7 @@ def synth_verilog(verilog: Path, out: Path, top: str = TOP, progress=sys.stderr)
 def synthesize(project: Path, progress=sys.stderr) -> dict:
     """Run yosys on the project's engine; returns the measured resources and the run's facts."""
     plan = Plan.load(project)
-    rtl.ensure(plan.data, project, write=False)
+    rtl.ensure(plan.data, project)
     seconds, total, rows = synth_verilog(project / "rtl" / f"{TOP}.v", project / "synth", progress=progress)
     e = plan.data["engine"]
     return {"tool": TOOL, "seconds": round(seconds, 1),

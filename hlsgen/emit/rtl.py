@@ -112,10 +112,10 @@ def emit(plan, folder) -> Path:
     return out / ENGINE_FILE
 
 
-def ensure(data: dict, folder, write: bool = True) -> dict:
-    """The engine configuration of plan DATA, with FOLDER/rtl/ holding its engine: written when missing
-    or stale if WRITE (a scratch folder of a test harness), else a one-line error naming the file (a
-    built project: a missing or edited rtl/ is not silently replaced)."""
+def ensure(data: dict, folder, write: bool = False) -> dict:
+    """The engine configuration of plan DATA, with FOLDER/rtl/ holding its engine: in a built project a
+    missing or edited rtl/ is a one-line error naming the file, never silently replaced; WRITE (a
+    scratch folder of a test harness, which has no rtl/ of its own) writes it when missing or stale."""
     cfg = config(data)
     text = render(cfg)
     path = Path(folder) / "rtl" / ENGINE_FILE

@@ -121,12 +121,14 @@ def read_hex(path: Path, n: int, dtype=np.uint8) -> np.ndarray:
     return np.array([int(v, 16) for v in vals if v][:n], dtype)
 
 
-def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool = False) -> tuple:
+def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool = False,
+               write_rtl: bool = False) -> tuple:
     """Play DATA's invocations (plan.json data; its preload list once first) on the RTL twin for each
     activation image in ACT (N, act_bytes) uint8; returns (final images, cycles per invocation per
-    image, cycles per preload invocation, sim seconds)."""
+    image, cycles per preload invocation, sim seconds). FOLDER's rtl/ must match DATA (``rtl.ensure``;
+    WRITE_RTL: a scratch folder, where it is written)."""
     folder = Path(folder).resolve()        # cocotb runs in its own folder: every path it sees is absolute
-    cfg = rtl.ensure(data, folder)
+    cfg = rtl.ensure(data, folder, write=write_rtl)
     runner, build_dir = build(folder, cfg, trace)
     run_dir = folder / "sim" / ("run_trace" if trace else "run")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -171,7 +173,6 @@ def simulate(project, x, layers=None, trace=False) -> list:
     """Run X through the RTL twin; writes OUT/sim/verilator.json; returns the outputs (float32)."""
     project = Path(project).resolve()
     plan = Plan.load(project)
-    rtl.ensure(plan.data, project, write=False)
     if layers:
         names = {rec["name"] for rec in plan.data["layers"]}
         unknown = [n for n in layers if n not in names]
