@@ -24,6 +24,11 @@ Ops (``Layer.op``) and what they hold:
     concat      attrs axis (0 = channels, per-sample axis)
     flatten     (C, H, W) -> (C*H*W,) in ONNX (C-major) order
     clip        attrs act_min, act_max in the integer domain (Relu/Clip on a quantized tensor)
+    table       an element-wise function of one integer tensor as 256-entry lookup tables
+                params table int32 (T, 256): the output integer for every input byte, indexed
+                       by the byte read as unsigned (x & 0xff); T = 1 (the same function for
+                       every channel) or T = C (one table per channel, e.g. a float BatchNorm)
+                attrs  source: what the table replaces (op types, for reports)
 
 Analyses annotate ``Layer.meta`` (pruning: live channels, constants; planner:
 schedule); they never change ``params`` in place -- a pass returns a new Graph.
@@ -36,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 OPS = ("quantize", "dequantize", "conv", "gemm", "add", "avgpool", "gavgpool",
-       "maxpool", "concat", "flatten", "clip")
+       "maxpool", "concat", "flatten", "clip", "table")
 
 DTYPE_RANGE = {"int8": (-128, 127), "uint8": (0, 255)}
 

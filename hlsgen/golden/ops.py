@@ -208,6 +208,18 @@ def clip(x, lo, hi) -> np.ndarray:
     return np.clip(np.asarray(x, np.int32), lo, hi)
 
 
+def table(x, t) -> np.ndarray:
+    """Element-wise lookup: channel c of X (N, C, ...) through row c of T (or row 0 when T has one row),
+    indexed by the byte read as unsigned."""
+    x = np.asarray(x, np.int32)
+    t = np.asarray(t, np.int32)
+    idx = x & 0xFF
+    if t.shape[0] == 1:
+        return t[0][idx]
+    ch = np.arange(x.shape[1]).reshape((1, -1) + (1,) * (x.ndim - 2))
+    return t[ch, idx]
+
+
 def flatten(x) -> np.ndarray:
     return np.asarray(x).reshape(x.shape[0], -1)
 

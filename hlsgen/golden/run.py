@@ -52,6 +52,8 @@ def _layer(graph: ir.Graph, layer: ir.Layer, args: list) -> np.ndarray:
         return ops.flatten(args[0])
     if op == "clip":
         return ops.clip(args[0], *_bounds(layer, qy))
+    if op == "table":
+        return ops.table(args[0], layer.params["table"])
     raise ValueError(f"golden model: no implementation of IR op {op!r} (layer {layer.name!r})")
 
 
