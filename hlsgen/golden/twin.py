@@ -17,6 +17,22 @@ ONNX_TYPE = {"int8": TensorProto.INT8, "uint8": TensorProto.UINT8}
 MS = "com.microsoft"
 
 
+def _node_table(op_type, qx: ir.QParams, qy: ir.QParams, attrs) -> np.ndarray:
+    """(1, 256): onnxruntime's output of the com.microsoft node OP_TYPE for every input byte."""
+    sx, zx, sy, zy = (numpy_helper.from_array(np.asarray(v), n) for v, n in (
+        (np.float32(qx.scale), "sx"), (np.array(qx.zero_point, qx.dtype), "zx"),
+        (np.float32(qy.scale), "sy"), (np.array(qy.zero_point, qy.dtype), "zy")))
+    node = helper.make_node(op_type, ["x", "sx", "zx", "sy", "zy"], ["y"], domain=MS, **attrs)
+    g = helper.make_graph([node], "table", [helper.make_tensor_value_info("x", ONNX_TYPE[qx.dtype], [256])],
+                          [helper.make_tensor_value_info("y", ONNX_TYPE[qy.dtype], [256])], [sx, zx, sy, zy])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid(MS, 1)],
+                              ir_version=8)
+    import onnxruntime as ort
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    x = np.arange(256, dtype=np.uint8).view(qx.np_dtype)
+    return sess.run(None, {"x": x})[0].astype(np.int32).reshape(1, 256)
+
+
 class Net:
     def __init__(self, shape):
         """A network with one float input 'x' of per-sample SHAPE."""
@@ -164,6 +180,17 @@ class Net:
         out = self._add("clip", [x], self.tensors[x].shape, q, dict(act_min=lo, act_max=hi))
         self.nodes.append(helper.make_node("Clip", [x, self._const(out + "_lo", np.array(lo, q.dtype)),
                                                     self._const(out + "_hi", np.array(hi, q.dtype))], [out]))
+        return out
+
+    def unary(self, x, op_type, qy, **attrs):
+        """An element-wise function of one quantized tensor: com.microsoft OP_TYPE (QLinearSigmoid,
+        QLinearLeakyRelu) in the model, a ``table`` layer in the IR whose 256 entries onnxruntime
+        computes with the same node."""
+        qx = self.q(x)
+        out = self._add("table", [x], self.tensors[x].shape, qy, dict(source=op_type),
+                        dict(table=_node_table(op_type, qx, qy, attrs)))
+        ins = [x, *self._qconst(out + "_x", qx), *self._qconst(out, qy)]
+        self.nodes.append(helper.make_node(op_type, ins, [out], domain=MS, **attrs))
         return out
 
     def flatten(self, x):

@@ -9,8 +9,8 @@ from the start of group g-1's first row (double buffer); every row of every
 group starts at max(previous row end, its weight block, its input row, its
 residual row) and takes ceil(cols/PP)*c_px, cols = out_w*max(pool_k, 1) conv columns in
 groups of PP pixels, c_px = max(k*k*in_cw, ceil(PP*PO/BO)).
-Vector ops: pools row by row (k*k cycles per output word), gavgpool and add
-after their whole input stream. Every invocation ends PL + OV after its last row.
+Vector ops: pools row by row (k*k cycles per output word), tables row by row (a word per
+cycle, after their tables), gavgpool and add after their whole input stream. Every invocation ends PL + OV after its last row.
 Resident weights: ``wgt`` is the on-chip store; ``preload`` (once per model, not
 per frame) streams weights.bin into it over the DDR port.
 """
@@ -96,6 +96,18 @@ def pool(e: Engine, f: dict, kind: str) -> dict:
     return _result(e, f, total, work, in_bytes, words * e.pi, 0)
 
 
+def table(e: Engine, f: dict) -> dict:
+    """Rows of one word per cycle (a 1x1 window), the first not before the tables are in
+    (one wgt stream of w_group_bytes from cycle 0)."""
+    t, wp = e.timing, e.ports["wgt"]
+    needs, in_bytes = _row_needs(e, f)
+    loaded = wp["latency"] + _cdiv(f["w_group_bytes"], wp["bytes_per_cycle"])
+    end = _rows_end(loaded, needs, f["out_w"] * f["in_cw"])
+    total = end + t["pipeline_latency"] + t["invocation_overhead"]
+    words = (f["oy1"] - f["oy0"]) * f["out_w"] * f["in_cw"]
+    return _result(e, f, total, words, in_bytes, words * e.pi, f["w_group_bytes"])
+
+
 def add(e: Engine, f: dict) -> dict:
     t = e.timing
     rd = 2 * f["words"] * e.pi
@@ -125,6 +137,8 @@ def invocation(e: Engine, inv) -> dict:
         return add(e, inv.fields)
     if inv.kind == "preload":
         return preload(e, inv.fields)
+    if inv.kind == "table":
+        return table(e, inv.fields)
     return pool(e, inv.fields, inv.kind)
 
 

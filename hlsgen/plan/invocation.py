@@ -7,7 +7,7 @@ arguments and the RTL register file are generated from ``REGISTERS``.
 
 Register map: register 0 is ``kind`` (``KIND_CODES``), then every field of every
 kind, each name once, in first-appearance order over ``KINDS`` (conv, maxpool,
-avgpool, gavgpool, add, preload).  Each register occupies ``words`` consecutive 32-bit
+avgpool, gavgpool, add, preload, table).  Each register occupies ``words`` consecutive 32-bit
 words (little-endian halves for 64-bit fields); ``REGISTER_OFFSETS`` gives the
 byte offset of each one from the start of the register file.  Fields an
 invocation's kind does not use are written as 0.
@@ -130,6 +130,16 @@ ADD = (
     _u("b_signed", 1, "b bytes are int8"),
 )
 
+TABLE = _MAP_IN + (
+    _u("out_cw", DIM, "words per output pixel in the output map (all channels of the map)"),
+    _u("out_c0w", DIM, "first word of this layer's channels in an output pixel (concat offset)"),
+) + _WINDOW + (
+    _u("w_addr", ADDR, "byte address of the tables in weights.bin"),
+    _u("w_group_bytes", ADDR, "bytes of the tables (t_words x PI x 256)"),
+    _u("t_words", DIM, "table words: 1 = one set of PI lane tables for every word, else one per word (in_cw)"),
+    _u("in_signed", 1, "input bytes are int8 (else uint8)"),
+)
+
 PRELOAD = (
     _u("w_lines", ADDR, "resident weights: store lines to fill from weights.bin (once per model)"),
 )
@@ -140,8 +150,8 @@ BANKS = (   # two activation banks: the host binds act_rd / act_wr to these per 
 )
 
 KINDS = {"conv": CONV + BANKS, "maxpool": POOL + BANKS, "avgpool": POOL + BANKS, "gavgpool": POOL + BANKS,
-         "add": ADD + BANKS, "preload": PRELOAD}
-KIND_CODES = {"conv": 1, "maxpool": 2, "avgpool": 3, "gavgpool": 4, "add": 5, "preload": 6}
+         "add": ADD + BANKS, "preload": PRELOAD, "table": TABLE + BANKS}
+KIND_CODES = {"conv": 1, "maxpool": 2, "avgpool": 3, "gavgpool": 4, "add": 5, "preload": 6, "table": 7}
 KIND_NAMES = {code: kind for kind, code in KIND_CODES.items()}
 
 

@@ -16,6 +16,7 @@ from ..errors import UserError
 from . import cycles, engine as eng, resources
 from .invocation import Invocation, register_map_json
 from .report import render
+from .concat import with_concat_tables
 from .schedule import Schedule, buffer_needs, lower
 
 
@@ -233,6 +234,7 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
     if weights not in eng.WEIGHTS_MODES:
         raise UserError(f"--weights {weights}: must be one of {', '.join(eng.WEIGHTS_MODES)}")
     g2, compaction = _compact(graph)
+    g2 = with_concat_tables(g2)
     e = choose_engine(g2, tgt, clock, budget, progress, weights, array)
     sched = lower(g2, e, pack=True)
     data = _plan_data(graph, g2, key, tgt, clock, budget, e, sched, compaction)

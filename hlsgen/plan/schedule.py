@@ -17,6 +17,7 @@ import numpy as np
 from .. import ir
 from ..errors import UserError
 from ..golden import ops, requant
+from .concat import needs_table, with_concat_tables
 from .engine import Engine, align
 from .invocation import Invocation
 
@@ -174,26 +175,17 @@ class _Lowering:
         for layer in self.g.layers:
             if layer.op != "concat":
                 continue
-            out = self.g.tensor(layer.outputs[0])
             if layer.attrs.get("axis", 0) != 0:
                 raise UserError(f"node {layer.name}: concat on an axis other than channels is not supported")
             c0 = 0
             for t in layer.inputs:
-                ti = self.g.tensor(t)
-                prod = self.producer.get(t)
-                why = None
-                if ti.q != out.q:
-                    why = "has a quantization different from the concat's (requantizing concat)"
-                elif prod is None or prod.op not in ("conv",) + VECTOR_OPS:
-                    why = "is not written by a conv or pool"
-                elif len(self.consumers[t]) != 1 or t in self.g.outputs:
-                    why = "is used elsewhere too"
-                elif c0 % self.e.pi:
-                    why = f"starts at channel {c0}, not a multiple of the engine's PI={self.e.pi}"
-                if why:
-                    raise UserError(f"node {layer.name}: concat input {t} {why}; not supported")
+                if needs_table(self.g, layer, t, self.producer, self.consumers):
+                    raise AssertionError(f"concat input {t} needs a table (plan.concat.with_concat_tables)")
+                if c0 % self.e.pi:
+                    raise UserError(f"node {layer.name}: concat input {t} starts at channel {c0}, not a multiple "
+                                    f"of the engine's PI={self.e.pi}; not supported")
                 slot[t] = (layer.outputs[0], c0 // self.e.pi)
-                c0 += ti.channels
+                c0 += self.g.tensor(t).channels
         return slot
 
     # -- weights ------------------------------------------------------------
@@ -495,6 +487,30 @@ class _Lowering:
         consts = _add_fields(qa, qb, self.g.tensor(out).q, layer.name)
         return self._elementwise(layer, layer.inputs[0], layer.inputs[1], consts, lo, hi, out, covered)
 
+    def _lower_table(self, layer):
+        """Element-wise tables: row by row over the input map (a 1x1 window), the tables streamed
+        from weights.bin first; the output may be a channel slice of a concat's map."""
+        e = self.e
+        x = self._map(layer.inputs[0])
+        if x.view_of or x.c0w != 0 or x.map_cw != e.words(x.c):
+            raise UserError(f"node {layer.name}: table input must be a whole feature map")
+        y = self._map(layer.outputs[0], read=x.bank)
+        t_words = 1 if layer.params["table"].shape[0] == 1 else x.map_cw
+        tbytes = align(t_words * e.pi * 256, e.w_align)
+        w_addr = self.wsize
+        if self.pack:
+            self.wblob += _table_block(layer.params["table"], t_words, e.pi, tbytes)
+        self.wsize += tbytes
+        fields = dict(in_addr=x.addr, in_h=x.h, in_w=x.w, in_cw=x.map_cw, out_addr=y.addr, out_w=x.w,
+                      out_cw=y.map_cw, out_c0w=y.c0w, k=1, stride=1, pad_t=0, pad_l=0, w_addr=w_addr,
+                      w_group_bytes=tbytes, t_words=t_words, in_signed=_signed(x.q), rd_bank=x.bank, wr_bank=y.bank)
+        step = Step(layer.name, "table", [layer.name], blocks=[(w_addr, tbytes)],
+                    info={"k": 1, "stride": 1, "out_h": x.h, "out_w": x.w, "in": x.name, "out": y.name,
+                          "note": layer.attrs.get("source", "")})
+        for iy0, iy1, oy0, oy1 in self._rows(x.h, x.h, 1, 1, 0, x.w * x.map_cw * e.pi):
+            step.invocations.append(Invocation(layer.name, "table", dict(fields, iy0=iy0, iy1=iy1, oy0=oy0, oy1=oy1)))
+        return step
+
     def _lower_clip(self, layer):
         """A standalone clip: an add with ra = 1, rb = 0, k = 0 (same quantization in and out)."""
         q = self.g.tensor(layer.inputs[0]).q
@@ -503,6 +519,20 @@ class _Lowering:
         t = layer.inputs[0]
         consts = {"add_" + n: v for n, v in requant.add_consts(np.float32(1), np.float32(0), np.float32(0)).items()}
         return self._elementwise(layer, t, t, consts, *_bounds(layer, q), layer.outputs[0], [layer.name])
+
+
+def _table_block(table, t_words: int, pi: int, nbytes: int) -> bytearray:
+    """weights.bin bytes of a table layer: for each table word, for each lane, its 256 output bytes
+    (lane i of word w: channel w*PI + i's table; one table for all: word 0, every lane the same)."""
+    t = np.asarray(table, np.int64) & 0xFF
+    full = np.zeros((t_words * pi, 256), np.uint8)
+    if t.shape[0] == 1:
+        full[:] = t[0]
+    else:
+        full[:t.shape[0]] = t
+    blk = bytearray(nbytes)
+    blk[:full.size] = full.tobytes()
+    return blk
 
 
 def _engine_weights(layer, xq, yq, layout):
@@ -555,6 +585,7 @@ def _f32_bits(v) -> int:
 def lower(graph: ir.Graph, engine: Engine, pack: bool = True) -> Schedule:
     """Schedule over the engine's activation banks; all in one bank when two would make an
     invocation read through act_rd from both."""
+    graph = with_concat_tables(graph)
     try:
         return _Lowering(graph, engine, pack, engine.act_banks).run()
     except _BankConflict:
@@ -565,6 +596,7 @@ def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:
     """Smallest input buffer (bytes) that holds one output row's window of every layer, the
     largest that holds every layer's whole input, and the largest weight block."""
     words = lambda c: -(-c // pi)  # noqa: E731
+    graph = with_concat_tables(graph)
     need_min = need_max = wblock = 0
     producer = {t: layer for layer in graph.layers for t in layer.outputs}
     consumers: dict = {}
@@ -586,7 +618,7 @@ def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:
         return 1
 
     for layer in graph.layers:
-        if layer.op not in ("conv", "gemm") + VECTOR_OPS:
+        if layer.op not in ("conv", "gemm", "table") + VECTOR_OPS:
             continue
         shape = graph.tensor(layer.inputs[0]).shape
         if layer.op == "gemm":
@@ -603,6 +635,8 @@ def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:
         row = w * words(c) * pi
         if layer.op == "gavgpool":
             rows = h
+        elif layer.op == "table":
+            rows = 1
         else:
             k = layer.attrs["kernel"][0]
             rows = min(h, k)

@@ -159,6 +159,21 @@ def add(mem: Memory, f: dict) -> None:
     mem.a[:, f["out_addr"]: f["out_addr"] + nb] = (y & 0xFF).astype(np.uint8)
 
 
+def table(mem: Memory, wmem: np.ndarray, f: dict) -> None:
+    """Lane i of word w looks its byte up in table word (w if t_words > 1 else 0), lane i (ENGINE.md section 3)."""
+    pi = mem.pi
+    tw = f["t_words"]
+    if f["oy0"] < f["iy0"] or f["oy1"] > f["iy1"]:
+        raise AssertionError(f"table rows {f['oy0']}..{f['oy1'] - 1}, loaded {f['iy0']}..{f['iy1'] - 1}")
+    tables = wmem[f["w_addr"]: f["w_addr"] + tw * pi * 256].reshape(tw, pi, 256).astype(np.int64)
+    x = mem.rows(f["in_addr"], f["oy0"], f["oy1"], f["in_w"], f["in_cw"], False)    # raw bytes
+    x = x.reshape(x.shape[:3] + (f["in_cw"], pi))
+    word = np.arange(f["in_cw"]).reshape(-1, 1) if tw > 1 else np.zeros((1, 1), np.int64)
+    y = tables[word, np.arange(pi).reshape(1, -1), x]
+    mem.write_rows(f["out_addr"], f["oy0"], f["oy1"], f["out_w"], f["out_cw"], f["out_c0w"],
+                   y.reshape(x.shape[:3] + (f["in_cw"] * pi,)))
+
+
 _PAD = -1 << 20     # window fill marking taps outside the map
 
 
@@ -175,6 +190,8 @@ def invoke(mem: Memory, wmem: np.ndarray, inv: Invocation, po: int) -> None:
         conv(mem, wmem, inv.fields, po)
     elif inv.kind == "add":
         add(mem, inv.fields)
+    elif inv.kind == "table":
+        table(mem, wmem, inv.fields)
     else:
         pool(mem, inv.fields, inv.kind)
 

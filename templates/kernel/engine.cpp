@@ -7,6 +7,9 @@
 #include "add_unit.h"
 #include "conv_layer.h"
 #include "pool_unit.h"
+{% if t_words %}
+#include "table_unit.h"
+{% endif %}
 
 extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_wr,
                               const hlsgen::beat_t *wgt,
@@ -54,6 +57,11 @@ extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_
     case hlsgen::KIND_ADD:
         hlsgen::add_layer(act_rd, act_wr, regs);
         break;
+{% if t_words %}
+    case hlsgen::KIND_TABLE:
+        hlsgen::table_layer(act_rd, act_wr, {{ "wstore" if resident else "wgt" }}, regs, tile);
+        break;
+{% endif %}
     default:
         break;
     }
