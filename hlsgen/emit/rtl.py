@@ -70,7 +70,8 @@ def config(data: dict) -> dict:
     # optional units: plan.json engine.units (what the resource model counts); plans without it
     # (hand-built invocation lists) build what their invocations use
     need = {"add": any(i["kind"] == "add" or (i["kind"] == "conv" and i.get("add_en")) for i in invs),
-            "avgpool": any(i["kind"] == "avgpool" for i in invs)}
+            "avgpool": any(i["kind"] == "avgpool" for i in invs),
+            "table": max([i["t_words"] for i in invs if i["kind"] == "table"], default=0)}
     units = e.get("units") or need
     missing = [u for u in need if need[u] and not units.get(u)]
     if missing:
@@ -85,6 +86,7 @@ def config(data: dict) -> dict:
         "al": al, "wl": wl, "cl": _cdiv(8 * po, bw),
         "kind_codes": dict(KIND_CODES),
         "add": bool(units["add"]), "avgpool": bool(units["avgpool"]),
+        "table": bool(need["table"]), "tbytes": need["table"] * pi * 256,
         "pool": bool(pooled), "pool_w": max(pooled + [1]),
         "pre_lat": int(pre["latency"]), "pre_bpc": int(pre["bytes_per_cycle"]),
         "abuf_lines": _cdiv(stream, al) + 1,

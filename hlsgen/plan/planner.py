@@ -99,11 +99,14 @@ def _has_avgpool(graph) -> bool:
 def _units(graph, invocations=None) -> dict:
     """The optional units the engine builds (resource model; the RTL builds the same): the average-pool
     float path when an avgpool runs, the add unit when an add (standalone or fused, or a standalone
-    clip) runs. Without a schedule: from the graph (any add or clip)."""
+    clip) runs, the tables' memory (``table``: table words of the largest table layer, 0: none).
+    Without a schedule: from the graph (any add or clip; a table layer counts one table word)."""
     if invocations is None:
-        return {"avgpool": _has_avgpool(graph), "add": any(layer.op in ("add", "clip") for layer in graph.layers)}
+        return {"avgpool": _has_avgpool(graph), "add": any(layer.op in ("add", "clip") for layer in graph.layers),
+                "table": int(any(layer.op == "table" for layer in graph.layers))}
     return {"avgpool": any(inv.kind == "avgpool" for inv in invocations),
-            "add": any(inv.kind == "add" or (inv.kind == "conv" and inv["add_en"]) for inv in invocations)}
+            "add": any(inv.kind == "add" or (inv.kind == "conv" and inv["add_en"]) for inv in invocations),
+            "table": max([inv["t_words"] for inv in invocations if inv.kind == "table"], default=0)}
 
 
 def _engine_for(target: dict, clock: float, budget: int, pp: int, pi: int, po: int, needs: dict,

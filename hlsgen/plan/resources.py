@@ -46,9 +46,10 @@ def lane_luts(e: Engine, avgpool: bool = False, add: bool = True) -> int:
             + ((LUT_AVG_TAP + LUT_AVG_OUT) * e.pi if avgpool else 0))
 
 
-def estimate(e: Engine, avgpool: bool = False, add: bool = True) -> dict:
+def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0) -> dict:
     """Resources of engine E; AVGPOOL / ADD: the model has an average pool / an add (or clip), so
-    the engine builds that unit."""
+    the engine builds that unit; TABLE: table words of the largest table layer (0: no table memory;
+    else PI lane memories of TABLE x 256 bytes, one read port each)."""
     in_buf = _memory(8 * e.pi, -(-e.in_buf_bytes // e.pi), not e.resident)
     in_buf = {k: v * e.pp for k, v in in_buf.items()}
     w_buf = _memory(8 * e.pi * e.po, -(-e.w_buf_bytes // (e.pi * e.po)), not e.resident)
@@ -59,7 +60,8 @@ def estimate(e: Engine, avgpool: bool = False, add: bool = True) -> dict:
         "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp, e.pp),
         "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool, add),
         "ff": FF_FIXED + FF_PER_MAC * macs + FF_PER_OUT_LANE * e.pp * e.po + FF_PER_IN_LANE * e.pi,
-        "bram36": in_buf["bram36"] + w_buf["bram36"] + 3 * BRAM_PER_PORT,
+        "bram36": in_buf["bram36"] + w_buf["bram36"] + 3 * BRAM_PER_PORT
+        + (e.pi * _memory(8, table * 256, False)["bram36"] if table else 0),
         "uram": in_buf["uram"] + w_buf["uram"] + store,
     }
 
