@@ -22,6 +22,16 @@ CONV = dict(in_h=4, in_w=2, in_cw=1, iy0=0, iy1=4, oy0=0, oy1=2, k=3, stride=2, 
             out_w=1, out_words=2, groups=2, w_group_bytes=352, add_en=0, rd_bank=0, wr_bank=0)
 
 
+def test_table_waits_for_its_tables():
+    # tables: 1 word x PI=4 lanes x 256 bytes = 1024 on wgt (16 B/cycle, latency 5): in at 5 + 64 = 69;
+    # rows of 2 words (present at 11, 11, 12) take 2 cycles each from 69: 75; + 3 + 7
+    f = dict(in_h=3, in_w=2, in_cw=1, iy0=0, iy1=3, oy0=0, oy1=3, k=1, stride=1, pad_t=0, pad_l=0, out_w=2,
+             w_group_bytes=1024, t_words=1, rd_bank=0, wr_bank=1)
+    assert cycles.table(engine(), f)["cycles"] == 85
+    # small tables: the input rows decide (present at 11, 11, 12), rows 11..13, 13..15, 15..17
+    assert cycles.table(engine(wgt_bpc=512), dict(f, w_group_bytes=512))["cycles"] == 27
+
+
 def test_conv_weight_bound():
     # rows present at 11 + i; c_px = max(9, ceil(8/4)) = 9; W(0) = 5 + 22 = 27
     # group 0 rows 27..36, 36..45; W(1) = S(0) + 27 = 54; group 1 rows 54..63, 63..72; + 3 + 7

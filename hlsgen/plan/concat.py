@@ -6,7 +6,9 @@ concat's quantization, written by a conv, a pool or a table, and read by nothing
 input -- a requantizing concat (fire modules, inception blocks), a tensor also read elsewhere (a
 dense block's input), a graph input -- goes through a ``table`` layer that writes it into the slice:
 ``quantize(dequantize(x))`` into the concat's quantization, exactly as onnxruntime's QLinearConcat
-(golden ``ops.concat``), or a copy when the quantization is the same.
+(golden ``ops.concat``), or a copy when the quantization is the same.  An input that a table layer
+writes for the concat alone needs no second pass: the requantization is composed into that table
+(the same function of its input, so just as exact).
 """
 from __future__ import annotations
 
@@ -56,6 +58,14 @@ def with_concat_tables(graph: ir.Graph) -> ir.Graph:
         cat = g.layer(cat_ref.name)
         t = cat.inputs[i]
         qy = g.tensor(cat.outputs[0]).q
+        prod = producer.get(t)
+        if (prod is not None and prod.op == "table" and len(consumers[t]) == 1 and t not in g.outputs
+                and cat.inputs.count(t) == 1):
+            layer = g.layer(prod.name)
+            inner = np.asarray(layer.params["table"], np.int64) & 0xFF
+            layer.params = dict(layer.params, table=requant_table(g.tensor(t).q, qy)[0][inner])
+            g.tensors[t] = ir.Tensor(t, g.tensor(t).shape, qy)
+            continue
         name = f"{cat.name}:requant{i}"
         while name in names or name in g.tensors:
             name += "_"

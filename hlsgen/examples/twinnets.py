@@ -1,0 +1,62 @@
+"""Hand-built QOperator test networks (hlsgen.golden.twin): the ONNX model and its IR side by side,
+no torch needed.  ``tables(dtype, seed)``: element-wise tables and a requantizing concat."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..golden.twin import Net
+from ..ir import QParams
+
+TABLES_SHAPE = (3, 12, 10)
+
+
+def _conv(net, x, o, k, qy, rng, stride=(1, 1)):
+    i = net.tensors[x].shape[0]
+    w = rng.integers(-20, 21, size=(o, i, k, k)).astype(np.int8)
+    return net.conv(x, w, np.zeros(o, np.int32), rng.uniform(0.005, 0.015, o).astype(np.float32),
+                    rng.integers(-300, 300, size=o), qy, stride=stride, pads=(k // 2,) * 4)
+
+
+def tables(dtype: str = "uint8", seed: int = 0):
+    """conv 3x3 -> QLinearSigmoid -> conv 1x1 -> QLinearLeakyRelu, concatenated (channels 16 + 8)
+    with a conv branch in another quantization (a requantizing concat), global average pool, Gemm.
+    Returns (net, output tensor name)."""
+    rng = np.random.default_rng(seed)
+    z = 0 if dtype == "int8" else 128
+
+    def q(scale, zp):
+        return QParams(scale, zp + z, dtype)
+
+    net = Net(TABLES_SHAPE)
+    x = net.quantize("x", q(1 / 100, 5))
+    a = _conv(net, x, 8, 3, q(0.04, -10), rng)
+    s = net.unary(a, "QLinearSigmoid", q(1 / 256, -128))
+    b = _conv(net, s, 16, 1, q(0.03, 7), rng)
+    r = net.unary(b, "QLinearLeakyRelu", q(0.02, -60), alpha=0.1)
+    c = _conv(net, a, 8, 3, q(0.05, 3), rng, stride=(1, 1))
+    cat = net.concat([r, c], q(0.035, -20))
+    g = net.gavgpool(cat, q(0.02, -30))
+    w = rng.integers(-30, 31, size=(10, 24)).astype(np.int8)
+    y = net.qgemm(net.flatten(g), w, np.zeros(10, np.int32), np.full(10, 0.02, np.float32),
+                  rng.integers(-100, 100, size=10), q(0.05, 0))
+    return net, net.dequantize(y)
+
+
+def per_channel(graph, seed: int = 0):
+    """GRAPH with a per-channel table (random bytes per channel, as a float BatchNorm gives) after the
+    first table layer: checks the per-word table layout (golden only: no onnxruntime node says this)."""
+    g = graph.copy()
+    first = next(layer for layer in g.layers if layer.op == "table")
+    t = g.tensor(first.outputs[0])
+    rng = np.random.default_rng(seed)
+    lo, hi = t.q.qmin, t.q.qmax
+    table = rng.integers(lo, hi + 1, size=(t.channels, 256)).astype(np.int32)
+    from ..ir import Layer, Tensor
+    name = first.outputs[0] + ":bn"
+    g.tensors[name] = Tensor(name, t.shape, t.q)
+    for layer in g.layers:
+        layer.inputs = [name if i == first.outputs[0] else i for i in layer.inputs]
+    g.layers.insert(g.layers.index(first) + 1, Layer("bn_table", "table", [first.outputs[0]], [name],
+                                                     {"source": "per-channel"}, {"table": table}))
+    g.validate()
+    return g
