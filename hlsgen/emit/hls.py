@@ -90,6 +90,8 @@ def render(template: str, context: dict, dest: Path) -> None:
 def _render_files(ctx: dict, folder: Path, files) -> None:
     for sub, names_ in files:
         for name in names_:
+            if name == "table_unit.h" and not ctx["t_words"]:
+                continue        # the engine has no table unit
             render(f"{sub}/{name}", ctx, folder / sub / name)
 
 

@@ -7,9 +7,6 @@
 #include "add_unit.h"
 #include "conv_layer.h"
 #include "pool_unit.h"
-{% if t_words %}
-#include "table_unit.h"
-{% endif %}
 
 extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_wr,
                               const hlsgen::beat_t *wgt,
@@ -52,16 +49,15 @@ extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_
     case hlsgen::KIND_MAXPOOL:
     case hlsgen::KIND_AVGPOOL:
     case hlsgen::KIND_GAVGPOOL:
-        hlsgen::pool_layer(act_rd, act_wr, regs, regs.kind, tile);
+{% if t_words %}
+    case hlsgen::KIND_TABLE:
+{% endif %}
+        hlsgen::pool_layer(act_rd, act_wr, {{ "wstore" if resident else "wgt" }}, regs, regs.kind, tile);
         break;
     case hlsgen::KIND_ADD:
         hlsgen::add_layer(act_rd, act_wr, regs);
         break;
-{% if t_words %}
-    case hlsgen::KIND_TABLE:
-        hlsgen::table_layer(act_rd, act_wr, {{ "wstore" if resident else "wgt" }}, regs, tile);
-        break;
-{% endif %}
+
     default:
         break;
     }

@@ -1,6 +1,6 @@
 // {{ banner }}
-// Vector unit, pooling: max pool, average pool and global average pool over PI
-// lanes, one input word per cycle, from rows held in the input buffer (its copy 0).
+// Vector unit: max pool, average pool and global average pool over PI lanes{% if t_words %}, and tables
+// (table_unit.h){% endif %}, one input word per cycle, from rows held in the input buffer (its copy 0).
 // gavgpool: the integer sum, requantized like a conv accumulator (scale = its f32 bits);
 // avgpool: the float32 path in integer logic (avg_tap per tap, avg_out), divisor count,
 // or the number of taps inside the map when count is 0.
@@ -10,12 +10,28 @@
 #include "engine.h"
 #include "requant.h"
 #include "tile_loader.h"
+{% if t_words %}
+#include "table_unit.h"
+{% endif %}
 
 namespace hlsgen {
 
-inline void pool_layer(const word_t *act_rd, word_t *act_wr, Regs r, int kind,
+inline void pool_layer(const word_t *act_rd, word_t *act_wr, const wline_t *src, Regs r, int kind,
                        uint8_t tile[PP][TILE_WORDS][PI]) {
+{% if t_words %}
+    static uint8_t tbl[PI][T_WORDS * 256];
+#pragma HLS ARRAY_PARTITION variable=tbl complete dim=1
+    if (kind == KIND_TABLE) load_tables(src, r, tbl);
+{% else %}
+    (void)src;
+{% endif %}
     load_tile(act_rd, r, tile);
+{% if t_words %}
+    if (kind == KIND_TABLE) {
+        table_rows(act_wr, r, tbl, tile[0]);
+        return;
+    }
+{% endif %}
     const bool global = kind == KIND_GAVGPOOL;
     const int kh_n = global ? (int)r.in_h : (int)r.k, kw_n = global ? (int)r.in_w : (int)r.k;
     const int stride = global ? 1 : (int)r.stride, pad_t = global ? 0 : (int)r.pad_t,

@@ -9,7 +9,6 @@
 #define HLSGEN_TABLE_UNIT_H
 
 #include "engine.h"
-#include "tile_loader.h"
 
 namespace hlsgen {
 
@@ -32,12 +31,9 @@ load_tables_lines:
     }
 }
 
-inline void table_layer(const word_t *act_rd, word_t *act_wr, const wline_t *src, const Regs &r,
-                        uint8_t tile[PP][TILE_WORDS][PI]) {
-    static uint8_t tbl[PI][T_WORDS * 256];
-#pragma HLS ARRAY_PARTITION variable=tbl complete dim=1
-    load_tables(src, r, tbl);
-    load_tile(act_rd, r, tile);
+// The rows oy0..oy1-1 held in the input buffer (copy 0), one word per cycle, through the tables.
+inline void table_rows(word_t *act_wr, const Regs &r, const uint8_t tbl[PI][T_WORDS * 256],
+                       const uint8_t tile[TILE_WORDS][PI]) {
 table_rows:
     for (int oy = r.oy0; oy < (int)r.oy1; ++oy) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_rows }}
@@ -52,7 +48,7 @@ table_rows:
         table_lanes:
             for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
-                y.range(8 * i + 7, 8 * i) = tbl[i][tw * 256 + tile[0][w][i]];
+                y.range(8 * i + 7, 8 * i) = tbl[i][tw * 256 + tile[w][i]];
             }
             act_wr[r.out_addr / PI + (oy * r.out_w + ox) * r.out_cw + r.out_c0w + cw] = y;
         }
