@@ -50,5 +50,7 @@ def load(path, calibrate=None) -> ir.Graph:
 def _load_quantized(path, model, label, fmt, input_name, shape, batch) -> ir.Graph:
     model_file.check_ops(model, label, model_file.QUANTIZED_MODEL_OPS)
     original_ops = {n.name: n.op_type for n in model.graph.node if n.name}
+    original_outputs = {o: n.op_type for n in model.graph.node for o in n.output if o}
     return to_ir(fused_model(path, label), label, input_name=input_name, input_shape=shape, batch=batch,
-                 source_format=fmt, name=Path(label).stem, original_ops=original_ops)
+                 source_format=fmt, name=Path(label).stem, original_ops=original_ops,
+                 original_outputs=original_outputs)

@@ -18,11 +18,17 @@ ONNX_DOMAINS = ("", "ai.onnx", "com.microsoft")
 QOPERATOR_OPS = frozenset({
     "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd",
     "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat"})
+# element-wise functions of one quantized tensor, taken as table layers (frontend.tables) where they
+# form such a region; QLinearMul / Mul of two different maps is not one
+TABLE_OPS = frozenset({"QLinearSigmoid", "QLinearLeakyRelu", "QLinearMul", "Sigmoid", "HardSigmoid", "HardSwish",
+                       "Tanh", "LeakyRelu", "PRelu", "Mul", "Sub", "Div", "Neg", "Abs", "Exp", "Elu", "Softplus",
+                       "Erf", "BatchNormalization"})
+_QLINEAR_TABLE_OPS = frozenset(op for op in TABLE_OPS if op.startswith("QLinear"))
 # float ops that DequantizeLinear/QuantizeLinear pairs around them turn into integer ops (QDQ)
 QDQ_OPS = frozenset({"Conv", "Gemm", "MatMul", "Add", "AveragePool", "GlobalAveragePool", "Concat"})
 # ops on quantized tensors either way, and graph plumbing onnxruntime folds away
 PLAIN_OPS = frozenset({"MaxPool", "Flatten", "Reshape", "Relu", "Clip", "Identity", "Constant"})
-QUANTIZED_MODEL_OPS = QOPERATOR_OPS | QDQ_OPS | PLAIN_OPS
+QUANTIZED_MODEL_OPS = QOPERATOR_OPS | QDQ_OPS | PLAIN_OPS | TABLE_OPS
 # what a float model may hold before it is quantized (onnxruntime folds BatchNormalization into Conv)
 FLOAT_MODEL_OPS = QDQ_OPS | PLAIN_OPS | {"BatchNormalization", "Dropout"}
 
@@ -130,8 +136,8 @@ def source_format(model: onnx.ModelProto) -> str:
     DequantizeLinear and QuantizeLinear) or 'float' (nothing quantized)."""
     ops = {n.op_type for n in model.graph.node}
     quantizers = ops & {"QuantizeLinear", "DequantizeLinear"}
-    if ops & (QOPERATOR_OPS - quantizers):
+    if ops & ((QOPERATOR_OPS | _QLINEAR_TABLE_OPS) - quantizers):
         return "qop"
     if quantizers:
-        return "qdq" if ops & QDQ_OPS else "qop"
+        return "qdq" if ops & (QDQ_OPS | TABLE_OPS) else "qop"
     return "float"
