@@ -6,6 +6,7 @@ parameters over all 256 input values; what stays refused; the hswish / dense / f
 from __future__ import annotations
 
 import numpy as np
+import onnx
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,8 @@ from hlsgen.frontend import load
 from hlsgen.golden import run
 from hlsgen.golden.reference import ort_run
 from hlsgen.golden.run import run_tensors
+from hlsgen.prune import analyze, compact_with
+from hlsgen.prune.onnx_export import bias_foldable, export
 
 MS = "com.microsoft"
 C = 3
@@ -265,3 +268,27 @@ def test_network_loads_and_matches_onnxruntime(tmp_path, kind, sources, fmt, act
         assert [t.params["table"].shape[0] for t in tables_of(g)] == [8, 16]
     if kind in ("dense", "fire"):
         assert "concat" in ops_of(g)
+
+
+# -- pruning through tables ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["hswish", "dense"])
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+def test_pruned_channels_leave_through_tables_exactly(tmp_path, kind, fmt):
+    """Dead conv channels are constants a table maps (row c at the constant's byte); removed, they leave a
+    per-channel table's rows and the exported model's per-channel constants (BatchNorm), exactly."""
+    path = testnets.make(kind, tmp_path / "m.onnx", fmt=fmt, prune=0.5, per_channel=fmt == "qdq")
+    g, model = load(path), onnx.load(str(path))
+    a = analyze(g, foldable=bias_foldable(model))
+    g2, report = compact_with(g, a)
+    assert report["totals"]["channels_removed"] > 0
+    x = testnets.random_input(path, n=3)
+    want = ort_run(path, x)[0]
+    assert np.array_equal(run(g2, x)[0], want)
+    for before, after in zip(tables_of(g), tables_of(g2)):
+        rows = before.params["table"]
+        if len(rows) > 1:
+            assert np.array_equal(after.params["table"], rows[a.keep[before.outputs[0]]])
+            assert len(after.params["table"]) < len(rows)
+    onnx.save(export(model, g, a), tmp_path / "s.onnx")
+    assert np.array_equal(ort_run(tmp_path / "s.onnx", x)[0], want)
