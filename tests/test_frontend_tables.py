@@ -5,6 +5,9 @@ model against onnxruntime on the same file (0 mismatching elements); random quan
 parameters over all 256 input values; what stays refused; the hswish / dense / fire test networks."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import onnx
 import pytest
@@ -14,7 +17,7 @@ from test_frontend_ops import DT, Net, check, conv_out_scale, ops_of
 
 from hlsgen.errors import UserError
 from hlsgen.examples import testnets
-from hlsgen.frontend import load
+from hlsgen.frontend import load, model_file, table_nodes
 from hlsgen.golden import run
 from hlsgen.golden.reference import ort_run
 from hlsgen.golden.run import run_tensors
@@ -292,3 +295,50 @@ def test_pruned_channels_leave_through_tables_exactly(tmp_path, kind, fmt):
             assert len(after.params["table"]) < len(rows)
     onnx.save(export(model, g, a), tmp_path / "s.onnx")
     assert np.array_equal(ort_run(tmp_path / "s.onnx", x)[0], want)
+
+
+# -- inspect: which operators run ----------------------------------------------------------------
+
+def test_inspect_counts_an_op_as_run_only_where_a_table_takes_it(tmp_path):
+    """Squeeze-and-excitation in QDQ form: its Sigmoid is a table, its Mul of two maps is not; inspect lists
+    Sigmoid as run and Mul as not, then the one-line error naming the Mul."""
+    net = Net((C, 4, 4))
+    y, q = qconv(net)
+    sq = (1 / 256, -128)
+    gate = net.quantize(net.node("Sigmoid", [net.dequantize(y, *q)], name="gate"), *sq)
+    prod = net.node("Mul", [net.dequantize(net.x, *net.xq), net.dequantize(gate, *sq)], name="excite")
+    net.dequantize(net.quantize(prod, 0.02, -5), 0.02, -5)
+    path = net.model("y", tmp_path / "se.onnx")
+    ops = {o["op"]: o["runs"] for o in model_file.operators(onnx.load(str(path)), table_nodes(path))}
+    assert ops["Sigmoid"] and not ops["Mul"] and ops["QLinearConv"]
+    p = subprocess.run([sys.executable, "-m", "hlsgen", "inspect", str(path)], capture_output=True, text=True)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "'excite' (Mul)" in p.stderr, p.stderr
+    listed = {line.split()[0]: line.split()[2] for line in p.stdout.splitlines()[1:]}
+    assert listed["Sigmoid"] == "runs" and listed["Mul"] == "NOT", p.stdout
+    hswish = testnets.make("hswish", tmp_path / "h.onnx", fmt="qdq")
+    ops = model_file.operators(onnx.load(str(hswish)), table_nodes(hswish))
+    assert all(o["runs"] for o in ops) and {"HardSwish", "Sigmoid", "Mul"} <= {o["op"] for o in ops}
+
+
+@pytest.mark.parametrize("kind,sources", [("hswish", 3), ("dense", 2)])
+def test_float_model_quantized_on_the_way_in_keeps_its_functions_as_tables(tmp_path, kind, sources):
+    path = testnets.make(kind, tmp_path / "f.onnx", fmt="float")
+    g = load(path, calibrate="random")
+    assert len(tables_of(g)) == sources and g.source_format == "float"
+
+
+def test_qlinear_add_of_a_constant_is_a_table_and_of_two_maps_stays_an_add(tmp_path):
+    net = Net((C, 4, 4))
+    y, q = qconv(net)
+    bias = net.const(np.array([10, -20, 30], np.int8).reshape(1, C, 1, 1))
+    shifted = net.node("QLinearAdd", [y, *net.scalar_q(*q), bias, *net.scalar_q(0.05, 0), *net.scalar_q(*q)],
+                       domain=MS, name="shift")
+    twice = net.node("QLinearAdd", [shifted, *net.scalar_q(*q), shifted, *net.scalar_q(*q), *net.scalar_q(*q)],
+                     domain=MS, name="twice")         # still a function of y: the same table
+    both = net.node("QLinearAdd", [twice, *net.scalar_q(*q), net.x, *net.scalar_q(*net.xq), *net.scalar_q(*q)],
+                    domain=MS, name="residual")      # (twice + y would still be a function of y)
+    net.dequantize(both, *q)
+    g = check(net.model("y", tmp_path / "m.onnx"))
+    assert ops_of(g) == ["quantize", "conv", "table", "add", "dequantize"]
+    assert g.layer("twice").params["table"].shape == (C, 256)
+    assert g.layer("twice").attrs["source"] == "QLinearAdd"

@@ -21,7 +21,7 @@ from .calibrate import quantize_float_model
 from .convert import to_ir
 from .fuse import fused_model
 
-__all__ = ["load"]
+__all__ = ["load", "table_nodes"]
 
 
 def load(path, calibrate=None) -> ir.Graph:
@@ -54,3 +54,15 @@ def _load_quantized(path, model, label, fmt, input_name, shape, batch) -> ir.Gra
     return to_ir(fused_model(path, label), label, input_name=input_name, input_shape=shape, batch=batch,
                  source_format=fmt, name=Path(label).stem, original_ops=original_ops,
                  original_outputs=original_outputs)
+
+
+def table_nodes(path) -> set:
+    """Names and output tensors of the nodes of the model at PATH that table layers take
+    (``tables.find`` on onnxruntime's fused graph); empty when onnxruntime cannot load it."""
+    from . import tables
+    try:
+        fused = fused_model(path, path)
+    except UserError:
+        return set()
+    nodes = [fused.graph.node[k] for r in tables.find(fused) for k in r.nodes]
+    return {n.name for n in nodes if n.name} | {o for n in nodes for o in n.output}

@@ -29,8 +29,9 @@ QDQ_OPS = frozenset({"Conv", "Gemm", "MatMul", "Add", "AveragePool", "GlobalAver
 # ops on quantized tensors either way, and graph plumbing onnxruntime folds away
 PLAIN_OPS = frozenset({"MaxPool", "Flatten", "Reshape", "Relu", "Clip", "Identity", "Constant"})
 QUANTIZED_MODEL_OPS = QOPERATOR_OPS | QDQ_OPS | PLAIN_OPS | TABLE_OPS
-# what a float model may hold before it is quantized (onnxruntime folds BatchNormalization into Conv)
-FLOAT_MODEL_OPS = QDQ_OPS | PLAIN_OPS | {"BatchNormalization", "Dropout"}
+# what a float model may hold before it is quantized (onnxruntime folds BatchNormalization into Conv;
+# the quantizer leaves element-wise functions between DequantizeLinear and QuantizeLinear: tables)
+FLOAT_MODEL_OPS = QDQ_OPS | PLAIN_OPS | (TABLE_OPS - _QLINEAR_TABLE_OPS) | {"Dropout"}
 
 
 def read(path) -> onnx.ModelProto:
@@ -117,16 +118,22 @@ def check_ops(model: onnx.ModelProto, label, allowed: frozenset) -> None:
             raise UserError(f"{label}: node {name!r} ({op}): operator not supported by hlsgen")
 
 
-def operators(model: onnx.ModelProto) -> list:
+def operators(model: onnx.ModelProto, tables: set | None = None) -> list:
     """Every operator MODEL uses, once: [{"op", "count", "runs"}], in order of first use. ``runs``:
     hlsgen takes it (the frontend's converters, or onnxruntime fuses it into one they take); a QDQ
-    pattern that onnxruntime leaves in float is still refused at load, naming its node."""
+    pattern that onnxruntime leaves in float is still refused at load, naming its node.  An op only a
+    table layer takes (Sigmoid, BatchNormalization, QLinearMul, ...) runs when every node of it is in
+    TABLES (names and output tensors of the nodes the table regions took, ``frontend.table_nodes``);
+    None: the model loaded, so every node it has was taken."""
     allowed = FLOAT_MODEL_OPS if source_format(model) == "float" else QUANTIZED_MODEL_OPS
     out = {}
     for node in model.graph.node:
         op = node.op_type if node.domain in ONNX_DOMAINS else f"{node.domain}:{node.op_type}"
-        entry = out.setdefault(op, {"op": op, "count": 0,
-                                    "runs": node.domain in ONNX_DOMAINS and node.op_type in allowed})
+        runs = node.domain in ONNX_DOMAINS and node.op_type in allowed
+        if runs and tables is not None and node.op_type in TABLE_OPS - QDQ_OPS - PLAIN_OPS:
+            runs = node.name in tables or any(o in tables for o in node.output)
+        entry = out.setdefault(op, {"op": op, "count": 0, "runs": True})
+        entry["runs"] = entry["runs"] and runs
         entry["count"] += 1
     return list(out.values())
 

@@ -90,10 +90,10 @@ def find(model: onnx.ModelProto) -> list:
         if not dropped:
             break
         members -= dropped
-    return [r for r in _components(model, members, owner, consumers, outputs, ints)]
+    return list(_components(model, members, owner, consumers, outputs, consts, ints))
 
 
-def _components(model, members, owner, consumers, outputs, ints):
+def _components(model, members, owner, consumers, outputs, consts, ints):
     nodes = model.graph.node
     parent = {k: k for k in members}
 
@@ -124,8 +124,9 @@ def _components(model, members, owner, consumers, outputs, ints):
             continue
         last = producer[y]
         ks = [k for k in ks if k <= last]
-        if all(nodes[k].op_type in _CONVERTED for k in ks) or _plain_requantization(model, ks):
-            continue   # what the converters take as it is
+        if all(nodes[k].op_type in _CONVERTED and not consts & set(nodes[k].input[:4:3]) for k in ks) \
+                or _plain_requantization(model, ks):
+            continue   # what the converters take as it is (integer Relu / Clip, QLinearAdd of maps)
         yield Region(ks, x, y)
 
 
