@@ -7,7 +7,10 @@
 2. ``calibrate``: a float model is first quantized by onnxruntime's ``quantize_static``.
 3. ``fuse``: onnxruntime's optimizer turns QDQ patterns into the integer operators it really runs
    (QOperator models pass through unchanged), so the IR describes onnxruntime's fused execution.
-4. ``convert`` / ``ops``: the fused graph becomes an ``ir.Graph`` (one converter per operator).
+4. ``tables``: element-wise functions of one integer tensor (DequantizeLinear -> HardSwish / Sigmoid /
+   BatchNormalization ... -> QuantizeLinear, QLinearSigmoid, x * sigmoid(x)) become ``table`` layers whose
+   entries onnxruntime computes itself.
+5. ``convert`` / ``ops``: the rest of the fused graph becomes an ``ir.Graph`` (one converter per operator).
 """
 from __future__ import annotations
 
