@@ -161,7 +161,7 @@ def convert(b, model: onnx.ModelProto, region: Region, names: list) -> None:
     finally:
         b.node, b.name = here
     rows = _evaluate(b, model, nodes, region, x, yq)
-    table = rows[:1] if (rows == rows[:1]).all() else rows
+    table = rows[:1].copy() if (rows == rows[:1]).all() else rows
     # the user's op types; nodes of a function onnxruntime inlined (HardSwish) are in no file
     ops = [b.original_op(n) for n in nodes if n.name in b.original_ops or n.output[0] in b.original_outputs]
     ops = ops or [n.op_type for n in nodes]
