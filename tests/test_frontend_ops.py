@@ -422,15 +422,19 @@ def test_refuses_a_tensor_read_with_another_quantization(tmp_path):
 
 
 def test_refuses_unsupported_operator(tmp_path):
-    refuse(tmp_path, lambda n: n.node("QLinearLeakyRelu", [n.x, *n.scalar_q(0.02, -5), *n.scalar_q(0.02, -5)],
-                                      domain="com.microsoft", name="lrelu"),
-           r"node 'lrelu' \(QLinearLeakyRelu\): operator not supported")
+    refuse(tmp_path, lambda n: n.node("QLinearSoftmax", [n.x, *n.scalar_q(0.02, -5), *n.scalar_q(1 / 256, -128)],
+                                      domain="com.microsoft", name="softmax", axis=1, opset=13),
+           r"node 'softmax' \(QLinearSoftmax\): operator not supported")
 
 
-def test_refuses_requantization_in_float(tmp_path):
-    # DequantizeLinear -> QuantizeLinear with other parameters: onnxruntime runs it in float
-    refuse(tmp_path, lambda n: n.quantize(n.dequantize(n.x, 0.02, -5), 0.03, 7),
-           r"QuantizeLinear.*only on the model input")
+def test_requantization_in_float_is_a_table(tmp_path):
+    # DequantizeLinear -> QuantizeLinear with other parameters: onnxruntime runs it in float, a function
+    # of one integer tensor (tests/test_frontend_tables.py has the other element-wise regions)
+    net = Net((2, 6, 6))
+    pooled = net.node("MaxPool", [net.x], kernel_shape=[2, 2])   # (right after the input, onnxruntime
+    net.dequantize(net.quantize(net.dequantize(pooled, 0.02, -5), 0.03, 7), 0.03, 7)   # moves it there)
+    g = check(net.model("y", tmp_path / "m.onnx"))
+    assert ops_of(g) == ["quantize", "maxpool", "table", "dequantize"]
 
 
 def test_refuses_undequantized_output(tmp_path):

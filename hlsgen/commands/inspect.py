@@ -177,14 +177,16 @@ def operator_lines(ops: list) -> str:
 
 
 def main(args) -> int:
-    from ..frontend import model_file
-    ops = model_file.operators(model_file.read(args.model))
+    from ..frontend import model_file, table_nodes
+    model = model_file.read(args.model)
+    quantized = model_file.source_format(model) != "float"
     try:
         graph = load(args.model, args.calibrate)
     except UserError:
         if not args.json:                 # what the model uses, then the one-line error on stderr
-            print(operator_lines(ops))
+            print(operator_lines(model_file.operators(model, table_nodes(args.model) if quantized else set())))
         raise
+    ops = model_file.operators(model)     # it loaded: the conversion took every node
     report = None if args.no_prune else prune_report(graph)
     plan = None
     if getattr(args, "target", None):

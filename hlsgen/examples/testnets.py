@@ -1,6 +1,6 @@
 """Small deterministic quantized test networks for everyone's tests.
 
-``make(kind, path, ...)`` builds a tiny torch net with seeded random weights (no batchnorm), optionally
+``make(kind, path, ...)`` builds a tiny torch net with seeded random weights (batchnorm only in dense), optionally
 zeroes whole conv filters by L1 rank, exports ONNX (opset 17, dynamic batch, static C, H, W) and
 quantizes it with onnxruntime's quantize_static on seeded random calibration inputs.  The same
 arguments always give the same file, so callers may cache on them.
@@ -14,6 +14,11 @@ Kinds (default size: input 3x16x16, width 8, 10 classes):
             max pool into the conv before it), Flatten, Gemm
     mobile  MobileNetV2's inverted residual block (expand 1x1, depthwise 3x3, project 1x1, residual add),
             global average pool, Gemm (not in KINDS: its own tests, tests/test_prune_depthwise.py)
+    hswish  conv3x3+Hardswish, conv1x1+Sigmoid, conv3x3+SiLU, global average pool, Flatten, Gemm
+    dense   DenseNet block: stem conv, pre-activation BatchNorm+ReLU+conv3x3 concatenated with its input,
+            BatchNorm+ReLU+conv1x1, global average pool, Gemm (its BatchNorms stay float: table layers)
+    fire    SqueezeNet fire module: squeeze 1x1, expand 1x1 and 3x3 concatenated, maxpool, global average
+            pool, Gemm (hswish, dense, fire: not in KINDS; tests/test_frontend_tables.py)
 
 Inputs are drawn uniformly from [-1, 1] (``random_input``); calibration uses the same range.
 
@@ -124,7 +129,61 @@ class Mobile(nn.Module):
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x + y, 1), 1))
 
 
-_NETS = {"chain": Chain, "resnet": ResNet, "vgg": VGG, "mobile": Mobile}
+class HSwish(nn.Module):
+    """Element-wise functions between convs (MobileNetV3 / EfficientNet style): conv3x3+Hardswish,
+    conv1x1+Sigmoid, conv3x3+SiLU (x * sigmoid(x)), global average pool, Flatten, Gemm."""
+
+    def __init__(self, in_ch, hw, width, classes):
+        super().__init__()
+        self.features = nn.Sequential(
+            _conv(in_ch, width, 3), nn.Hardswish(),
+            _conv(width, width, 1), nn.Sigmoid(),
+            _conv(width, 2 * width, 3), nn.SiLU(),
+            nn.AdaptiveAvgPool2d(1))
+        self.fc = nn.Linear(2 * width, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.features(x), 1))
+
+
+class Dense(nn.Module):
+    """A DenseNet block: stem conv3x3+ReLU, then pre-activation BatchNorm+ReLU+conv3x3 whose output is
+    concatenated with its input (torch.cat), BatchNorm+ReLU+conv1x1, global average pool, Gemm."""
+
+    def __init__(self, in_ch, hw, width, classes):
+        super().__init__()
+        self.stem = _conv(in_ch, width, 3)
+        self.bn1, self.conv1 = nn.BatchNorm2d(width), _conv(width, width, 3)
+        self.bn2, self.conv2 = nn.BatchNorm2d(2 * width), _conv(2 * width, width, 1)
+        self.fc = nn.Linear(width, classes)
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        x = torch.cat([x, self.conv1(torch.relu(self.bn1(x)))], 1)
+        x = self.conv2(torch.relu(self.bn2(x)))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+class Fire(nn.Module):
+    """SqueezeNet's fire module: stem conv3x3+ReLU, squeeze 1x1+ReLU, expand 1x1 and expand 3x3 (+ReLU)
+    concatenated (torch.cat), maxpool 2x2, global average pool, Gemm."""
+
+    def __init__(self, in_ch, hw, width, classes):
+        super().__init__()
+        self.stem = _conv(in_ch, width, 3)
+        self.squeeze = _conv(width, width // 2, 1)
+        self.expand1, self.expand3 = _conv(width // 2, width, 1), _conv(width // 2, width, 3)
+        self.fc = nn.Linear(2 * width, classes)
+
+    def forward(self, x):
+        s = torch.relu(self.squeeze(torch.relu(self.stem(x))))
+        x = torch.cat([torch.relu(self.expand1(s)), torch.relu(self.expand3(s))], 1)
+        x = nn.functional.max_pool2d(x, 2)
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+_NETS = {"chain": Chain, "resnet": ResNet, "vgg": VGG, "mobile": Mobile, "hswish": HSwish, "dense": Dense,
+         "fire": Fire}
 
 
 def build(kind: str, seed: int = 0, **size) -> nn.Module:
@@ -142,6 +201,11 @@ def build(kind: str, seed: int = 0, **size) -> nn.Module:
             if isinstance(m, (nn.Conv2d, nn.Linear)):
                 nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
                 m.bias.uniform_(-0.1, 0.1)
+            elif isinstance(m, nn.BatchNorm2d):   # statistics of a trained net, not the identity
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
     return net.eval()
 
 

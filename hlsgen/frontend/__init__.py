@@ -7,7 +7,10 @@
 2. ``calibrate``: a float model is first quantized by onnxruntime's ``quantize_static``.
 3. ``fuse``: onnxruntime's optimizer turns QDQ patterns into the integer operators it really runs
    (QOperator models pass through unchanged), so the IR describes onnxruntime's fused execution.
-4. ``convert`` / ``ops``: the fused graph becomes an ``ir.Graph`` (one converter per operator).
+4. ``tables``: element-wise functions of one integer tensor (DequantizeLinear -> HardSwish / Sigmoid /
+   BatchNormalization ... -> QuantizeLinear, QLinearSigmoid, x * sigmoid(x)) become ``table`` layers whose
+   entries onnxruntime computes itself.
+5. ``convert`` / ``ops``: the rest of the fused graph becomes an ``ir.Graph`` (one converter per operator).
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from .calibrate import quantize_float_model
 from .convert import to_ir
 from .fuse import fused_model
 
-__all__ = ["load"]
+__all__ = ["load", "table_nodes"]
 
 
 def load(path, calibrate=None) -> ir.Graph:
@@ -50,5 +53,19 @@ def load(path, calibrate=None) -> ir.Graph:
 def _load_quantized(path, model, label, fmt, input_name, shape, batch) -> ir.Graph:
     model_file.check_ops(model, label, model_file.QUANTIZED_MODEL_OPS)
     original_ops = {n.name: n.op_type for n in model.graph.node if n.name}
+    original_outputs = {o: n.op_type for n in model.graph.node for o in n.output if o}
     return to_ir(fused_model(path, label), label, input_name=input_name, input_shape=shape, batch=batch,
-                 source_format=fmt, name=Path(label).stem, original_ops=original_ops)
+                 source_format=fmt, name=Path(label).stem, original_ops=original_ops,
+                 original_outputs=original_outputs)
+
+
+def table_nodes(path) -> set:
+    """Names and output tensors of the nodes of the model at PATH that table layers take
+    (``tables.find`` on onnxruntime's fused graph); empty when onnxruntime cannot load it."""
+    from . import tables
+    try:
+        fused = fused_model(path, path)
+    except UserError:
+        return set()
+    nodes = [fused.graph.node[k] for r in tables.find(fused) for k in r.nodes]
+    return {n.name for n in nodes if n.name} | {o for n in nodes for o in n.output}

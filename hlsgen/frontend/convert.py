@@ -18,11 +18,13 @@ from .model_file import node_names
 class Builder:
     """State of one conversion; converters call its helpers and ``add``."""
 
-    def __init__(self, model: onnx.ModelProto, label, original_ops: dict, input_name: str, batch):
+    def __init__(self, model: onnx.ModelProto, label, original_ops: dict, input_name: str, batch,
+                 original_outputs: dict | None = None):
         self.label = label
         self.input_name = input_name          # the float model input
         self.batch = batch                    # its static batch size, or None
         self.original_ops = original_ops      # node name -> op type in the file the user gave
+        self.original_outputs = original_outputs or {}   # tensor -> op type of the node writing it there
         self.consts = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
         self.tensors = {}                     # name -> ir.Tensor
         self.float_values = set()             # dequantized values that only float ops would read
@@ -35,7 +37,14 @@ class Builder:
     @property
     def op_type(self) -> str:
         """The node's op type as the user's file has it (a fused QLinearConv was a Conv in a QDQ model)."""
-        return self.original_ops.get(self.node.name, self.node.op_type)
+        return self.original_op(self.node)
+
+    def original_op(self, node) -> str:
+        """NODE's op type in the user's file: by name, else by the tensor it writes (onnxruntime writes a
+        function it inlines, HardSwish, with unnamed nodes)."""
+        if node.name in self.original_ops:
+            return self.original_ops[node.name]
+        return self.original_outputs.get(node.output[0], node.op_type) if node.output else node.op_type
 
     def error(self, message: str) -> UserError:
         return UserError(f"{self.label}: node {self.name!r} ({self.op_type}): {message}")
@@ -111,14 +120,26 @@ class Builder:
 
 
 def to_ir(model: onnx.ModelProto, label, *, input_name: str, input_shape: tuple, batch,
-          source_format: str, name: str, original_ops: dict) -> ir.Graph:
-    """Convert the fused graph MODEL into the IR (raises UserError naming the node on anything unsupported)."""
+          source_format: str, name: str, original_ops: dict, original_outputs: dict | None = None) -> ir.Graph:
+    """Convert the fused graph MODEL into the IR (raises UserError naming the node on anything unsupported).
+
+    Element-wise regions (``tables.find``) become one ``table`` layer each, added where the node writing
+    their result comes; their other nodes are skipped."""
+    from . import tables
     from .ops import CONVERTERS
 
-    b = Builder(model, label, original_ops, input_name, batch)
+    b = Builder(model, label, original_ops, input_name, batch, original_outputs)
     b.tensors[input_name] = ir.Tensor(input_name, tuple(input_shape), None)
-    for node_name, node in zip(node_names(model), model.graph.node):
+    names = node_names(model)
+    regions = {r.nodes[-1]: r for r in tables.find(model)}
+    inside = {k for r in regions.values() for k in r.nodes}
+    for k, (node_name, node) in enumerate(zip(names, model.graph.node)):
         b.node, b.name = node, node_name   # (onnxruntime has turned Constant nodes into initializers)
+        if k in regions:
+            tables.convert(b, model, regions[k], names)
+            continue
+        if k in inside:
+            continue
         convert = CONVERTERS.get(node.op_type)
         if convert is None:
             if any(i in b.float_values or (i in b.tensors and b.tensors[i].q is None) for i in node.input):

@@ -18,13 +18,20 @@ ONNX_DOMAINS = ("", "ai.onnx", "com.microsoft")
 QOPERATOR_OPS = frozenset({
     "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd",
     "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat"})
+# element-wise functions of one quantized tensor, taken as table layers (frontend.tables) where they
+# form such a region; QLinearMul / Mul of two different maps is not one
+TABLE_OPS = frozenset({"QLinearSigmoid", "QLinearLeakyRelu", "QLinearMul", "Sigmoid", "HardSigmoid", "HardSwish",
+                       "Tanh", "LeakyRelu", "PRelu", "Mul", "Sub", "Div", "Neg", "Abs", "Exp", "Elu", "Softplus",
+                       "Erf", "BatchNormalization"})
+_QLINEAR_TABLE_OPS = frozenset(op for op in TABLE_OPS if op.startswith("QLinear"))
 # float ops that DequantizeLinear/QuantizeLinear pairs around them turn into integer ops (QDQ)
 QDQ_OPS = frozenset({"Conv", "Gemm", "MatMul", "Add", "AveragePool", "GlobalAveragePool", "Concat"})
 # ops on quantized tensors either way, and graph plumbing onnxruntime folds away
 PLAIN_OPS = frozenset({"MaxPool", "Flatten", "Reshape", "Relu", "Clip", "Identity", "Constant"})
-QUANTIZED_MODEL_OPS = QOPERATOR_OPS | QDQ_OPS | PLAIN_OPS
-# what a float model may hold before it is quantized (onnxruntime folds BatchNormalization into Conv)
-FLOAT_MODEL_OPS = QDQ_OPS | PLAIN_OPS | {"BatchNormalization", "Dropout"}
+QUANTIZED_MODEL_OPS = QOPERATOR_OPS | QDQ_OPS | PLAIN_OPS | TABLE_OPS
+# what a float model may hold before it is quantized (onnxruntime folds BatchNormalization into Conv;
+# the quantizer leaves element-wise functions between DequantizeLinear and QuantizeLinear: tables)
+FLOAT_MODEL_OPS = QDQ_OPS | PLAIN_OPS | (TABLE_OPS - _QLINEAR_TABLE_OPS) | {"Dropout"}
 
 
 def read(path) -> onnx.ModelProto:
@@ -111,16 +118,22 @@ def check_ops(model: onnx.ModelProto, label, allowed: frozenset) -> None:
             raise UserError(f"{label}: node {name!r} ({op}): operator not supported by hlsgen")
 
 
-def operators(model: onnx.ModelProto) -> list:
+def operators(model: onnx.ModelProto, tables: set | None = None) -> list:
     """Every operator MODEL uses, once: [{"op", "count", "runs"}], in order of first use. ``runs``:
     hlsgen takes it (the frontend's converters, or onnxruntime fuses it into one they take); a QDQ
-    pattern that onnxruntime leaves in float is still refused at load, naming its node."""
+    pattern that onnxruntime leaves in float is still refused at load, naming its node.  An op only a
+    table layer takes (Sigmoid, BatchNormalization, QLinearMul, ...) runs when every node of it is in
+    TABLES (names and output tensors of the nodes the table regions took, ``frontend.table_nodes``);
+    None: the model loaded, so every node it has was taken."""
     allowed = FLOAT_MODEL_OPS if source_format(model) == "float" else QUANTIZED_MODEL_OPS
     out = {}
     for node in model.graph.node:
         op = node.op_type if node.domain in ONNX_DOMAINS else f"{node.domain}:{node.op_type}"
-        entry = out.setdefault(op, {"op": op, "count": 0,
-                                    "runs": node.domain in ONNX_DOMAINS and node.op_type in allowed})
+        runs = node.domain in ONNX_DOMAINS and node.op_type in allowed
+        if runs and tables is not None and node.op_type in TABLE_OPS - QDQ_OPS - PLAIN_OPS:
+            runs = node.name in tables or any(o in tables for o in node.output)
+        entry = out.setdefault(op, {"op": op, "count": 0, "runs": True})
+        entry["runs"] = entry["runs"] and runs
         entry["count"] += 1
     return list(out.values())
 
@@ -130,8 +143,8 @@ def source_format(model: onnx.ModelProto) -> str:
     DequantizeLinear and QuantizeLinear) or 'float' (nothing quantized)."""
     ops = {n.op_type for n in model.graph.node}
     quantizers = ops & {"QuantizeLinear", "DequantizeLinear"}
-    if ops & (QOPERATOR_OPS - quantizers):
+    if ops & ((QOPERATOR_OPS | _QLINEAR_TABLE_OPS) - quantizers):
         return "qop"
     if quantizers:
-        return "qdq" if ops & QDQ_OPS else "qop"
+        return "qdq" if ops & (QDQ_OPS | TABLE_OPS) else "qop"
     return "float"

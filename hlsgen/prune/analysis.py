@@ -6,7 +6,7 @@ one integer constant.  Constants flow on through clip, pooling, residual adds,
 concat and flatten; ``constants`` computes them with the golden model's own
 arithmetic.
 
-Channels are tied across layers: clip/pool in and out, every tensor meeting at
+Channels are tied across layers: clip/pool/table in and out, every tensor meeting at
 an add, concat inputs and their output slice, a flattened channel and its H*W
 columns.  A tied group is removed only when every member may go:
 
@@ -30,7 +30,7 @@ from scipy.sparse.csgraph import connected_components
 from .. import ir
 from .constants import NO_CONST, constants, dead_channels
 
-CHANNELWISE = ("clip", "maxpool", "avgpool", "gavgpool", "add")
+CHANNELWISE = ("clip", "maxpool", "avgpool", "gavgpool", "add", "table")
 
 
 @dataclass

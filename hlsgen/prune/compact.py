@@ -38,6 +38,8 @@ def _compact_layer(graph: ir.Graph, layer: ir.Layer, a: Analysis) -> tuple[ir.La
     """LAYER with its removed channels sliced out; also the number of input columns folded."""
     new = ir.Layer(layer.name, layer.op, list(layer.inputs), list(layer.outputs),
                    dict(layer.attrs), dict(layer.params), dict(layer.meta))
+    if layer.op == "table" and len(layer.params["table"]) > 1:   # one row per channel: the kept rows
+        new.params["table"] = layer.params["table"][a.keep[layer.outputs[0]]]
     if layer.op not in ("conv", "gemm"):
         return new, 0
     src = layer.inputs[0]

@@ -12,6 +12,7 @@ Both formats are handled per node:
     QOperator  QLinearConv (w, w_scale, w_zp, B), com.microsoft QGemm (B, b_scale, b_zp, C, transB),
                QLinearMatMul (b is (I, O); no bias, so nothing can be folded into it)
     QDQ        Conv / Gemm / MatMul whose weight (and bias) inputs are DequantizeLinear of initializers
+    table      the per-channel constants of the element-wise nodes the table stands for (BatchNorm ...)
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from onnx import numpy_helper
 
 from .. import ir
 from ..errors import UserError
+from ..frontend import tables
 from ..frontend.model_file import node_names
 from .analysis import Analysis
 from .compact import bias_correction
@@ -169,6 +171,36 @@ def _resize_reshapes(m: _Model, graph: ir.Graph, layer: ir.Layer, a: Analysis) -
     m.replace(ref, np.where(shape == old, new, shape).astype(shape.dtype))
 
 
+_ELEMENTWISE = tables.FLOAT_OPS | tables.QLINEAR_OPS | {"DequantizeLinear", "QuantizeLinear"}
+
+
+def _slice_table_region(m: _Model, graph: ir.Graph, layer: ir.Layer, a: Analysis) -> None:
+    """A table layer losing channels: the per-channel constants (a BatchNorm's statistics, a per-channel
+    Mul, a per-axis scale) of the model's nodes from its input to its output lose them too."""
+    keep = a.keep[layer.outputs[0]]
+    if keep.all():
+        return
+    x, c = layer.inputs[0], len(keep)
+    todo, seen, nodes = [layer.outputs[0]], set(), []
+    while todo:
+        t = todo.pop()
+        if t == x or t in m.inits:
+            continue
+        node = m.producer.get(t)
+        if node is None or node.op_type not in _ELEMENTWISE:
+            raise UserError(f"node {layer.name!r}: the element-wise nodes from {x!r} to {layer.outputs[0]!r} "
+                            "were not found in the ONNX model; cannot remove channels through this table")
+        if id(node) not in seen:
+            seen.add(id(node))
+            nodes.append(node)
+            todo.extend(i for i in node.input if i)
+    for node in nodes:              # constants behind a DequantizeLinear are that node's own inputs
+        for idx, name in enumerate(node.input):
+            v = m.array((node, idx)) if name in m.inits else None
+            if v is not None and v.size > 1 and c in v.shape:
+                m.replace((node, idx), np.compress(keep, v, axis=v.shape.index(c)))
+
+
 def export(model: onnx.ModelProto, graph: ir.Graph, a: Analysis) -> onnx.ModelProto:
     """A copy of MODEL with the channels that analysis A removes sliced out."""
     out = onnx.ModelProto()
@@ -179,6 +211,8 @@ def export(model: onnx.ModelProto, graph: ir.Graph, a: Analysis) -> onnx.ModelPr
             _slice_layer(m, graph, layer, a)
         elif layer.op == "flatten":
             _resize_reshapes(m, graph, layer, a)
+        elif layer.op == "table":
+            _slice_table_region(m, graph, layer, a)
     m.drop_unused_initializers()
     del out.graph.value_info[:]          # intermediate shapes changed; onnxruntime infers them
     return out
