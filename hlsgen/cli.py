@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("example", help="generate an example quantized (pruned) model")
     sp.add_argument("name", help="lenet-digits, resnet20-cifar, vgg16-cifar, resnet18, resnet50, mobilenet-v2, "
-                                       "mobilenet-v2-cifar")
+                                       "mobilenet-v2-cifar, mobilenet-v3-small, mobilenet-v3-small-cifar")
     sp.add_argument("--prune", type=float, default=0.0, help="fraction of channels pruned (0..1)")
     sp.add_argument("--prune-style", default="group", metavar="STYLE",
                     help="group (default): channels pruned by dependency group (residual streams, concat), "
@@ -91,7 +91,9 @@ def _parser() -> argparse.ArgumentParser:
                          "alone by its filters' L1 rank")
     sp.add_argument("--round-to", type=int, metavar="N",
                     help="keep pruned channel counts at multiples of N (e.g. the engine's lanes)")
-    sp.add_argument("--format", choices=("qop", "qdq"), default="qop")
+    sp.add_argument("--format", choices=("qop", "qdq"),
+                    help="qop (QOperator) or qdq; default qop, qdq for the MobileNetV3s (onnxruntime's QOperator "
+                         "quantizer leaves their squeeze-and-excitation pooling in float)")
     sp.add_argument("-o", "--output", required=True, help="model file (.onnx)")
 
     sp = sub.add_parser("compare", help="compare models (pruning levels) on one target")

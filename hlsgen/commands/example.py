@@ -14,7 +14,8 @@ def main(args) -> int:
     how = {"group": "by coupled group, zeroed", "group-removed": "by coupled group, removed",
            "per-layer": "per layer, zeroed"}[args.prune_style]
     rounded = f", counts multiples of {args.round_to}" if args.round_to else ""
-    line = (f"wrote {path} ({args.name}, {args.format}, {args.prune:.0%} of channels pruned {how}{rounded}, "
+    fmt = args.format or zoo.default_format(args.name)
+    line = (f"wrote {path} ({args.name}, {fmt}, {args.prune:.0%} of channels pruned {how}{rounded}, "
             f"{path.stat().st_size / 1e6:.2f} MB)")
     accuracy = zoo.metadata(path).get("hlsgen.accuracy_float")
     if accuracy is not None:

@@ -9,6 +9,9 @@
     mobilenet-v2    MobileNetV2 (width 1.0, inverted residual blocks with depthwise convs, ReLU6) for
                     3x224x224 inputs, random weights
     mobilenet-v2-cifar  the same for 3x32x32 inputs (stem and the 24-channel stage at stride 1), 10 classes
+    mobilenet-v3-small  MobileNetV3-Small (bottlenecks with Hardswish, squeeze-and-excitation gated by
+                    Hardsigmoid, 3x3 and 5x5 depthwise convs) for 3x224x224 inputs, random weights
+    mobilenet-v3-small-cifar  the same for 3x32x32 inputs (stem and first bottleneck at stride 1), 10 classes
 
 Random-weight nets are written by hand (no torchvision), He-initialized with batchnorm whose
 statistics come from seeded random inputs, then folded into the convs.  Pruning styles
@@ -192,6 +195,60 @@ def mobilenet_v2(classes=1000, cifar=False):
     return nn.Sequential(*layers)
 
 
+def _divisible(v, d=8):
+    """The channel rounding of the MobileNets: the nearest multiple of D, never 10% below V."""
+    n = max(d, int(v + d / 2) // d * d)
+    return n + d if n < 0.9 * v else n
+
+
+class SqueezeExcite(nn.Module):
+    """MobileNetV3's squeeze-and-excitation: global average pool, 1x1 conv + ReLU, 1x1 conv, Hardsigmoid,
+    times the map."""
+
+    def __init__(self, c):
+        super().__init__()
+        s = _divisible(c // 4)
+        self.fc1, self.fc2 = nn.Conv2d(c, s, 1), nn.Conv2d(s, c, 1)
+
+    def forward(self, x):
+        g = self.fc2(torch.relu(self.fc1(nn.functional.adaptive_avg_pool2d(x, 1))))
+        return x * nn.functional.hardsigmoid(g)
+
+
+class Bneck(nn.Module):
+    """MobileNetV3's bottleneck: expand 1x1 (when wider), depthwise KxK with the stride, SE, project 1x1;
+    a residual add when the shape stays."""
+
+    def __init__(self, i, k, e, o, se, act, stride):
+        super().__init__()
+        layers = [*conv_bn(i, e, 1), act()] if e != i else []
+        layers += [nn.Conv2d(e, e, k, stride, k // 2, groups=e, bias=False), nn.BatchNorm2d(e), act()]
+        layers += [SqueezeExcite(e)] if se else []
+        layers += [*conv_bn(e, o, 1)]
+        self.block = nn.Sequential(*layers)
+        self.residual = stride == 1 and i == o
+
+    def forward(self, x):
+        return x + self.block(x) if self.residual else self.block(x)
+
+
+# (kernel, expanded, out, SE, Hardswish, stride) of MobileNetV3-Small (Howard et al. 2019, table 2)
+MOBILENET_V3_SMALL = ((3, 16, 16, 1, 0, 2), (3, 72, 24, 0, 0, 2), (3, 88, 24, 0, 0, 1), (5, 96, 40, 1, 1, 2),
+                      (5, 240, 40, 1, 1, 1), (5, 240, 40, 1, 1, 1), (5, 120, 48, 1, 1, 1), (5, 144, 48, 1, 1, 1),
+                      (5, 288, 96, 1, 1, 2), (5, 576, 96, 1, 1, 1), (5, 576, 96, 1, 1, 1))
+
+
+def mobilenet_v3_small(classes=1000, cifar=False):
+    """MobileNetV3-Small; CIFAR: the stem and the first bottleneck at stride 1 for 32x32 inputs."""
+    layers, ch = [*conv_bn(3, 16, 3, 1 if cifar else 2), nn.Hardswish()], 16
+    for n, (k, e, o, se, hs, s) in enumerate(MOBILENET_V3_SMALL):
+        layers.append(Bneck(ch, k, e, o, se, nn.Hardswish if hs else nn.ReLU, 1 if cifar and n == 0 else s))
+        ch = o
+    layers += [*conv_bn(ch, 576, 1), nn.Hardswish(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+               nn.Linear(576, 1024), nn.Hardswish(), nn.Linear(1024, classes)]
+    return nn.Sequential(*layers)
+
+
 RANDOM_NETS = {  # name: (constructor, per-sample input shape)
     "resnet20-cifar": (resnet20_cifar, (3, 32, 32)),
     "vgg16-cifar": (vgg16_cifar, (3, 32, 32)),
@@ -199,6 +256,8 @@ RANDOM_NETS = {  # name: (constructor, per-sample input shape)
     "resnet50": (resnet50, (3, 224, 224)),
     "mobilenet-v2": (mobilenet_v2, (3, 224, 224)),
     "mobilenet-v2-cifar": (lambda: mobilenet_v2(10, cifar=True), (3, 32, 32)),
+    "mobilenet-v3-small": (mobilenet_v3_small, (3, 224, 224)),
+    "mobilenet-v3-small-cifar": (lambda: mobilenet_v3_small(10, cifar=True), (3, 32, 32)),
 }
 NAMES = ("lenet-digits", *RANDOM_NETS)
 
@@ -343,10 +402,16 @@ def check_prune_style(style: str) -> str:
 
 # -- the entry point ---------------------------------------------------------------------------
 
-def make_example(name: str, prune: float = 0.0, fmt: str = "qop", out="model.onnx",
+def default_format(name: str) -> str:
+    """qop, or qdq for the MobileNetV3s: onnxruntime's QOperator quantizer runs the global average pool
+    of their squeeze-and-excitation on the float Hardswish output, which hlsgen cannot reproduce."""
+    return "qdq" if name.startswith("mobilenet-v3") else "qop"
+
+
+def make_example(name: str, prune: float = 0.0, fmt: str | None = None, out="model.onnx",
                  progress: bool = False, prune_style: str = "group", round_to: int | None = None) -> Path:
     """Build example NAME pruned at level PRUNE by PRUNE_STYLE (``PRUNE_STYLES``; ROUND_TO: pruned
-    channel counts stay multiples of it), quantize it (FMT 'qop' | 'qdq'), write OUT.
+    channel counts stay multiples of it), quantize it (FMT 'qop' | 'qdq'; default ``default_format``), write OUT.
 
     progress: show a progress bar on stderr (hlsgen.util.Progress).  Returns OUT.
     The written model's metadata (see ``metadata(path)``) records the name, the prune level and style,
@@ -357,6 +422,7 @@ def make_example(name: str, prune: float = 0.0, fmt: str = "qop", out="model.onn
     prune = check_prune(prune)
     check_prune_style(prune_style)
     round_to = check_round_to(round_to)
+    fmt = fmt or default_format(name)
     if fmt not in ("qop", "qdq"):
         raise UserError(f"--format {fmt!r}: expected qop or qdq")
     check_output(out)

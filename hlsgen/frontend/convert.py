@@ -119,6 +119,24 @@ class Builder:
                                     attrs or {}, params or {}))
 
 
+def _float_reader(model, names, k, elementwise) -> int | None:
+    """The first node downstream of element-wise float node K (through element-wise float nodes) that
+    reads a float value and is neither element-wise nor a QuantizeLinear: what keeps K in float."""
+    nodes = list(model.graph.node)
+    if nodes[k].op_type not in elementwise:
+        return None
+    values, seen = set(nodes[k].output), {k}
+    for j in range(k + 1, len(nodes)):
+        n = nodes[j]
+        if j in seen or not values & set(n.input):
+            continue
+        if n.op_type in elementwise:
+            values |= set(n.output)
+        elif n.op_type != "QuantizeLinear":
+            return j
+    return None
+
+
 def to_ir(model: onnx.ModelProto, label, *, input_name: str, input_shape: tuple, batch,
           source_format: str, name: str, original_ops: dict, original_outputs: dict | None = None) -> ir.Graph:
     """Convert the fused graph MODEL into the IR (raises UserError naming the node on anything unsupported).
@@ -143,6 +161,14 @@ def to_ir(model: onnx.ModelProto, label, *, input_name: str, input_shape: tuple,
         convert = CONVERTERS.get(node.op_type)
         if convert is None:
             if any(i in b.float_values or (i in b.tensors and b.tensors[i].q is None) for i in node.input):
+                culprit = _float_reader(model, names, k, tables.FLOAT_OPS)
+                if culprit is not None:
+                    reads = [b.original_outputs[i] for i in model.graph.node[culprit].input if i in b.original_outputs]
+                    fn = reads[0] if reads else b.op_type
+                    b.node, b.name = model.graph.node[culprit], names[culprit]
+                    raise b.error(f"computes in float on the output of a float {fn}: onnxruntime runs neither "
+                                  "on integers; quantize the model in QDQ format (a QuantizeLinear after the "
+                                  f"{fn})")
                 raise b.float_error()
             raise b.error("operator not supported by hlsgen")
         convert(b)
