@@ -1,0 +1,192 @@
+"""Channel shuffles, Splits and Slices along the channels (ShuffleNetV2) -> ``gather`` layers.
+
+Hand-built ONNX models (the shuffle pattern; Split with sizes as an input, as an attribute, opset 18's
+num_outputs, equal parts; Slice; a Slice onnxruntime runs in float between DequantizeLinear and
+QuantizeLinear), int8 and uint8: golden == onnxruntime with 0 mismatching elements; what stays refused,
+in one line naming the node."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+from test_frontend_ops import Net, check, ops_of
+
+from hlsgen.cli import main as cli
+from hlsgen.errors import UserError
+from hlsgen.frontend import load
+
+MS = "com.microsoft"
+BIG = np.iinfo(np.int64).max
+
+
+def save(net, out, path, opset=17):
+    """NET's graph with output OUT as a model of the given default-domain OPSET."""
+    inp = helper.make_tensor_value_info("x", TensorProto.FLOAT, [net.batch, *net.shape])
+    net.nodes[-1].output[0] = "y"
+    outp = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", "c", "h", "w"])
+    g = helper.make_graph(net.nodes, "test", [inp], [outp], net.inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset), helper.make_opsetid(MS, 1)],
+                          ir_version=8)
+    onnx.checker.check_model(m)
+    onnx.save(m, str(path))
+    return path
+
+
+def concat(net, parts):
+    """QLinearConcat of PARTS along the channels, all in the input's quantization."""
+    ins = [*net.scalar_q(*net.xq)]
+    for p in parts:
+        ins += [p, *net.scalar_q(*net.xq)]
+    return net.node("QLinearConcat", ins, domain=MS, axis=1)
+
+
+def shuffle(net, x, g, c, hw, first=-1):
+    r = net.node("Reshape", [x, net.const(np.array([first, g, c // g, *hw], np.int64))])
+    t = net.node("Transpose", [r], name="shuffle", perm=[0, 2, 1, 3, 4])
+    return net.node("Reshape", [t, net.const(np.array([first, c, *hw], np.int64))])
+
+
+def gathers(g):
+    return [layer for layer in g.layers if layer.op == "gather"]
+
+
+# -- channel shuffle ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("act", ["int8", "uint8"])
+@pytest.mark.parametrize("groups,first", [(2, -1), (3, 0), (6, -1)])
+def test_channel_shuffle_is_one_gather(tmp_path, act, groups, first):
+    net = Net((6, 3, 4), act)
+    net.dequantize(shuffle(net, net.x, groups, 6, (3, 4), first), *net.xq)
+    g = check(save(net, "y", tmp_path / "m.onnx"))
+    assert ops_of(g) == ["quantize", "gather", "dequantize"]
+    layer = gathers(g)[0]
+    assert layer.name == "shuffle"
+    assert layer.attrs["index"] == tuple(np.arange(6).reshape(groups, 6 // groups).T.ravel())
+    assert g.tensor(layer.outputs[0]).q == g.tensor(layer.inputs[0]).q
+
+
+def test_shuffle_of_a_conv_output_feeding_a_conv(tmp_path):
+    from test_frontend_tables import qconv
+    net = Net((3, 5, 5))
+    y, yq = qconv(net, cout=4, k=1)
+    s = shuffle(net, y, 2, 4, (5, 5))
+    net.dequantize(s, *yq)
+    g = check(save(net, "y", tmp_path / "m.onnx"))
+    assert gathers(g)[0].attrs["index"] == (0, 2, 1, 3)
+
+
+# -- Split and Slice ---------------------------------------------------------------------------
+
+SPLITS = {  # form -> (opset, node inputs / attributes, expected index ranges of the outputs)
+    "sizes input": (13, {"split": [2, 5, 1]}, [(0, 2), (2, 7), (7, 8)]),
+    "sizes attribute": (11, {"attr": [3, 5]}, [(0, 3), (3, 8)]),
+    "num_outputs": (18, {"num_outputs": 3}, [(0, 3), (3, 6), (6, 8)]),
+    "equal parts": (13, {"outputs": 4}, [(0, 2), (2, 4), (4, 6), (6, 8)]),
+}
+
+
+@pytest.mark.parametrize("act", ["int8", "uint8"])
+@pytest.mark.parametrize("form", sorted(SPLITS))
+def test_split_outputs_are_gathers_of_ranges(tmp_path, form, act):
+    opset, p, ranges = SPLITS[form]
+    net = Net((8, 3, 3), act)
+    ins, attrs = [net.x], {"axis": 1 if form != "equal parts" else -3}
+    if "split" in p:
+        ins.append(net.const(np.array(p["split"], np.int64)))
+    if "attr" in p:
+        attrs["split"] = p["attr"]
+    if "num_outputs" in p:
+        attrs["num_outputs"] = p["num_outputs"]
+    outs = net.node("Split", ins, name="split", outputs=len(ranges), **attrs)
+    net.dequantize(concat(net, outs[::-1]), *net.xq)      # the parts in reverse order
+    g = check(save(net, "y", tmp_path / "m.onnx", opset))
+    got = gathers(g)
+    assert [layer.name for layer in got] == [f"split:{i}" for i in range(len(ranges))]
+    assert [layer.attrs["index"] for layer in got] == [tuple(range(a, b)) for a, b in ranges]
+
+
+@pytest.mark.parametrize("act", ["int8", "uint8"])
+@pytest.mark.parametrize("starts,ends,steps,index", [
+    (2, 5, None, (2, 3, 4)), (-3, BIG, None, (5, 6, 7)), (0, 8, 3, (0, 3, 6)), (6, -BIG, -2, (6, 4, 2, 0))])
+def test_slice_is_a_gather(tmp_path, act, starts, ends, steps, index):
+    net = Net((8, 3, 3), act)
+    ins = [net.x, net.const(np.array([starts], np.int64)), net.const(np.array([ends], np.int64)),
+           net.const(np.array([1], np.int64))]
+    if steps is not None:
+        ins.append(net.const(np.array([steps], np.int64)))
+    net.dequantize(net.node("Slice", ins, name="slice"), *net.xq)
+    g = check(save(net, "y", tmp_path / "m.onnx"))
+    assert ops_of(g) == ["quantize", "gather", "dequantize"] and gathers(g)[0].attrs["index"] == index
+
+
+def test_slice_between_dequantize_and_quantize_is_a_gather_and_a_table(tmp_path):
+    """QOperator quantizers leave a Slice whose output quantization differs in float: onnxruntime runs
+    DequantizeLinear -> Slice -> QuantizeLinear; the frontend moves the Slice onto the integers and the
+    requantization becomes a table. The other half keeps its quantization (no table)."""
+    net = Net((6, 3, 3))
+    d = net.dequantize(net.x, *net.xq)
+    ins = lambda a, b: [d, net.const(np.array([a], np.int64)), net.const(np.array([b], np.int64)),  # noqa: E731
+                        net.const(np.array([1], np.int64))]
+    first = net.quantize(net.node("Slice", ins(0, 3), name="s0"), 0.03, 7)
+    second = net.quantize(net.node("Slice", ins(3, 6), name="s1"), *net.xq)
+    both = net.node("QLinearConcat", [*net.scalar_q(0.03, 7), first, *net.scalar_q(0.03, 7),
+                                      second, *net.scalar_q(*net.xq)], domain=MS, axis=1)
+    net.dequantize(both, 0.03, 7)
+    g = check(save(net, "y", tmp_path / "m.onnx"))
+    assert sorted(layer.name for layer in gathers(g)) == ["s0", "s1"]
+    assert ops_of(g).count("table") == 1
+
+
+# -- refused ------------------------------------------------------------------------------------
+
+def refuse(tmp_path, build, match, opset=17):
+    net = Net((4, 3, 3))
+    net.dequantize(build(net), *net.xq)
+    with pytest.raises(UserError, match=match) as e:
+        load(save(net, "y", tmp_path / "m.onnx", opset))
+    assert "\n" not in str(e.value) and "m.onnx" in str(e.value)
+
+
+def test_refuses_split_along_another_axis(tmp_path):
+    refuse(tmp_path, lambda n: n.node("Split", [n.x, n.const(np.array([1, 2], np.int64))], name="sp", outputs=2,
+                                      axis=2)[0], r"node 'sp' \(Split\): splits along axis 2 .*channels \(axis 1\)")
+
+
+def test_refuses_slice_along_another_axis(tmp_path):
+    refuse(tmp_path, lambda n: n.node("Slice", [n.x, n.const(np.array([0], np.int64)), n.const(np.array([2], np.int64)),
+                                                n.const(np.array([3], np.int64))], name="sl"),
+           r"node 'sl' \(Slice\): slices along axis 3 ")
+
+
+def test_refuses_slice_of_several_axes(tmp_path):
+    refuse(tmp_path, lambda n: n.node("Slice", [n.x, n.const(np.array([0, 0], np.int64)),
+                                                n.const(np.array([2, 2], np.int64))], name="sl"),
+           r"node 'sl' \(Slice\): slices axes \[0, 1\]")
+
+
+def test_refuses_a_transpose_that_is_not_a_shuffle(tmp_path):
+    def build(n):
+        r = n.node("Reshape", [n.x, n.const(np.array([-1, 2, 2, 3, 3], np.int64))])
+        t = n.node("Transpose", [r], name="tr", perm=[0, 1, 2, 4, 3])
+        return n.node("Reshape", [t, n.const(np.array([-1, 4, 3, 3], np.int64))])
+    refuse(tmp_path, build, r"node '.*' \(Reshape\): reshapes per-sample \(4, 3, 3\) to \(-1, 2, 2, 3, 3\)")
+    refuse(tmp_path, lambda n: n.node("Transpose", [n.x], name="tr", perm=[0, 1, 3, 2]),
+           r"node 'tr' \(Transpose\): hlsgen takes Transpose only inside a channel shuffle")
+
+
+def test_refuses_a_shuffle_that_moves_pixels(tmp_path):
+    def build(n):
+        r = n.node("Reshape", [n.x, n.const(np.array([-1, 2, 2, 9, 1], np.int64))], name="r1")
+        t = n.node("Transpose", [r], perm=[0, 2, 1, 3, 4])
+        return n.node("Reshape", [t, n.const(np.array([-1, 4, 3, 3], np.int64))])
+    refuse(tmp_path, build, r"node 'r1' \(Reshape\): reshapes per-sample \(4, 3, 3\) to \(2, 2, 9, 1\)")
+
+
+def test_refusal_exits_2_naming_the_node(tmp_path, capsys):
+    net = Net((4, 3, 3))
+    net.dequantize(net.node("Split", [net.x], name="sp", outputs=2, axis=0)[0], *net.xq)
+    path = save(net, "y", tmp_path / "m.onnx")
+    assert cli(["inspect", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "node 'sp' (Split): splits along axis 0" in err
