@@ -2,8 +2,8 @@
 
 Hand-built ONNX models (the shuffle pattern; Split with sizes as an input, as an attribute, opset 18's
 num_outputs, equal parts; Slice; a Slice onnxruntime runs in float between DequantizeLinear and
-QuantizeLinear), int8 and uint8: golden == onnxruntime with 0 mismatching elements; what stays refused,
-in one line naming the node."""
+QuantizeLinear) and the ``shuffle`` test network in QDQ and QOperator form, int8 and uint8: golden ==
+onnxruntime with 0 mismatching elements; what stays refused, in one line naming the node."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +14,10 @@ from test_frontend_ops import Net, check, ops_of
 
 from hlsgen.cli import main as cli
 from hlsgen.errors import UserError
+from hlsgen.examples import testnets
 from hlsgen.frontend import load
+from hlsgen.golden import run
+from hlsgen.golden.reference import ort_run
 
 MS = "com.microsoft"
 BIG = np.iinfo(np.int64).max
@@ -190,3 +193,33 @@ def test_refusal_exits_2_naming_the_node(tmp_path, capsys):
     assert cli(["inspect", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "node 'sp' (Split): splits along axis 0" in err
+
+
+# -- the ShuffleNetV2 test network -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shuffle_nets(tmp_path_factory):
+    d = tmp_path_factory.mktemp("shuffle")
+    return {(fmt, act): testnets.make("shuffle", d / f"{fmt}-{act}.onnx", fmt=fmt, act_dtype=act)
+            for fmt in ("qop", "qdq") for act in ("int8", "uint8")}
+
+
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+@pytest.mark.parametrize("act", ["int8", "uint8"])
+def test_shuffle_net_golden_equals_onnxruntime(shuffle_nets, fmt, act):
+    path = shuffle_nets[fmt, act]
+    g = load(path)
+    assert [layer.attrs["index"] for layer in gathers(g)] == [
+        tuple(range(4)), tuple(range(4, 8)), (0, 4, 1, 5, 2, 6, 3, 7),
+        tuple(np.arange(16).reshape(2, 8).T.ravel())]
+    x = testnets.random_input(path, n=4)
+    for a, b in zip(run(g, x), ort_run(path, x)):
+        assert a.shape == b.shape and int((a != b).sum()) == 0
+
+
+def test_inspect_lists_the_shuffle_ops_as_run(shuffle_nets, capsys):
+    assert cli(["inspect", str(shuffle_nets["qdq", "int8"]), "--no-prune"]) == 0
+    out = capsys.readouterr().out
+    for op in ("Split", "Reshape", "Transpose"):
+        line = next(line for line in out.splitlines() if line.strip().startswith(op + " "))
+        assert line.rstrip().endswith("runs"), line
