@@ -3,21 +3,27 @@
 Hand-built ONNX models (the shuffle pattern; Split with sizes as an input, as an attribute, opset 18's
 num_outputs, equal parts; Slice; a Slice onnxruntime runs in float between DequantizeLinear and
 QuantizeLinear) and the ``shuffle`` test network in QDQ and QOperator form, int8 and uint8: golden ==
-onnxruntime with 0 mismatching elements; what stays refused, in one line naming the node."""
+onnxruntime with 0 mismatching elements; what stays refused, in one line naming the node. Pruning through
+gathers: compaction exact, the written (simplified) model's Split sizes, Slice bounds and shuffle Reshapes
+follow the channels left, and what they cannot express is one line naming the node."""
 from __future__ import annotations
 
 import numpy as np
 import onnx
 import pytest
+import torch
 from onnx import TensorProto, helper
-from test_frontend_ops import Net, check, ops_of
+from test_frontend_ops import Net, check, conv_out_scale, ops_of
 
 from hlsgen.cli import main as cli
 from hlsgen.errors import UserError
 from hlsgen.examples import testnets
+from hlsgen.examples.quantize import write_model
 from hlsgen.frontend import load
 from hlsgen.golden import run
 from hlsgen.golden.reference import ort_run
+from hlsgen.prune import analyze, compact, compact_with
+from hlsgen.prune.onnx_export import bias_foldable, export
 
 MS = "com.microsoft"
 BIG = np.iinfo(np.int64).max
@@ -223,3 +229,123 @@ def test_inspect_lists_the_shuffle_ops_as_run(shuffle_nets, capsys):
     for op in ("Split", "Reshape", "Transpose"):
         line = next(line for line in out.splitlines() if line.strip().startswith(op + " "))
         assert line.rstrip().endswith("runs"), line
+
+
+# -- pruning through gathers ------------------------------------------------------------------------
+
+def even_shuffle_net():
+    """The shuffle net with channels 0, 1 of both concat halves of unit 1 zeroed (the stem's filters and the
+    branch's last 1x1 conv's; the shuffle takes them to unit 2's input channels 0..3, so unit 2's depthwise
+    filters 0..3 too): the same positions leave both groups of the shuffle, which stays one."""
+    net = testnets.build("shuffle")
+    with torch.no_grad():
+        for m, rows in ((net.stem, [0, 1]), (net.unit1.branch2[3], [0, 1]), (net.unit2.branch1[0], [0, 1, 2, 3])):
+            m.weight[rows] = 0
+            m.bias[rows] = 0
+    return net
+
+
+@pytest.fixture(scope="module")
+def pruned_nets(tmp_path_factory):
+    """{(form, fmt, act): model}: 'even' (even_shuffle_net) and 'l1' (testnets' L1 pruning of half the
+    filters of every conv: unit 1's shuffle loses different channels from its two groups)."""
+    d = tmp_path_factory.mktemp("shuffle-pruned")
+    calib = testnets.random_input((3, 16, 16), n=8, seed=1000)
+    out = {}
+    for fmt in ("qop", "qdq"):
+        for act in ("int8", "uint8"):
+            out["even", fmt, act] = write_model(even_shuffle_net(), (3, 16, 16), d / f"even-{fmt}-{act}.onnx", calib,
+                                                fmt, act_dtype=act)
+            out["l1", fmt, act] = testnets.make("shuffle", d / f"l1-{fmt}-{act}.onnx", fmt=fmt, act_dtype=act,
+                                                prune=0.5)
+    return out
+
+
+@pytest.mark.parametrize("form", ["even", "l1"])
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+@pytest.mark.parametrize("act", ["int8", "uint8"])
+def test_pruned_shuffle_net_compacts_exactly(pruned_nets, form, fmt, act):
+    path = pruned_nets[form, fmt, act]
+    g = load(path)
+    g2, report = compact(g)
+    assert report["totals"]["channels_removed"] == (8 if form == "even" else 22)
+    if form == "even":
+        assert [layer.attrs["index"] for layer in gathers(g2)] == [
+            (0, 1), (2, 3, 4, 5), (0, 2, 1, 3), tuple(np.arange(16).reshape(2, 8).T.ravel())]
+    x = testnets.random_input(path, n=3)
+    for a, b in zip(run(g2, x), ort_run(path, x)):
+        assert int((a != b).sum()) == 0
+
+
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+@pytest.mark.parametrize("act", ["int8", "uint8"])
+def test_simplified_shuffle_net_keeps_its_split_and_shuffles(pruned_nets, tmp_path, fmt, act):
+    """The written model's Split sizes and shuffle Reshapes follow the channels left; onnxruntime runs it to
+    the same outputs; a shuffle pruned unevenly is one line naming its Transpose."""
+    path = pruned_nets["even", fmt, act]
+    model, g = onnx.load(str(path)), load(path)
+    a = analyze(g, foldable=bias_foldable(model))
+    onnx.save(export(model, g, a), str(tmp_path / "s.onnx"))
+    small = load(tmp_path / "s.onnx")
+    assert [layer.attrs["index"] for layer in gathers(small)] == [
+        layer.attrs["index"] for layer in gathers(compact_with(g, a)[0])]
+    x = testnets.random_input(path, n=3)
+    assert all(np.array_equal(s, o) for s, o in zip(ort_run(tmp_path / "s.onnx", x), ort_run(path, x)))
+    path = pruned_nets["l1", fmt, act]
+    model, g = onnx.load(str(path)), load(path)
+    with pytest.raises(UserError, match=r"^node '/unit1/Transpose': pruning removes different channels from the "
+                                        r"2 groups of this channel shuffle") as e:
+        export(model, g, analyze(g, foldable=bias_foldable(model)))
+    assert "\n" not in str(e.value)
+
+
+def zeroed_conv(net, x, xq, cout, dead, name):
+    """A 1x1 QLinearConv of X with filters DEAD all zero (no bias: they output their zero point)."""
+    cin = net.shape[0] if x == net.x else xq[2]
+    w = net.weights((cout, cin, 1, 1))
+    w[dead] = 0
+    yq = (conv_out_scale(xq[0], 0.008, cin), 3 if net.act == "int8" else 131, cout)
+    ins = [x, *net.scalar_q(*xq[:2]), net.const(w, "w"), net.const(np.float32(0.008), "ws"),
+           net.const(np.int8(0), "wz"), *net.scalar_q(*yq[:2])]
+    return net.node("QLinearConv", ins, name=name, kernel_shape=[1, 1]), yq
+
+
+@pytest.mark.parametrize("form", sorted(SPLITS) + ["slice", "slice step 2"])
+def test_simplified_split_and_slice(tmp_path, form):
+    """Channels 1 and 6 of the tensor a Split / Slice reads are dead: the written model's split sizes
+    (input, attribute, num_outputs and equal parts alike) or slice bounds follow; a Slice with step 2 is
+    refused when pruning touches it."""
+    net = Net((3, 4, 4))
+    y, yq = zeroed_conv(net, net.x, (*net.xq, 3), 8, [1, 6], "c0")
+    if form.startswith("slice"):
+        step = 2 if form == "slice step 2" else 1
+        parts = [net.node("Slice", [y, *(net.const(np.array([v], np.int64)) for v in (1, 8, 1, step))], name="sl")]
+        opset, ranges = 17, [(1, 8, step)]
+    else:
+        opset, p, ranges = SPLITS[form]
+        ins = [y] + ([net.const(np.array(p["split"], np.int64))] if "split" in p else [])
+        attrs = {"axis": 1, **({"split": p["attr"]} if "attr" in p else {}),
+                 **({"num_outputs": p["num_outputs"]} if "num_outputs" in p else {})}
+        parts = net.node("Split", ins, name="sp", outputs=len(ranges), **attrs)
+    heads = [zeroed_conv(net, t, (*yq[:2], len(range(*r))), 2, [], f"head{i}")
+             for i, (t, r) in enumerate(zip(parts, ranges))]
+    both = [*net.scalar_q(*heads[0][1][:2])]
+    for t, q in heads:
+        both += [t, *net.scalar_q(*q[:2])]
+    net.dequantize(net.node("QLinearConcat", both, domain=MS, axis=1), *heads[0][1][:2])
+    path = save(net, "y", tmp_path / "m.onnx", opset)
+    model, g = onnx.load(str(path)), check(path)
+    a = analyze(g, foldable=bias_foldable(model))
+    if form == "slice step 2":
+        with pytest.raises(UserError, match=r"^node 'sl': a Slice with step 2 cannot express"):
+            export(model, g, a)
+        return
+    onnx.save(export(model, g, a), str(tmp_path / "s.onnx"))
+    small = check(tmp_path / "s.onnx")
+    keep = np.ones(8, bool)
+    keep[[1, 6]] = False
+    rank = np.cumsum(keep) - 1
+    assert [layer.attrs["index"] for layer in gathers(small)] == [
+        tuple(int(rank[i]) for i in range(*r) if keep[i]) for r in ranges]
+    x = np.random.default_rng(0).uniform(-3, 3, (3, 3, 4, 4)).astype(np.float32)
+    assert all(np.array_equal(s, o) for s, o in zip(ort_run(tmp_path / "s.onnx", x), ort_run(path, x)))
