@@ -5,7 +5,9 @@ num_outputs, equal parts; Slice; a Slice onnxruntime runs in float between Dequa
 QuantizeLinear) and the ``shuffle`` test network in QDQ and QOperator form, int8 and uint8: golden ==
 onnxruntime with 0 mismatching elements; what stays refused, in one line naming the node. Pruning through
 gathers: compaction exact, the written (simplified) model's Split sizes, Slice bounds and shuffle Reshapes
-follow the channels left, and what they cannot express is one line naming the node."""
+follow the channels left, and what they cannot express is one line naming the node. The planner
+(``hlsgen.plan.gather``): no gather is left in a plan (folded into convs, pushed behind channel-wise
+layers, or a selection conv), the tiled golden equal to the golden model for several DSP budgets."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,6 +17,7 @@ import torch
 from onnx import TensorProto, helper
 from test_frontend_ops import Net, check, conv_out_scale, ops_of
 
+from hlsgen import ir
 from hlsgen.cli import main as cli
 from hlsgen.errors import UserError
 from hlsgen.examples import testnets
@@ -22,6 +25,8 @@ from hlsgen.examples.quantize import write_model
 from hlsgen.frontend import load
 from hlsgen.golden import run
 from hlsgen.golden.reference import ort_run
+from hlsgen.plan import make_plan, tiled
+from hlsgen.plan.gather import without_gathers
 from hlsgen.prune import analyze, compact, compact_with
 from hlsgen.prune.onnx_export import bias_foldable, export
 
@@ -349,3 +354,144 @@ def test_simplified_split_and_slice(tmp_path, form):
         tuple(int(rank[i]) for i in range(*r) if keep[i]) for r in ranges]
     x = np.random.default_rng(0).uniform(-3, 3, (3, 3, 4, 4)).astype(np.float32)
     assert all(np.array_equal(s, o) for s, o in zip(ort_run(tmp_path / "s.onnx", x), ort_run(path, x)))
+
+
+# -- the planner: gathers folded into convs, pushed behind channel-wise layers, or selection convs -----------
+
+def ir_net(index, reader, act="int8", wdtype=np.int8, c=6, hw=5, seed=0):
+    """An IR graph: quantize -> conv 3x3 (C channels, per-channel weight zero points) -> gather INDEX ->
+    READER -> dequantize. READER: 'conv' (1x1), 'dwconv' (depthwise 3x3, then a 1x1 conv), 'table' (one
+    row per channel, then a 1x1 conv), 'gavgpool-gemm' (global average pool, flatten, gemm), 'add' (the
+    gather plus the conv's output: a selection conv), 'flatten-gather' (instead, a gather of the flattened
+    conv output, dequantized: a selection gemm)."""
+    rng = np.random.default_rng(seed)
+    lo, hi = ir.DTYPE_RANGE[act]
+    q = lambda s: ir.QParams(s, int(rng.integers(lo + 20, hi - 20)), act)  # noqa: E731
+    tensors, layers = {"x": ir.Tensor("x", (c, hw, hw))}, []
+
+    def add(name, op, ins, shape, qp, attrs=None, params=None):
+        tensors[name] = ir.Tensor(name, tuple(shape), qp)
+        layers.append(ir.Layer(name, op, ins, [name], attrs or {}, params or {}))
+        return name
+
+    def conv(name, src, cout, k=1, groups=1):
+        cin = tensors[src].shape[0] // groups
+        wlo, whi = (-60, 61) if wdtype == np.int8 else (80, 180)
+        zp = np.zeros(cout, np.int32) if wdtype == np.int8 else rng.integers(120, 136, cout).astype(np.int32)
+        params = {"w": rng.integers(wlo, whi, (cout, cin, k, k)).astype(wdtype), "w_zp": zp,
+                  "w_scale": rng.uniform(0.005, 0.01, cout).astype(np.float32),
+                  "b": rng.integers(-500, 500, cout).astype(np.int32)}
+        yq = q(0.05)
+        attrs = {"kernel": (k, k), "stride": (1, 1), "pads": (k // 2,) * 4, "dilation": (1, 1), "groups": groups,
+                 "act_min": yq.qmin, "act_max": yq.qmax}
+        return add(name, "conv", [src], (cout,) + tensors[src].shape[1:], yq, attrs, params)
+
+    x = add("q", "quantize", ["x"], (c, hw, hw), q(0.02))
+    t = conv("c0", x, c, 3)
+    if reader != "flatten-gather":
+        y = add("g", "gather", [t], (len(index), hw, hw), tensors[t].q, {"index": tuple(index)})
+    if reader == "conv":
+        out = conv("c1", y, 4)
+    elif reader == "dwconv":
+        out = conv("c1", conv("dw", y, len(index), 3, groups=len(index)), 4)
+    elif reader == "table":
+        table = rng.integers(lo, hi + 1, (len(index), 256)).astype(np.int32)
+        out = conv("c1", add("t", "table", [y], tensors[y].shape, q(0.03), {"source": "test"}, {"table": table}), 4)
+    elif reader == "gavgpool-gemm":
+        flat = add("f", "flatten", [add("p", "gavgpool", [y], (len(index), 1, 1), q(0.04))], (len(index),),
+                   None)
+        tensors[flat] = ir.Tensor(flat, (len(index),), tensors["p"].q)
+        gq = q(0.1)
+        out = add("fc", "gemm", [flat], (3,), gq, {"act_min": gq.qmin, "act_max": gq.qmax},
+                  {"w": rng.integers(-60, 61, (3, len(index))).astype(np.int8), "w_zp": np.zeros(3, np.int32),
+                   "w_scale": np.full(3, 0.01, np.float32), "b": np.zeros(3, np.int32)})
+    elif reader == "add":
+        aq = q(0.06)
+        out = add("a", "add", [y, t], tensors[y].shape, aq, {"act_min": aq.qmin, "act_max": aq.qmax})
+    else:   # flatten-gather
+        flat = add("f", "flatten", [t], (c * hw * hw,), tensors[t].q)
+        out = add("g", "gather", [flat], (len(index),), tensors[t].q, {"index": tuple(index)})
+    add("y", "dequantize", [out], tensors[out].shape, None)
+    tensors["y"] = ir.Tensor("y", tensors[out].shape)
+    return ir.Graph(tensors, layers, ["x"], ["y"], name="gathers")
+
+
+def _x(graph, n=2, seed=1):
+    return np.random.default_rng(seed).uniform(-3, 3, (n,) + graph.tensor("x").shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("wdtype", [np.int8, np.uint8])
+@pytest.mark.parametrize("act", ["int8", "uint8"])
+@pytest.mark.parametrize("reader,index,selections", [
+    ("conv", (5, 0, 3), 0), ("conv", (1, 1, 4, 2), 0), ("conv", (2, 0, 1, 5, 3, 4), 0),
+    ("dwconv", (2, 0, 1, 5, 3, 4), 0), ("table", (3, 4, 5, 0, 1, 2), 0), ("gavgpool-gemm", (1, 0, 3, 2, 5, 4), 0),
+    ("dwconv", (0, 1, 2), 1), ("add", tuple(range(6))[::-1], 1), ("flatten-gather", (7, 0, 149, 3), 1)])
+def test_gathers_leave_the_plan_exactly(reader, index, selections, act, wdtype):
+    """Folded (a channel selected twice: columns summed), pushed behind a depthwise conv, a per-channel
+    table or a global pool into the next conv / gemm, or a selection conv (a split read by a depthwise
+    conv, an add, a vector): the rewritten graph's golden equals the original's, and so does the tiled
+    golden of its plan for several DSP budgets."""
+    g = ir_net(index, reader, act, wdtype)
+    g2 = without_gathers(g)
+    assert not [layer for layer in g2.layers if layer.op == "gather"]
+    assert sum(bool(layer.attrs.get("selection")) for layer in g2.layers) == selections
+    x = _x(g)
+    want = run(g, x)
+    assert all(np.array_equal(a, b) for a, b in zip(run(g2, x), want))
+    for budget in (None, 8, 32):
+        plan = make_plan(g, dsp_budget=budget)
+        assert all(np.array_equal(a, b) for a, b in zip(tiled.run(plan, x), want))
+
+
+def test_a_column_sum_beyond_int8_is_a_selection_conv():
+    g = ir_net((1, 1, 4), "conv")
+    g.layer("c1").params["w"][:, :2] = 100           # channel 1 twice: 200 in one column
+    g2 = without_gathers(g)
+    assert g2.layer("g").op == "conv" and g2.layer("g").attrs["selection"]
+    assert all(np.array_equal(a, b) for a, b in zip(run(g2, _x(g)), run(g, _x(g))))
+
+
+def test_composed_and_identity_gathers_vanish():
+    """A gather of a gather is one; an identity (a shuffle and its inverse) goes altogether."""
+    g = ir_net((2, 0, 1, 5, 3, 4), "conv")
+    inner = g.layer("g")
+    inv = tuple(int(i) for i in np.argsort(inner.attrs["index"]))
+    g.tensors["g0"] = ir.Tensor("g0", g.tensor("g").shape, g.tensor("g").q)
+    g.layers.insert(g.layers.index(inner) + 1, ir.Layer("g0", "gather", ["g"], ["g0"], {"index": inv}))
+    g.layer("c1").inputs = ["g0"]
+    g2 = without_gathers(g)
+    assert [layer.op for layer in g2.layers] == ["quantize", "conv", "conv", "dequantize"]
+    assert np.array_equal(g2.layer("c1").params["w"], g.layer("c1").params["w"])
+    assert all(np.array_equal(a, b) for a, b in zip(run(g2, _x(g)), run(g, _x(g))))
+
+
+@pytest.mark.parametrize("fmt,act", [("qdq", "int8"), ("qop", "uint8")])
+@pytest.mark.parametrize("budget", [None, 8, 32])
+def test_shuffle_net_plan(shuffle_nets, fmt, act, budget):
+    """Every gather leaves the plan: unit 1's second half and both shuffles fold into the convs reading them
+    (the one before unit 2's depthwise conv and the one before the global pool pushed behind them first);
+    the first half, read by the concat, is the one selection conv. Tiled golden == golden."""
+    path = shuffle_nets[fmt, act]
+    g = load(path)
+    plan = make_plan(g, dsp_budget=budget)
+    layers = {r["name"]: r for r in plan.data["layers"]}
+    assert not [r for r in plan.data["layers"] if r["op"] == "gather"]
+    selections = [r["name"] for r in plan.data["layers"] if "channel selection" in r.get("note", "")]
+    assert selections == [gathers(g)[0].name]
+    assert layers[selections[0]]["macs"] == layers[selections[0]]["macs_live"] == 0
+    folded = {r["name"] for r in plan.data["layers"] if "folded into its weights" in r.get("note", "")}
+    assert len(folded) == 4 and any("Gemm" in name for name in folded)
+    x = testnets.random_input(path, n=2)
+    assert all(np.array_equal(a, b) for a, b in zip(tiled.run(plan, x), run(g, x)))
+
+
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+def test_pruned_shuffle_net_plan(pruned_nets, fmt):
+    path = pruned_nets["even", fmt, "int8"]
+    g = load(path)
+    x = testnets.random_input(path, n=2)
+    want = ort_run(path, x)
+    for budget in (None, 8, 32):
+        plan = make_plan(g, dsp_budget=budget)
+        assert plan.data["macs_live"] < plan.data["macs"]
+        assert all(np.array_equal(a, b) for a, b in zip(tiled.run(plan, x), want))
