@@ -18,6 +18,7 @@ Ops (``Layer.op``) and what they hold:
     gemm        params w (O, I), w_zp (O,), w_scale (O,), b (O,); input (I,) -> output (O,)
                 attrs  act_min, act_max
     add         two inputs; attrs act_min, act_max
+    mul         a feature map times a per-channel vector (C, 1, 1) (squeeze-and-excitation), QLinearMul
     avgpool     attrs kernel, stride, pads, count_include_pad
     gavgpool    global average pool, (C, H, W) -> (C, 1, 1)
     maxpool     attrs kernel, stride, pads
@@ -43,7 +44,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-OPS = ("quantize", "dequantize", "conv", "gemm", "add", "avgpool", "gavgpool",
+OPS = ("quantize", "dequantize", "conv", "gemm", "add", "mul", "avgpool", "gavgpool",
        "maxpool", "concat", "flatten", "clip", "table", "gather")
 
 DTYPE_RANGE = {"int8": (-128, 127), "uint8": (0, 255)}

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.hw
 
 HERE = Path(__file__).parent
 ENGINE = dict(pi=8, po=16, pp=2, tile_words=256, w_rows=32, max_rows=8, max_cols=8, max_cw=4, max_groups=4,
-              act_bytes=1 << 16, wgt_bytes=1 << 16, t_words=2)
+              act_bytes=1 << 16, wgt_bytes=1 << 16, t_words=2, mul=True)
 
 
 @pytest.fixture(scope="module", params=["streamed", "resident"])

@@ -243,14 +243,17 @@ def test_refuses_a_constant_that_varies_across_positions(tmp_path):
             r"node 'mul' \(Mul\): operand .* varies along more than the channel axis")
 
 
-def test_squeeze_and_excitation_keeps_its_sigmoid_table_but_refuses_the_product_of_two_maps(tmp_path):
-    """QLinearMul of a map by another computed map is not element-wise in one tensor."""
+def test_product_of_two_maps_keeps_its_sigmoid_table_but_is_refused(tmp_path):
+    """QLinearMul of a map by another computed map of the same shape is not element-wise in one tensor,
+    and the engine multiplies a map only by a per-channel vector (squeeze-and-excitation:
+    tests/test_plan_families.py)."""
     net = Net((C, 4, 4))
     y, q = qconv(net)
     gate = net.node("QLinearSigmoid", [y, *net.scalar_q(*q), *net.scalar_q(1 / 256, -128)], domain=MS, name="gate")
     prod = net.node("QLinearMul", [net.x, *net.scalar_q(*net.xq), gate, *net.scalar_q(1 / 256, -128),
                                    *net.scalar_q(0.02, -5)], domain=MS, name="excite")
-    refused(tmp_path, net, prod, r"node 'excite' \(QLinearMul\): operator not supported")
+    refused(tmp_path, net, prod, r"node 'excite' \(QLinearMul\): multiplies per-sample shapes \(3, 4, 4\) and "
+                                 r"\(3, 4, 4\); hlsgen takes a feature map times a per-channel vector")
 
 
 # -- test networks -------------------------------------------------------------------------------

@@ -55,7 +55,8 @@ def kernel_context(engine: dict) -> dict:
     hint; default max_rows * max_cols), pp (pixel lanes, default 1), pool_cols (fused max
     pool row buffer, pooled pixels; default max_cols) and max_px_groups (pixel groups per
     conv row, a trip-count hint); with resident weights also w_line_bytes (store line); with
-    two activation banks act_banks = 2; with table layers t_words (table words of the largest).
+    two activation banks act_banks = 2; with table layers t_words (table words of the largest);
+    mul (a map times a per-channel vector runs).
     """
     pi, po, pp = int(engine["pi"]), int(engine["po"]), int(engine.get("pp", 1))
     reg_index = {f.name: i for i, f in enumerate(REGISTERS)}
@@ -77,7 +78,7 @@ def kernel_context(engine: dict) -> dict:
         "resident": bool(line), "w_line_bytes": line or 64, "act_banks": int(engine.get("act_banks", 1)),
         "reg_rd_bank": reg_index["rd_bank"], "reg_wr_bank": reg_index["wr_bank"],
         "w_store_lines": max(1, -(-int(engine["wgt_bytes"]) // line)) if line else 0,
-        "t_words": int(engine.get("t_words", 0)),
+        "t_words": int(engine.get("t_words", 0)), "mul": bool(engine.get("mul", False)),
         "registers": registers(), "kinds": sorted(KIND_CODES.items(), key=lambda kv: kv[1]),
     }
 
@@ -127,6 +128,7 @@ def engine_sizes(plan: dict) -> dict:
         "w_line_bytes": int(e["ports"]["wgt"]["bytes_per_cycle"]) if "preload" in e["ports"] else 0,
         "act_banks": len(e["ports"]["act_rd"]["banks"]),
         "t_words": max([i["t_words"] for i in invs if i["kind"] == "table"], default=0),
+        "mul": any(i["kind"] == "mul" for i in invs),
     }
 
 

@@ -35,6 +35,8 @@ def _stream_bytes(inv: dict, pi: int) -> int:
         return 2 * inv["words"] * pi
     if inv["kind"] == "preload":
         return 0
+    if inv["kind"] == "mul":      # the vector, then the rows
+        return (inv["in_cw"] + (inv["iy1"] - inv["iy0"]) * inv["in_w"] * inv["in_cw"]) * pi
     n = (inv["iy1"] - inv["iy0"]) * inv["in_w"] * inv["in_cw"] * pi
     if inv["kind"] == "conv" and inv["add_en"]:
         n += (inv["oy1"] - inv["oy0"]) * inv["out_w"] * inv["out_words"] * pi
@@ -71,6 +73,7 @@ def config(data: dict) -> dict:
     # (hand-built invocation lists) build what their invocations use
     need = {"add": any(i["kind"] == "add" or (i["kind"] == "conv" and i.get("add_en")) for i in invs),
             "avgpool": any(i["kind"] == "avgpool" for i in invs),
+            "mul": any(i["kind"] == "mul" for i in invs),
             "table": max([i["t_words"] for i in invs if i["kind"] == "table"], default=0)}
     units = e.get("units") or need
     missing = [u for u in need if need[u] and not units.get(u)]
@@ -85,7 +88,7 @@ def config(data: dict) -> dict:
         "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
         "al": al, "wl": wl, "cl": _cdiv(8 * po, bw),
         "kind_codes": dict(KIND_CODES),
-        "add": bool(units["add"]), "avgpool": bool(units["avgpool"]),
+        "add": bool(units["add"]), "avgpool": bool(units["avgpool"]), "mul": bool(need["mul"]),
         "table": bool(need["table"]), "tbytes": need["table"] * pi * 256,
         "pool": bool(pooled), "pool_w": max(pooled + [1]),
         "pre_lat": int(pre["latency"]), "pre_bpc": int(pre["bytes_per_cycle"]),

@@ -19,6 +19,8 @@ Kinds (default size: input 3x16x16, width 8, 10 classes):
             BatchNorm+ReLU+conv1x1, global average pool, Gemm (its BatchNorms stay float: table layers)
     fire    SqueezeNet fire module: squeeze 1x1, expand 1x1 and 3x3 concatenated, maxpool, global average
             pool, Gemm (hswish, dense, fire: not in KINDS; tests/test_frontend_tables.py)
+    se      MobileNetV3's bottleneck: Hardswish expand and depthwise convs, squeeze-and-excitation (1x1 convs,
+            Hardsigmoid gate, times the map), project 1x1, residual add (not in KINDS; tests/test_plan_families.py)
     shuffle ShuffleNetV2: stem conv, a stride 1 unit (channel split, branch 1x1 / depthwise 3x3 / 1x1, concat,
             channel shuffle), a stride 2 unit (both branches downsample), global average pool, Gemm
             (not in KINDS; tests/test_frontend_shuffle.py)
@@ -185,6 +187,31 @@ class Fire(nn.Module):
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+class SqueezeExcite(nn.Module):
+    """MobileNetV3's bottleneck with squeeze-and-excitation: stem conv3x3+Hardswish, expand 1x1+Hardswish,
+    depthwise 3x3+Hardswish, SE (global average pool, 1x1 conv+ReLU, 1x1 conv, Hardsigmoid, times the
+    map), project 1x1, residual add, global average pool, Gemm."""
+
+    def __init__(self, in_ch, hw, width, classes):
+        super().__init__()
+        h = 2 * width
+        self.stem = _conv(in_ch, width, 3)
+        self.expand = nn.Conv2d(width, h, 1)
+        self.dw = nn.Conv2d(h, h, 3, padding=1, groups=h)
+        self.squeeze, self.excite = nn.Conv2d(h, h // 4, 1), nn.Conv2d(h // 4, h, 1)
+        self.project = nn.Conv2d(h, width, 1)
+        self.act, self.gate = nn.Hardswish(), nn.Hardsigmoid()
+        self.fc = nn.Linear(width, classes)
+
+    def forward(self, x):
+        x = self.act(self.stem(x))
+        y = self.act(self.dw(self.act(self.expand(x))))
+        s = nn.functional.adaptive_avg_pool2d(y, 1)
+        y = y * self.gate(self.excite(torch.relu(self.squeeze(s))))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x + self.project(y), 1), 1))
+
+
+
 def channel_shuffle(x, groups: int, c: int, h: int, w: int):
     """ShuffleNet's channel shuffle with static sizes: Reshape (N, g, C/g, H, W), Transpose, Reshape back."""
     return x.reshape(-1, groups, c // groups, h, w).transpose(1, 2).reshape(-1, c, h, w)
@@ -235,7 +262,7 @@ class Shuffle(nn.Module):
 
 
 _NETS = {"chain": Chain, "resnet": ResNet, "vgg": VGG, "mobile": Mobile, "hswish": HSwish, "dense": Dense,
-         "fire": Fire, "shuffle": Shuffle}
+         "fire": Fire, "se": SqueezeExcite, "shuffle": Shuffle}
 
 
 def build(kind: str, seed: int = 0, **size) -> nn.Module:

@@ -1,5 +1,6 @@
 """Hand-built QOperator test networks (hlsgen.golden.twin): the ONNX model and its IR side by side,
-no torch needed.  ``tables(dtype, seed)``: element-wise tables and a requantizing concat."""
+no torch needed.  ``tables(dtype, seed)``: element-wise tables and a requantizing concat;
+``squeeze_excite(dtype, seed)``: a squeeze-and-excitation block (a map times a per-channel gate)."""
 from __future__ import annotations
 
 import numpy as np
@@ -38,6 +39,32 @@ def tables(dtype: str = "uint8", seed: int = 0):
     g = net.gavgpool(cat, q(0.02, -30))
     w = rng.integers(-30, 31, size=(10, 24)).astype(np.int8)
     y = net.qgemm(net.flatten(g), w, np.zeros(10, np.int32), np.full(10, 0.02, np.float32),
+                  rng.integers(-100, 100, size=10), q(0.05, 0))
+    return net, net.dequantize(y)
+
+
+def squeeze_excite(dtype: str = "uint8", seed: int = 0):
+    """conv 3x3, a squeeze-and-excitation block (global average pool, 1x1 conv + ReLU, 1x1 conv,
+    QLinearSigmoid, QLinearMul of the map by the gate), conv 1x1, global average pool, Gemm.
+    Returns (net, output tensor name)."""
+    rng = np.random.default_rng(seed)
+    z = 0 if dtype == "int8" else 128
+
+    def q(scale, zp):
+        return QParams(scale, zp + z, dtype)
+
+    net = Net(TABLES_SHAPE)
+    x = net.quantize("x", q(1 / 100, 5))
+    a = _conv(net, x, 16, 3, q(0.04, -10), rng)
+    p = net.gavgpool(a, q(0.03, -5))
+    r = _conv(net, p, 4, 1, q(0.02, -128), rng)
+    r = net.clip(r, z - 128 + 0 if dtype == "int8" else z - 128, z + 127)
+    g = net.unary(_conv(net, r, 16, 1, q(0.05, 0), rng), "QLinearSigmoid", q(1 / 256, -128))
+    m = net.mul(a, g, q(0.035, -12))
+    c = _conv(net, m, 8, 1, q(0.03, 4), rng)
+    pool = net.gavgpool(c, q(0.02, -30))
+    w = rng.integers(-30, 31, size=(10, 8)).astype(np.int8)
+    y = net.qgemm(net.flatten(pool), w, np.zeros(10, np.int32), np.full(10, 0.02, np.float32),
                   rng.integers(-100, 100, size=10), q(0.05, 0))
     return net, net.dequantize(y)
 

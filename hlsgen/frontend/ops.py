@@ -189,6 +189,23 @@ def qlinear_add(b):
     b.add("add", [x, y], x.shape, yq, {"act_min": yq.qmin, "act_max": yq.qmax})
 
 
+def qlinear_mul(b):
+    # A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp  (com.microsoft): a map times a per-channel
+    # vector (squeeze-and-excitation); a product with a constant or of one tensor with itself is a table
+    x = b.read_quantized(0, 1, 2, "input A")
+    y = b.read_quantized(3, 4, 5, "input B")
+    if len(x.shape) == 3 and len(y.shape) == 3 and y.shape[1:] == (1, 1) and x.shape[1:] != (1, 1):
+        pass
+    elif len(x.shape) == 3 and len(y.shape) == 3 and x.shape[1:] == (1, 1) and y.shape[1:] != (1, 1):
+        x, y = y, x
+    else:
+        raise b.error(f"multiplies per-sample shapes {x.shape} and {y.shape}; hlsgen takes a feature map "
+                      "times a per-channel vector (C, 1, 1)")
+    if x.shape[0] != y.shape[0]:
+        raise b.error(f"multiplies {x.shape[0]} channels by a vector of {y.shape[0]}")
+    b.add("mul", [x, y], x.shape, b.qparams(6, 7, "output"))
+
+
 def _no_channels_last(b, a):
     if int(a.get("channels_last", 0)):
         raise b.error("channels_last layout is not supported")
@@ -296,6 +313,7 @@ CONVERTERS = {
     "QLinearMatMul": qlinear_matmul,
     "QGemm": qgemm,
     "QLinearAdd": qlinear_add,
+    "QLinearMul": qlinear_mul,
     "QLinearAveragePool": qlinear_average_pool,
     "QLinearGlobalAveragePool": qlinear_global_average_pool,
     "QLinearConcat": qlinear_concat,

@@ -208,6 +208,16 @@ def clip(x, lo, hi) -> np.ndarray:
     return np.clip(np.asarray(x, np.int32), lo, hi)
 
 
+def mul(a, qa: QParams, b, qb: QParams, qy: QParams) -> np.ndarray:
+    """QLinearMul as onnxruntime computes it on x86 (MLAS, SSE2/AVX2): the integer product of the
+    debiased inputs, times the float32 ratio f32(f32(sa*sb)/sy), plus zy in float32, rounded to
+    nearest even, saturated. B broadcasts against A (squeeze-and-excitation: (N, C, 1, 1))."""
+    p = (np.asarray(a, np.int32) - np.int32(qa.zero_point)) * (np.asarray(b, np.int32) - np.int32(qb.zero_point))
+    ratio = (F32(qa.scale) * F32(qb.scale)) / F32(qy.scale)
+    v = p.astype(F32) * ratio + F32(qy.zero_point)
+    return _saturate(v, qy.qmin, qy.qmax)
+
+
 def table(x, t) -> np.ndarray:
     """Element-wise lookup: channel c of X (N, C, ...) through row c of T (or row 0 when T has one row),
     indexed by the byte read as unsigned."""

@@ -256,11 +256,39 @@ def avgpool_int(taps, zx, x_scale, y_scale, count, zy, lo, hi, recip=None) -> np
     m1, e1 = _div_sig(ms, count)                            # a 35-bit by 8-bit division (count <= 225)
     m2, e2 = _div_sig_recip(m1, msy, y_recip(y_scale) if recip is None else recip)
     e2 = e2 + e1 + es + int(esx) - int(esy)                 # |v2| = m2 * 2^e2, m2 in [2^23, 2^24]
-    neg = s < 0
+    return plus_zy(m2, e2, s < 0, zy, lo, hi)
+
+
+def plus_zy(m2, e2, neg, zy, lo, hi) -> np.ndarray:
+    """``clamp(rne(f32(v + zy)), lo, hi)`` for the float32 ``v = -+m2 * 2^e2`` (m2 in [2^23, 2^24] or 0),
+    integer only: |v| >= 2^10 saturates, |v| < 2^-2 (or 0) gives zy, else v and zy meet on the grid
+    2^-25 and are rounded to 24 bits, then to an integer (the last step of avgpool_int and mul_int)."""
+    m2, e2 = np.asarray(m2, np.int64), np.asarray(e2, np.int64)
     mid = np.clip(e2 + 25, 0, 11)
     x = np.where(neg, -(m2 << mid), m2 << mid) + (np.int64(zy) << 25)
     m3, e3 = _round_sig(np.abs(x))
     y = _to_int(m3, e3 - 25, x < 0, lo, hi)
-    y = np.where(e2 >= -13, np.where(neg, lo, hi), y)      # |v2| >= 2^10: saturated
-    y = np.where((e2 <= -26) | (m2 == 0), np.clip(zy, lo, hi), y)   # |v2| < 2^-2 (or 0): zy
+    y = np.where(e2 >= -13, np.where(neg, lo, hi), y)      # |v| >= 2^10: saturated
+    y = np.where((e2 <= -26) | (m2 == 0), np.clip(zy, lo, hi), y)   # |v| < 2^-2 (or 0): zy
     return y.astype(np.int32)
+
+
+# -- multiply (QLinearMul): the float path, integer only --------------------------
+
+def mul_ratio(qa: QParams, qb: QParams, qy: QParams) -> np.float32:
+    """``f32(f32(sa * sb) / sy)``: the scale ratio of onnxruntime's QLinearMul."""
+    return (np.float32(qa.scale) * np.float32(qb.scale)) / np.float32(qy.scale)
+
+
+def mul_int(a, b, za, zb, ratio, zy, lo, hi) -> np.ndarray:
+    """QLinearMul (``ops.mul``) with integer operations only, as the hardware:
+    1. P = (a - za) * (b - zb), exact (|P| < 2^17, so f32(P) = P);
+    2. v = f32(P * r): |P| times r's 24-bit significand rounded to 24 bits (a normal r: the product has
+       at least 24 bits, so the significand lands in [2^23, 2^24]);
+    3. y = clamp(rne(f32(v + zy)), lo, hi) (``plus_zy``)."""
+    p = (np.asarray(a, np.int64) - za) * (np.asarray(b, np.int64) - zb)
+    mr, er = scale_parts(ratio)
+    if int(mr) < 1 << 23:
+        raise ValueError(f"multiply scale ratio {float(ratio)!r} is not a normal float32")
+    m, e = _round_sig(np.abs(p) * np.int64(mr))
+    return plus_zy(m, e + int(er), p < 0, zy, lo, hi)

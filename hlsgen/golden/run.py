@@ -39,6 +39,8 @@ def _layer(graph: ir.Graph, layer: ir.Layer, args: list) -> np.ndarray:
     if op == "add":
         lo, hi = _bounds(layer, qy)
         return ops.add(args[0], qin[0], args[1], qin[1], qy, lo, hi)
+    if op == "mul":
+        return ops.mul(args[0], qin[0], args[1], qin[1], qy)
     if op == "avgpool":
         return ops.avgpool(args[0], qin[0], qy, tuple(a["kernel"]), tuple(a["stride"]),
                            tuple(a["pads"]), bool(a.get("count_include_pad", 0)))

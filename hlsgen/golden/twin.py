@@ -136,6 +136,14 @@ class Net:
         self.nodes.append(helper.make_node("QLinearAdd", ins, [out], domain=MS))
         return out
 
+    def mul(self, a, b, qy):
+        """QLinearMul of a map A by a per-channel vector B (C, 1, 1), broadcast (squeeze-and-excitation)."""
+        out = self._add("mul", [a, b], self.tensors[a].shape, qy)
+        ins = [a, *self._qconst(out + "_a", self.q(a)), b, *self._qconst(out + "_b", self.q(b)),
+               *self._qconst(out, qy)]
+        self.nodes.append(helper.make_node("QLinearMul", ins, [out], domain=MS))
+        return out
+
     def _pool_shape(self, x, kernel, stride, pads):
         c, h, w = self.tensors[x].shape
         return (c, ir.conv_out_size(h, kernel[0], stride[0], pads[0], pads[2]),

@@ -10,7 +10,8 @@ group starts at max(previous row end, its weight block, its input row, its
 residual row) and takes ceil(cols/PP)*c_px, cols = out_w*max(pool_k, 1) conv columns in
 groups of PP pixels, c_px = max(k*k*in_cw, ceil(PP*PO/BO)).
 Vector ops: pools row by row (k*k cycles per output word), tables row by row (a word per
-cycle, after their tables), gavgpool and add after their whole input stream. Every invocation ends PL + OV after its last row.
+cycle, after their tables), mul row by row after its vector, gavgpool and add after their whole
+input stream. Every invocation ends PL + OV after its last row.
 Resident weights: ``wgt`` is the on-chip store; ``preload`` (once per model, not
 per frame) streams weights.bin into it over the DDR port.
 """
@@ -108,6 +109,19 @@ def table(e: Engine, f: dict) -> dict:
     return _result(e, f, total, words, in_bytes, words * e.pi, f["w_group_bytes"])
 
 
+def mul(e: Engine, f: dict) -> dict:
+    """One act_rd stream: the vector (in_cw words), then the rows; rows of one word per cycle (a 1x1
+    window), each when its input row is in."""
+    t = e.timing
+    row_bytes, vec = f["in_w"] * f["in_cw"] * e.pi, f["in_cw"] * e.pi
+    rows = np.arange(f["oy1"] - f["oy0"], dtype=np.int64) + f["oy0"] - f["iy0"]
+    needs = _ready(e, f, vec + (rows + 1) * row_bytes)
+    end = _rows_end(0, needs, f["out_w"] * f["in_cw"])
+    total = end + t["pipeline_latency"] + t["invocation_overhead"]
+    words = len(rows) * f["out_w"] * f["in_cw"]
+    return _result(e, f, total, words, vec + (f["iy1"] - f["iy0"]) * row_bytes, words * e.pi, 0)
+
+
 def add(e: Engine, f: dict) -> dict:
     t = e.timing
     rd = 2 * f["words"] * e.pi
@@ -139,6 +153,8 @@ def invocation(e: Engine, inv) -> dict:
         return preload(e, inv.fields)
     if inv.kind == "table":
         return table(e, inv.fields)
+    if inv.kind == "mul":
+        return mul(e, inv.fields)
     return pool(e, inv.fields, inv.kind)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import ir
 
-TIED = ("clip", "maxpool", "avgpool", "gavgpool", "add", "flatten", "table")
+TIED = ("clip", "maxpool", "avgpool", "gavgpool", "add", "mul", "flatten", "table")
 
 
 def channel_groups(graph: ir.Graph) -> list:

@@ -7,7 +7,7 @@ arguments and the RTL register file are generated from ``REGISTERS``.
 
 Register map: register 0 is ``kind`` (``KIND_CODES``), then every field of every
 kind, each name once, in first-appearance order over ``KINDS`` (conv, maxpool,
-avgpool, gavgpool, add, preload, table).  Each register occupies ``words`` consecutive 32-bit
+avgpool, gavgpool, add, preload, table, mul).  Each register occupies ``words`` consecutive 32-bit
 words (little-endian halves for 64-bit fields); ``REGISTER_OFFSETS`` gives the
 byte offset of each one from the start of the register file.  Fields an
 invocation's kind does not use are written as 0.
@@ -111,7 +111,7 @@ CONV = _MAP_IN + (
 )
 
 POOL = _MAP_IN + _WINDOW + (
-    _u("scale", 32, "float32 bits: gavgpool requantization scale; avgpool input scale"),
+    _u("scale", 32, "float32 bits: gavgpool requantization scale; avgpool input scale; mul scale ratio"),
     _u("y_scale", 32, "float32 bits: avgpool output scale"),
     _u("y_recip", 32, "avgpool: floor(2^51 / significand of y_scale) (requant.y_recip)"),
 ) + _QUANT + (
@@ -140,6 +140,14 @@ TABLE = _MAP_IN + (
     _u("in_signed", 1, "input bytes are int8 (else uint8)"),
 )
 
+MUL = _MAP_IN + _WINDOW + (
+    _u("b_addr", ADDR, "byte address of operand b"),
+    _u("scale", 32, "float32 bits: gavgpool requantization scale; avgpool input scale; mul scale ratio"),
+    _s("zb", Q, "mul: zero point of the per-channel vector b"),
+) + _QUANT + (
+    _u("b_signed", 1, "b bytes are int8"),
+)
+
 PRELOAD = (
     _u("w_lines", ADDR, "resident weights: store lines to fill from weights.bin (once per model)"),
 )
@@ -150,8 +158,9 @@ BANKS = (   # two activation banks: the host binds act_rd / act_wr to these per 
 )
 
 KINDS = {"conv": CONV + BANKS, "maxpool": POOL + BANKS, "avgpool": POOL + BANKS, "gavgpool": POOL + BANKS,
-         "add": ADD + BANKS, "preload": PRELOAD, "table": TABLE + BANKS}
-KIND_CODES = {"conv": 1, "maxpool": 2, "avgpool": 3, "gavgpool": 4, "add": 5, "preload": 6, "table": 7}
+         "add": ADD + BANKS, "preload": PRELOAD, "table": TABLE + BANKS,
+         "mul": MUL + BANKS}
+KIND_CODES = {"conv": 1, "maxpool": 2, "avgpool": 3, "gavgpool": 4, "add": 5, "preload": 6, "table": 7, "mul": 8}
 KIND_NAMES = {code: kind for kind, code in KIND_CODES.items()}
 
 

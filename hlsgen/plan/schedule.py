@@ -146,7 +146,7 @@ class _Lowering:
             return 0
         for cons in self.consumers.get(name, []):
             partner = None
-            if cons.op == "add":
+            if cons.op in ("add", "mul"):
                 partner = cons.inputs[1] if cons.inputs[0] == name else cons.inputs[0]
             elif cons.op == "conv" and cons.inputs[0] == name:
                 out = cons.outputs[0]
@@ -516,6 +516,34 @@ class _Lowering:
             step.invocations.append(Invocation(layer.name, "table", dict(fields, iy0=iy0, iy1=iy1, oy0=oy0, oy1=oy1)))
         return step
 
+    def _lower_mul(self, layer):
+        """A feature map times a per-channel vector: the vector's words, then the map row by row (a 1x1
+        window), each word's lanes times the vector's word of that channel (QLinearMul, ``requant.mul_int``)."""
+        e = self.e
+        x, v = self._map(layer.inputs[0]), self._map(layer.inputs[1])
+        for t in (x, v):
+            if t.view_of or t.c0w != 0 or t.map_cw != e.words(t.c):
+                raise UserError(f"node {layer.name}: mul operands must be whole feature maps")
+        if (v.h, v.w) != (1, 1) or v.c != x.c:
+            raise UserError(f"node {layer.name}: mul takes a feature map times a per-channel vector")
+        self._same_bank(layer, x, v)
+        y = self._map(layer.outputs[0], read=x.bank)
+        qy = self.g.tensor(layer.outputs[0]).q
+        try:
+            ratio = requant.mul_ratio(x.q, v.q, qy)
+            requant.mul_int(0, 0, 0, 0, ratio, 0, 0, 0)
+        except ValueError as err:
+            raise UserError(f"node {layer.name}: {err}") from None
+        fields = dict(in_addr=x.addr, in_h=x.h, in_w=x.w, in_cw=x.map_cw, out_addr=y.addr, out_w=x.w,
+                      k=1, stride=1, pad_t=0, pad_l=0, b_addr=v.addr, scale=_f32_bits(ratio), zb=v.q.zero_point,
+                      zx=x.q.zero_point, zy=qy.zero_point, lo=qy.qmin, hi=qy.qmax, in_signed=_signed(x.q),
+                      b_signed=_signed(v.q), rd_bank=x.bank, wr_bank=y.bank)
+        step = Step(layer.name, "mul", [layer.name],
+                    info={"k": 1, "stride": 1, "out_h": x.h, "out_w": x.w, "in": x.name, "out": y.name})
+        for iy0, iy1, oy0, oy1 in self._rows(x.h, x.h, 1, 1, 0, x.w * x.map_cw * e.pi):
+            step.invocations.append(Invocation(layer.name, "mul", dict(fields, iy0=iy0, iy1=iy1, oy0=oy0, oy1=oy1)))
+        return step
+
     def _lower_clip(self, layer):
         """A standalone clip: an add with ra = 1, rb = 0, k = 0 (same quantization in and out)."""
         q = self.g.tensor(layer.inputs[0]).q
@@ -623,7 +651,7 @@ def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:
         return 1
 
     for layer in graph.layers:
-        if layer.op not in ("conv", "gemm", "table") + VECTOR_OPS:
+        if layer.op not in ("conv", "gemm", "table", "mul") + VECTOR_OPS:
             continue
         shape = graph.tensor(layer.inputs[0]).shape
         if layer.op == "gemm":
@@ -640,7 +668,7 @@ def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:
         row = w * words(c) * pi
         if layer.op == "gavgpool":
             rows = h
-        elif layer.op == "table":
+        elif layer.op in ("table", "mul"):
             rows = 1
         else:
             k = layer.attrs["kernel"][0]

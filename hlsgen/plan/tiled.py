@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..golden import ops
-from ..golden.requant import add_int, avgpool_int, requant_int
+from ..golden.requant import add_int, avgpool_int, mul_int, requant_int
 from ..ir import QParams
 from .engine import align
 from .invocation import Invocation
@@ -174,6 +174,18 @@ def table(mem: Memory, wmem: np.ndarray, f: dict) -> None:
                    y.reshape(x.shape[:3] + (f["in_cw"] * pi,)))
 
 
+def mul(mem: Memory, f: dict) -> None:
+    """Rows oy0..oy1-1 (loaded: iy0..iy1-1) times the vector at b_addr, lane by lane (``mul_int``)."""
+    if f["oy0"] < f["iy0"] or f["oy1"] > f["iy1"]:
+        raise AssertionError(f"mul rows {f['oy0']}..{f['oy1'] - 1}, loaded {f['iy0']}..{f['iy1'] - 1}")
+    nb = f["in_cw"] * mem.pi
+    raw = mem.a[:, f["b_addr"]: f["b_addr"] + nb]
+    b = (raw.view(np.int8) if f["b_signed"] else raw).astype(np.int64)[:, None, None, :]
+    x = mem.rows(f["in_addr"], f["oy0"], f["oy1"], f["in_w"], f["in_cw"], bool(f["in_signed"]))
+    y = mul_int(x, b, f["zx"], f["zb"], _f32(f["scale"]), f["zy"], f["lo"], f["hi"])
+    mem.write_rows(f["out_addr"], f["oy0"], f["oy1"], f["out_w"], f["in_cw"], 0, y)
+
+
 _PAD = -1 << 20     # window fill marking taps outside the map
 
 
@@ -192,6 +204,8 @@ def invoke(mem: Memory, wmem: np.ndarray, inv: Invocation, po: int) -> None:
         add(mem, inv.fields)
     elif inv.kind == "table":
         table(mem, wmem, inv.fields)
+    elif inv.kind == "mul":
+        mul(mem, inv.fields)
     else:
         pool(mem, inv.fields, inv.kind)
 

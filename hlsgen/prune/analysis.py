@@ -30,7 +30,7 @@ from scipy.sparse.csgraph import connected_components
 from .. import ir
 from .constants import NO_CONST, constants, dead_channels
 
-CHANNELWISE = ("clip", "maxpool", "avgpool", "gavgpool", "add", "table")
+CHANNELWISE = ("clip", "maxpool", "avgpool", "gavgpool", "add", "mul", "table")
 
 
 @dataclass

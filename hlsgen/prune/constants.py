@@ -55,12 +55,14 @@ def _map_of(graph, tensor, c, pointwise):
 
 
 def _golden_op(graph, layer, xs):
-    """LAYER's golden op (add, avgpool, gavgpool, concat) on integer maps XS."""
+    """LAYER's golden op (add, mul, avgpool, gavgpool, concat) on integer maps XS."""
     q = [graph.tensor(t).q for t in layer.inputs]
     qy = graph.tensor(layer.outputs[0]).q
     at = layer.attrs
     if layer.op == "add":
         return ops.add(xs[0], q[0], xs[1], q[1], qy, at["act_min"], at["act_max"])
+    if layer.op == "mul":
+        return ops.mul(xs[0], q[0], xs[1], q[1], qy)
     if layer.op == "avgpool":
         return ops.avgpool(xs[0], q[0], qy, at["kernel"], at["stride"], at["pads"],
                            at["count_include_pad"])
@@ -71,7 +73,7 @@ def _golden_op(graph, layer, xs):
 
 def _evaluated(graph, layer, cs):
     """Run LAYER's golden op on constant maps; constant where every input is and the result is uniform."""
-    pointwise = layer.op in ("add", "concat")
+    pointwise = layer.op in ("add", "concat", "mul")
     y = np.asarray(_golden_op(graph, layer, [_map_of(graph, t, c, pointwise)
                                              for t, c in zip(layer.inputs, cs)]))
     y = y.reshape(y.shape[1], -1).astype(np.int64)
@@ -109,6 +111,12 @@ def constants(graph: ir.Graph) -> dict:
         elif op == "flatten":
             _, h, w = graph.tensor(layer.inputs[0]).shape
             y = np.repeat(cs[0], h * w)
+        elif op == "mul":       # constant where both are, or zy where either is its zero point
+            qa, qb = (graph.tensor(t).q for t in layer.inputs)
+            qy = graph.tensor(layer.outputs[0]).q
+            y = _evaluated(graph, layer, cs) if not all((c == NO_CONST).all() for c in cs) else cs[0].copy()
+            y = np.where((cs[0] == qa.zero_point) | (cs[1] == qb.zero_point),
+                         np.clip(qy.zero_point, qy.qmin, qy.qmax), y)
         elif all((c == NO_CONST).all() for c in cs):
             y = np.full(graph.tensor(layer.outputs[0]).channels, NO_CONST, dtype=np.int64)
         else:  # add, avgpool, gavgpool, concat (requantizes its inputs)

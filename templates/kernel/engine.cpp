@@ -52,6 +52,9 @@ extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_
 {% if t_words %}
     case hlsgen::KIND_TABLE:
 {% endif %}
+{% if mul %}
+    case hlsgen::KIND_MUL:
+{% endif %}
         hlsgen::pool_layer(act_rd, act_wr, {{ "wstore" if resident else "wgt" }}, regs, regs.kind, tile);
         break;
     case hlsgen::KIND_ADD:

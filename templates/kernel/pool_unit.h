@@ -25,10 +25,48 @@ inline void pool_layer(const word_t *act_rd, word_t *act_wr, const wline_t *src,
 {% else %}
     (void)src;
 {% endif %}
+{% if mul %}
+    // mul: the vector's words (one per word of the map's pixels) ahead of the rows
+    word_t vec[{{ max_cw }}];
+    if (kind == KIND_MUL) {
+    load_vector:
+        for (uint32_t cw = 0; cw < r.in_cw; ++cw) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT max={{ max_cw }}
+            vec[cw] = act_rd[r.b_addr / PI + cw];
+        }
+    }
+{% endif %}
     load_tile(act_rd, r, tile);
 {% if t_words %}
     if (kind == KIND_TABLE) {
         table_rows(act_wr, r, tbl, tile[0]);
+        return;
+    }
+{% endif %}
+{% if mul %}
+    if (kind == KIND_MUL) {
+    mul_rows:
+        for (int oy = r.oy0; oy < (int)r.oy1; ++oy) {
+#pragma HLS LOOP_TRIPCOUNT max={{ max_rows }}
+        mul_words:
+            for (uint32_t t = 0; t < r.out_w * r.in_cw; ++t) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT max={{ max_cols * max_cw }}
+                const uint32_t ox = t / r.in_cw, cw = t % r.in_cw;
+                int16_t x[PI];
+                tile_word(tile[0], r, oy, ox, cw, x);
+                const word_t v = vec[cw];
+                word_t y = 0;
+            mul_lanes:
+                for (int i = 0; i < PI; ++i) {
+#pragma HLS UNROLL
+                    const int32_t b = lane_value(v.range(8 * i + 7, 8 * i).to_uint(), r.b_signed);
+                    y.range(8 * i + 7, 8 * i) = (uint8_t)mul_int(x[i], b, r.zx, r.zb, r.scale, r.zy, r.lo, r.hi);
+                }
+                act_wr[r.out_addr / PI + (oy * r.out_w + ox) * r.in_cw + cw] = y;
+            }
+        }
         return;
     }
 {% endif %}

@@ -5,6 +5,7 @@
 //   requant      conv / gemm / gavgpool   clamp(rne(f32(f32(acc) * s)) + zy, lo, hi)   requant_int
 //   add_fma      add (fused, standalone)  clamp(rne(fma(a, ra, fma(b, rb, k))), lo, hi) add_int
 //   avg_tap/avg_out  average pool         float32 tap sum, / count, / sy, + zy           avgpool_int
+//   mul_int      map x vector (QLinearMul) rne(f32(f32((a-za)*(b-zb) * r) + zy))          mul_int
 #ifndef HLSGEN_REQUANT_H
 #define HLSGEN_REQUANT_H
 
@@ -118,6 +119,19 @@ inline int32_t add_fma(int32_t a, int32_t b, int64_t ma, int64_t mb, int64_t k, 
     return to_int(m, e - sh, x < 0, lo, hi);
 }
 
+// clamp(rne(f32(v + zy)), lo, hi) for the float32 v = -+m2 * 2^e2 (m2 in [2^23, 2^24] or 0)
+// (requant.plus_zy): |v| >= 2^10 saturates, |v| < 2^-2 gives zy, else v and zy meet on the grid 2^-25.
+inline int32_t plus_zy(ap_uint<64> m2, int e2, bool neg, int32_t zy, int32_t lo, int32_t hi) {
+    if (m2 == 0 || e2 <= -26) return clamp32(zy, lo, hi);
+    if (e2 >= -13) return neg ? lo : hi;
+    ap_uint<64> m3;
+    int e3;
+    const int64_t v = (int64_t)(m2 << (e2 + 25)).to_uint64();
+    const int64_t x = (neg ? -v : v) + (int64_t)zy * ((int64_t)1 << 25);
+    round_sig24<64>(magnitude(x), m3, e3);
+    return to_int(m3, e3 - 25, x < 0, lo, hi);
+}
+
 // Average pool, one tap: s = f32(s + f32(sx * t)) with t = x - zx, in units of sx's LSB
 // (every float32 value here lies on that grid, so the sums are exact integers).
 inline int64_t avg_tap(int64_t s, int32_t t, ap_uint<64> msx) {
@@ -161,21 +175,32 @@ inline void div_sig_recip(ap_uint<25> m1, ap_uint<24> msy, ap_uint<29> recip, ap
 inline int32_t avg_out(int64_t s, uint32_t count, uint32_t x_bits, uint32_t y_bits, uint32_t y_recip,
                        int32_t zy, int32_t lo, int32_t hi) {
 #pragma HLS INLINE
-    ap_uint<64> msx, msy, ms, m1, m2, m3;
-    int esx, esy, es, e1, e2, e3;
+    ap_uint<64> msx, msy, ms, m1, m2;
+    int esx, esy, es, e1, e2;
     f32_parts(x_bits, msx, esx);
     f32_parts(y_bits, msy, esy);
     round_sig24<64>(magnitude(s), ms, es);              // exact: s has 24 significant bits
     div_sig(ms, count, m1, e1);                         // a 35-bit by 8-bit division (count <= 225)
     div_sig_recip(m1, msy, y_recip, m2, e2);
     e2 += e1 + es + esx - esy;                          // |v2| = m2 * 2^e2, m2 in [2^23, 2^24]
-    if (m2 == 0 || e2 <= -26) return clamp32(zy, lo, hi);   // |v2| <= 1/4
-    if (e2 >= -13) return s < 0 ? lo : hi;                   // |v2| >= 2^10
-    const int64_t v = (int64_t)(m2 << (e2 + 25)).to_uint64();
-    const int64_t x = (s < 0 ? -v : v) + (int64_t)zy * ((int64_t)1 << 25);   // v2 + zy on the grid 2^-25
-    round_sig24<64>(magnitude(x), m3, e3);
-    return to_int(m3, e3 - 25, x < 0, lo, hi);
+    return plus_zy(m2, e2, s < 0, zy, lo, hi);
 }
+
+{% if mul %}
+// QLinearMul of raw bytes a, b (requant.mul_int): P = (a - za) * (b - zb) exactly, v = f32(P * r)
+// (|P| times r's significand, rounded to 24 bits), then rne(f32(v + zy)), clamped.
+inline int32_t mul_int(int32_t a, int32_t b, int32_t za, int32_t zb, uint32_t r_bits, int32_t zy, int32_t lo,
+                       int32_t hi) {
+#pragma HLS INLINE
+    ap_uint<64> mr, m;
+    int er, e;
+    f32_parts(r_bits, mr, er);
+    const int32_t p = (int32_t)((ap_int<11>)(a - za) * (ap_int<11>)(b - zb));   // |p| < 2^18
+    round_sig24<64>(magnitude(p) * (ap_uint<24>)mr, m, e);
+    return plus_zy(m, e + er, p < 0, zy, lo, hi);
+}
+
+{% endif %}
 
 }  // namespace hlsgen
 

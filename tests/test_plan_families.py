@@ -1,0 +1,95 @@
+"""Table layers and a map times a vector on the engine (ENGINE.md sections 1, 3-5): element-wise
+functions and a requantizing concat planned as table invocations, squeeze-and-excitation as a mul
+invocation; tiled golden == golden == onnxruntime; per-channel tables; the frontend reads the
+QOperator models (QLinearSigmoid, QLinearMul of a map by a per-channel gate)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hlsgen.examples import testnets, twinnets
+from hlsgen.frontend import load
+from hlsgen.golden import run
+from hlsgen.golden.reference import ort_run
+from hlsgen.plan import make_plan, tiled
+
+
+def _x(n=2, seed=3):
+    return np.random.default_rng(seed).uniform(-1, 1, size=(n,) + twinnets.TABLES_SHAPE).astype(np.float32)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+def test_table_net_golden_equals_onnxruntime(dtype):
+    net, out = twinnets.tables(dtype)
+    bad, total = net.check(_x(), out)
+    assert bad == 0 and total > 0
+
+
+@pytest.mark.parametrize("dtype,budget", [("uint8", None), ("uint8", 8), ("int8", 32), ("int8", 200)])
+def test_tiled_equals_golden(dtype, budget):
+    net, out = twinnets.tables(dtype)
+    graph = net.graph(out)
+    plan = make_plan(graph, dsp_budget=budget)
+    tables = [inv for inv in plan.data["invocations"] if inv["kind"] == "table"]
+    assert len({inv["layer"] for inv in tables}) == 3        # sigmoid, leaky relu, the concat's requant
+    assert any(inv["out_c0w"] > 0 for inv in tables)          # the requantized input at its channel offset
+    assert plan.data["engine"]["units"]["table"] == 1
+    x = _x()
+    for g, t in zip(run(graph, x), tiled.run(plan, x)):
+        assert np.array_equal(g, t)
+
+
+@pytest.mark.parametrize("budget", [None, 8])
+def test_per_channel_tables(budget):
+    net, out = twinnets.tables("int8")
+    graph = twinnets.per_channel(net.graph(out))
+    plan = make_plan(graph, dsp_budget=budget)
+    inv = next(i for i in plan.data["invocations"] if i["layer"] == "bn_table")
+    assert inv["t_words"] == inv["in_cw"]
+    assert plan.data["engine"]["units"]["table"] == inv["t_words"]
+    x = _x()
+    for g, t in zip(run(graph, x), tiled.run(plan, x)):
+        assert np.array_equal(g, t)
+
+
+@pytest.mark.parametrize("dtype,budget", [("uint8", None), ("int8", 8), ("int8", 32)])
+def test_squeeze_excite_tiled_equals_golden_and_onnxruntime(dtype, budget):
+    net, out = twinnets.squeeze_excite(dtype)
+    x = _x()
+    bad, total = net.check(x, out)
+    assert bad == 0 and total > 0
+    graph = net.graph(out)
+    plan = make_plan(graph, dsp_budget=budget)
+    assert [inv["kind"] for inv in plan.data["invocations"]].count("mul") >= 1
+    assert plan.data["engine"]["units"]["mul"]
+    for g, t in zip(run(graph, x), tiled.run(plan, x)):
+        assert np.array_equal(g, t)
+
+
+@pytest.mark.parametrize("build", [twinnets.tables, twinnets.squeeze_excite])
+def test_frontend_reads_the_twin_models(tmp_path, build):
+    """The QOperator files themselves (not the hand-built IR): tables, and QLinearMul as a mul layer."""
+    net, out = build("uint8")
+    net.checked = []
+    path = tmp_path / "m.onnx"
+    path.write_bytes(net.onnx_model(out))
+    graph = load(path)
+    ops = {layer.op for layer in graph.layers}
+    assert "table" in ops and ("mul" in ops) == (build is twinnets.squeeze_excite)
+    x = _x()
+    plan = make_plan(graph, dsp_budget=16)
+    for want, g, t in zip(ort_run(str(path), x), run(graph, x), tiled.run(plan, x)):
+        assert np.array_equal(want, g) and np.array_equal(g, t)
+
+
+@pytest.mark.parametrize("dtype,per_channel", [("int8", False), ("uint8", True)])
+def test_mobilenet_v3_block_runs_exactly(tmp_path, dtype, per_channel):
+    """testnets 'se' (QDQ, as onnxruntime's quantizer writes it): Hardswish and Hardsigmoid as tables,
+    the SE product as a mul layer; golden == onnxruntime, tiled == golden."""
+    model = testnets.make("se", tmp_path / "se.onnx", fmt="qdq", act_dtype=dtype, per_channel=per_channel)
+    graph = load(model)
+    assert {"table", "mul"} <= {layer.op for layer in graph.layers}
+    x = testnets.random_input(model, n=2)
+    plan = make_plan(graph, dsp_budget=16)
+    for want, g, t in zip(ort_run(str(model), x), run(graph, x), tiled.run(plan, x)):
+        assert np.array_equal(want, g) and np.array_equal(g, t)
