@@ -228,6 +228,39 @@ def test_shuffle_net_golden_equals_onnxruntime(shuffle_nets, fmt, act):
         assert a.shape == b.shape and int((a != b).sum()) == 0
 
 
+class _TorchvisionUnit(testnets.ShuffleUnit):
+    """torchvision's forward: x.chunk and x.size(); exported with a static batch, the shapes are Shape /
+    Gather / arithmetic nodes onnxruntime folds, and the QOperator quantizer leaves the chunk's first half
+    a float Slice between DequantizeLinear and QuantizeLinear."""
+
+    def forward(self, x):
+        if self.stride == 1:
+            x1, x2 = x.chunk(2, dim=1)
+            out = torch.cat((x1, self.branch2(x2)), 1)
+        else:
+            out = torch.cat((self.branch1(x), self.branch2(x)), 1)
+        b, c, h, w = out.size()
+        return out.view(b, 2, c // 2, h, w).transpose(1, 2).contiguous().view(b, -1, h, w)
+
+
+@pytest.mark.parametrize("fmt", ["qop", "qdq"])
+def test_torchvision_style_export_with_a_static_batch(tmp_path, fmt, monkeypatch):
+    import warnings
+
+    from hlsgen.examples.quantize import quantize
+    monkeypatch.setattr(testnets, "ShuffleUnit", _TorchvisionUnit)
+    net = testnets.Shuffle(3, 16, 8, 10).eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (torch.zeros(1, 3, 16, 16),), str(tmp_path / "f.onnx"), opset_version=17,
+                          dynamo=False, input_names=["input"], output_names=["logits"])
+    assert {"Shape", "Gather", "Slice"} <= {n.op_type for n in onnx.load(str(tmp_path / "f.onnx")).graph.node}
+    quantize(tmp_path / "f.onnx", tmp_path / "q.onnx", testnets.random_input((3, 16, 16), n=4), fmt)
+    g = check(tmp_path / "q.onnx", n=1, lo=-1, hi=1)
+    assert len(gathers(g)) == 4
+    assert ops_of(g).count("table") == (1 if fmt == "qop" else 0)     # the float Slice's requantization
+
+
 def test_inspect_lists_the_shuffle_ops_as_run(shuffle_nets, capsys):
     assert cli(["inspect", str(shuffle_nets["qdq", "int8"]), "--no-prune"]) == 0
     out = capsys.readouterr().out

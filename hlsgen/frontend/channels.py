@@ -242,7 +242,7 @@ def hoist_dequantize(model) -> None:
         outs = [o for o in s.output if o]
         if dq_q is None or any(o in outputs or not readers.get(o) or any(
                 q.op_type != "QuantizeLinear" or q.input[0] != o or _scalar_qparams(inits, q) is None
-                for q in readers[o]) for o in outs):
+                or q.output[0] in outputs for q in readers[o]) for o in outs):
             continue
         s.input[0] = dq.input[0]
         added, dead = [], []
@@ -256,9 +256,6 @@ def hoist_dequantize(model) -> None:
                 if _scalar_qparams(inits, q) == dq_q:       # no requantization: the QuantizeLinear goes
                     for n in g.node:
                         n.input[:] = [integer if v == q.output[0] else v for v in n.input]
-                    for v in g.output:
-                        if v.name == q.output[0]:
-                            v.name = integer
                     dead.append(q)
                     continue
                 if f is None:
