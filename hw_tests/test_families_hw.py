@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import hlsgen
-from hlsgen.examples import twinnets
+from hlsgen.examples import testnets, twinnets
 from hlsgen.golden import run
 from hlsgen.golden.reference import ort_run
 
@@ -85,3 +85,41 @@ def test_squeeze_excite_in_verilator(tmp_path):
     project = _build(tmp_path, net.graph(out), 32, kind="mul")
     x = _x(1)
     _verilator_exact(project, x, ort_run(net.onnx_model(out), x)[0])
+
+
+FAMILY_NETS = {"fire": "SqueezeNet fire module (requantizing concat)", "dense": "DenseNet block (BatchNorm tables, "
+               "concat of a tensor read twice)", "hswish": "Hardswish / Sigmoid / SiLU tables",
+               "se": "MobileNetV3 bottleneck (Hardswish, squeeze-and-excitation)"}
+
+
+ALL = [(k, p) for k in FAMILY_NETS for p in (0.0, 0.5)]
+IN_VERILATOR = [(k, p) for k, p in ALL if p == 0.0 or k in ("fire", "se")]   # C simulation runs all eight
+
+
+def _id(kp):
+    return f"{kp[0]}-pruned{kp[1]}"
+
+
+@pytest.fixture(scope="module")
+def family(request, tmp_path_factory):
+    """The family's test net (QDQ int8, filters zeroed by L1 rank with PRUNE), built for a small engine."""
+    kind, prune = request.param
+    d = tmp_path_factory.mktemp(kind)
+    model = testnets.make(kind, d / f"{kind}.onnx", fmt="qdq", prune=prune, hw=8)
+    out = d / "out"
+    hlsgen.build(model, out, dsp_budget=32)
+    return kind, prune, model, out
+
+
+@pytest.mark.parametrize("family", ALL, indirect=True, ids=_id)
+def test_family_net_in_csim(family):
+    kind, prune, model, out = family
+    x = testnets.random_input(model, n=2)
+    assert np.array_equal(hlsgen.simulate(out, x, engine="csim").outputs[0], ort_run(str(model), x)[0])
+
+
+@pytest.mark.parametrize("family", IN_VERILATOR, indirect=True, ids=_id)
+def test_family_net_in_verilator(family):
+    kind, prune, model, out = family
+    x = testnets.random_input(model, n=1)
+    _verilator_exact(out, x, ort_run(str(model), x)[0])
