@@ -30,6 +30,9 @@ Ops (``Layer.op``) and what they hold:
                        by the byte read as unsigned (x & 0xff); T = 1 (the same function for
                        every channel) or T = C (one table per channel, e.g. a float BatchNorm)
                 attrs  source: what the table replaces (op types, for reports)
+    gather      channel selection: y[c] = x[index[c]] (H, W unchanged, the same quantization in and out)
+                attrs  index: tuple of input channel numbers, any length (a channel shuffle's
+                       permutation, a Split / Slice output's range)
 
 Analyses annotate ``Layer.meta`` (pruning: live channels, constants; planner:
 schedule); they never change ``params`` in place -- a pass returns a new Graph.
@@ -42,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 OPS = ("quantize", "dequantize", "conv", "gemm", "add", "mul", "avgpool", "gavgpool",
-       "maxpool", "concat", "flatten", "clip", "table")
+       "maxpool", "concat", "flatten", "clip", "table", "gather")
 
 DTYPE_RANGE = {"int8": (-128, 127), "uint8": (0, 255)}
 

@@ -21,6 +21,9 @@ Kinds (default size: input 3x16x16, width 8, 10 classes):
             pool, Gemm (hswish, dense, fire: not in KINDS; tests/test_frontend_tables.py)
     se      MobileNetV3's bottleneck: Hardswish expand and depthwise convs, squeeze-and-excitation (1x1 convs,
             Hardsigmoid gate, times the map), project 1x1, residual add (not in KINDS; tests/test_plan_families.py)
+    shuffle ShuffleNetV2: stem conv, a stride 1 unit (channel split, branch 1x1 / depthwise 3x3 / 1x1, concat,
+            channel shuffle), a stride 2 unit (both branches downsample), global average pool, Gemm
+            (not in KINDS; tests/test_frontend_shuffle.py)
 
 Inputs are drawn uniformly from [-1, 1] (``random_input``); calibration uses the same range.
 
@@ -208,8 +211,58 @@ class SqueezeExcite(nn.Module):
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x + self.project(y), 1), 1))
 
 
+
+def channel_shuffle(x, groups: int, c: int, h: int, w: int):
+    """ShuffleNet's channel shuffle with static sizes: Reshape (N, g, C/g, H, W), Transpose, Reshape back."""
+    return x.reshape(-1, groups, c // groups, h, w).transpose(1, 2).reshape(-1, c, h, w)
+
+
+class ShuffleUnit(nn.Module):
+    """A ShuffleNetV2 unit (Ma et al. 2018, fig. 3c/d). Stride 1: the input is split in two halves
+    (torch.split), the second goes through 1x1+ReLU, depthwise 3x3, 1x1+ReLU and is concatenated after the
+    first. Stride 2: no split; both branches downsample (depthwise 3x3 stride 2, 1x1+ReLU; and the stride 1
+    branch with a strided depthwise conv). Then the channel shuffle in 2 groups."""
+
+    def __init__(self, c_in, c_out, hw, stride):
+        super().__init__()
+        self.stride, self.c_out = stride, c_out
+        self.hw = (hw - 1) // stride + 1
+        half = c_out // 2
+        b_in = c_in // 2 if stride == 1 else c_in
+        if stride > 1:
+            self.branch1 = nn.Sequential(nn.Conv2d(c_in, c_in, 3, stride, 1, groups=c_in),
+                                         nn.Conv2d(c_in, half, 1), nn.ReLU())
+        self.branch2 = nn.Sequential(nn.Conv2d(b_in, half, 1), nn.ReLU(),
+                                     nn.Conv2d(half, half, 3, stride, 1, groups=half),
+                                     nn.Conv2d(half, half, 1), nn.ReLU())
+
+    def forward(self, x):
+        if self.stride == 1:
+            x1, x2 = torch.split(x, [self.c_out // 2, self.c_out // 2], dim=1)
+            out = torch.cat((x1, self.branch2(x2)), 1)
+        else:
+            out = torch.cat((self.branch1(x), self.branch2(x)), 1)
+        return channel_shuffle(out, 2, self.c_out, self.hw, self.hw)
+
+
+class Shuffle(nn.Module):
+    """ShuffleNetV2: stem conv3x3+ReLU, a stride 1 unit (channel split) and a stride 2 unit (twice the
+    channels), global average pool, Gemm."""
+
+    def __init__(self, in_ch, hw, width, classes):
+        super().__init__()
+        self.stem = _conv(in_ch, width, 3)
+        self.unit1 = ShuffleUnit(width, width, hw, 1)
+        self.unit2 = ShuffleUnit(width, 2 * width, hw, 2)
+        self.fc = nn.Linear(2 * width, classes)
+
+    def forward(self, x):
+        x = self.unit2(self.unit1(torch.relu(self.stem(x))))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 _NETS = {"chain": Chain, "resnet": ResNet, "vgg": VGG, "mobile": Mobile, "hswish": HSwish, "dense": Dense,
-         "fire": Fire, "se": SqueezeExcite}
+         "fire": Fire, "se": SqueezeExcite, "shuffle": Shuffle}
 
 
 def build(kind: str, seed: int = 0, **size) -> nn.Module:

@@ -10,7 +10,10 @@
 4. ``tables``: element-wise functions of one integer tensor (DequantizeLinear -> HardSwish / Sigmoid /
    BatchNormalization ... -> QuantizeLinear, QLinearSigmoid, x * sigmoid(x)) become ``table`` layers whose
    entries onnxruntime computes itself.
-5. ``convert`` / ``ops``: the rest of the fused graph becomes an ``ir.Graph`` (one converter per operator).
+5. ``channels``: channel shuffles (Reshape -> Transpose -> Reshape), Splits and Slices along the channels
+   become ``gather`` layers (a Slice onnxruntime leaves in float between DequantizeLinear and QuantizeLinear
+   is first moved onto the integers).
+6. ``convert`` / ``ops``: the rest of the fused graph becomes an ``ir.Graph`` (one converter per operator).
 """
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The fused ONNX graph (QOperator form) -> ir.Graph.
 
 ``to_ir`` walks the nodes in order and hands each to the converter registered for its op type
-in ``ops.py``.  ``Builder`` holds what the converters share: constants, the IR tensors built so
-far, and helpers that read quantization parameters and raise one-line errors naming the node.
+in ``ops.py`` (channel shuffles, Splits and Slices: ``channels.py``).  ``Builder`` holds what the
+converters share: constants, the IR tensors built so far, and helpers that read quantization
+parameters and raise one-line errors naming the node.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Builder:
         self.outputs = [o.name for o in model.graph.output]
         self.node = None                      # the node being converted
         self.name = ""                        # its unique name
+        self.node_names = set()               # every node's name (a layer a node adds beside its own avoids them)
 
     # -- errors -------------------------------------------------------------
     @property
@@ -109,13 +111,15 @@ class Builder:
 
     # -- outputs ------------------------------------------------------------
     def add(self, op: str, inputs: list, shape: tuple, q: ir.QParams | None,
-            attrs: dict | None = None, params: dict | None = None) -> None:
-        """Append a layer named after the node, writing the node's first output."""
+            attrs: dict | None = None, params: dict | None = None, *, output: str | None = None,
+            name: str | None = None) -> None:
+        """Append a layer named after the node (or NAME), writing the node's first output (or OUTPUT:
+        a node with several outputs adds one layer per output)."""
         if any(shape_dim < 1 for shape_dim in shape):
             raise self.error(f"output shape {tuple(shape)} is empty")
-        out = self.node.output[0]
+        out = self.node.output[0] if output is None else output
         self.tensors[out] = ir.Tensor(out, tuple(int(d) for d in shape), q)
-        self.layers.append(ir.Layer(self.name, op, [t.name for t in inputs], [out],
+        self.layers.append(ir.Layer(name or self.name, op, [t.name for t in inputs], [out],
                                     attrs or {}, params or {}))
 
 
@@ -143,18 +147,25 @@ def to_ir(model: onnx.ModelProto, label, *, input_name: str, input_shape: tuple,
 
     Element-wise regions (``tables.find``) become one ``table`` layer each, added where the node writing
     their result comes; their other nodes are skipped."""
-    from . import tables
+    from . import channels, tables
     from .ops import CONVERTERS
 
+    channels.hoist_dequantize(model)
     b = Builder(model, label, original_ops, input_name, batch, original_outputs)
     b.tensors[input_name] = ir.Tensor(input_name, tuple(input_shape), None)
     names = node_names(model)
+    b.node_names = set(names)
     regions = {r.nodes[-1]: r for r in tables.find(model)}
     inside = {k for r in regions.values() for k in r.nodes}
+    shuffles = channels.find_shuffles(model)
+    inside |= {k for ks in shuffles.values() for k in ks[:-1]}
     for k, (node_name, node) in enumerate(zip(names, model.graph.node)):
         b.node, b.name = node, node_name   # (onnxruntime has turned Constant nodes into initializers)
         if k in regions:
             tables.convert(b, model, regions[k], names)
+            continue
+        if k in shuffles:
+            channels.shuffle(b, model, shuffles[k], names)
             continue
         if k in inside:
             continue

@@ -27,7 +27,9 @@ _QLINEAR_TABLE_OPS = frozenset(op for op in TABLE_OPS if op.startswith("QLinear"
 # float ops that DequantizeLinear/QuantizeLinear pairs around them turn into integer ops (QDQ)
 QDQ_OPS = frozenset({"Conv", "Gemm", "MatMul", "Add", "AveragePool", "GlobalAveragePool", "Concat"})
 # ops on quantized tensors either way, and graph plumbing onnxruntime folds away
-PLAIN_OPS = frozenset({"MaxPool", "Flatten", "Reshape", "Relu", "Clip", "Identity", "Constant"})
+PLAIN_OPS = frozenset({"MaxPool", "Flatten", "Reshape", "Relu", "Clip", "Identity", "Constant",
+                       "Transpose", "Split", "Slice",    # channel shuffles and splits (frontend.channels)
+                       "Shape", "Gather", "Unsqueeze", "Cast"})   # shape arithmetic of static shapes
 QUANTIZED_MODEL_OPS = QOPERATOR_OPS | QDQ_OPS | PLAIN_OPS | TABLE_OPS
 # what a float model may hold before it is quantized (onnxruntime folds BatchNormalization into Conv;
 # the quantizer leaves element-wise functions between DequantizeLinear and QuantizeLinear: tables)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ir
+from . import channels
 
 
 # -- shared pieces ----------------------------------------------------------
@@ -282,7 +283,8 @@ def reshape(b):
                         or (b.batch is not None and target[0] == b.batch)))
     if not keeps_batch or int(b.attrs().get("allowzero", 0)):
         raise b.error(f"reshapes per-sample {x.shape} to {tuple(target)}; hlsgen takes Reshape only "
-                      f"as a flatten to (N, {size})")
+                      f"as a flatten to (N, {size}) or in a channel shuffle (Reshape (N, g, C/g, H, W) -> "
+                      "Transpose perm (0, 2, 1, 3, 4) -> Reshape (N, C, H, W))")
     b.add("flatten", [x], (size,), x.q)
 
 
@@ -320,4 +322,11 @@ CONVERTERS = {
     "Reshape": reshape,
     "Relu": relu,
     "Clip": clip,
+    "Split": channels.split,
+    "Slice": channels.slice_,
+    "Transpose": channels.transpose,
+    "Shape": channels.not_folded,
+    "Gather": channels.not_folded,
+    "Unsqueeze": channels.not_folded,
+    "Cast": channels.not_folded,
 }

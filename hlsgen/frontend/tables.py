@@ -26,7 +26,7 @@ QLINEAR_OPS = frozenset({"QLinearSigmoid", "QLinearLeakyRelu", "QLinearMul", "QL
 BINARY = {"Mul": (0, 1), "Add": (0, 1), "Sub": (0, 1), "Div": (0, 1), "PRelu": (0, 1),
           "QLinearMul": (0, 3), "QLinearAdd": (0, 3)}
 # ops on integer tensors that keep the type (the rest of what hlsgen converts outputs integers too)
-_PASS = frozenset({"MaxPool", "Flatten", "Reshape", "Relu", "Clip", "Identity"})
+_PASS = frozenset({"MaxPool", "Flatten", "Reshape", "Relu", "Clip", "Identity", "Transpose", "Split", "Slice"})
 _CONVERTED = frozenset({"Relu", "Clip", "QLinearAdd"})   # integer ops the converters take themselves
 _ONNX_TYPE = {"int8": TensorProto.INT8, "uint8": TensorProto.UINT8}
 

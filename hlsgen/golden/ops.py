@@ -230,6 +230,12 @@ def table(x, t) -> np.ndarray:
     return t[ch, idx]
 
 
+def gather(x, index) -> np.ndarray:
+    """Channels INDEX of X (N, C, ...), in that order: a channel shuffle, a Split or Slice along the
+    channels (the bytes move, their values and quantization do not)."""
+    return np.asarray(x)[:, np.asarray(index, np.int64)]
+
+
 def flatten(x) -> np.ndarray:
     return np.asarray(x).reshape(x.shape[0], -1)
 

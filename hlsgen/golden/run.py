@@ -56,6 +56,8 @@ def _layer(graph: ir.Graph, layer: ir.Layer, args: list) -> np.ndarray:
         return ops.clip(args[0], *_bounds(layer, qy))
     if op == "table":
         return ops.table(args[0], layer.params["table"])
+    if op == "gather":
+        return ops.gather(args[0], a["index"])
     raise ValueError(f"golden model: no implementation of IR op {op!r} (layer {layer.name!r})")
 
 

@@ -11,7 +11,8 @@ planned again on the same engine shape (``cycles_of``) and the totals compared.
 ``suggestions(graph, cycles_of)`` -> one dict per (channel group, lane multiple), biggest saving
 first: ``layers`` (the convs / gemms whose outputs it prunes), ``channels`` (live now), ``lanes``
 (PI or PO), ``to`` (the multiple below), ``prune`` (channels more), ``cycles``, ``cycles_saved``.
-Groups that touch a concat, a grouped conv, the network's input or output are left out.
+Groups that touch a concat, a grouped conv, the network's input or output, or a selection conv
+(``gather``: its channels are tied to those it selects) are left out.
 """
 from __future__ import annotations
 
@@ -50,10 +51,11 @@ def channel_groups(graph: ir.Graph) -> list:
         ok = any(producer.get(t) is not None and producer[t].op in ("conv", "gemm") for t in tensors)
         for t in tensors:
             p = producer.get(t)
-            if t in graph.outputs or p is None or p.op not in ("conv", "gemm") + TIED:
+            if t in graph.outputs or p is None or p.op not in ("conv", "gemm") + TIED or p.attrs.get("selection"):
                 ok = False
             for c in consumers.get(t, []):
-                if c.op in ("concat", "dequantize") or (c.op == "conv" and c.attrs.get("groups", 1) != 1):
+                if c.op in ("concat", "dequantize") or (c.op == "conv" and c.attrs.get("groups", 1) != 1) \
+                        or c.attrs.get("selection"):
                     ok = False
         if ok:
             out.append(sorted(tensors, key=lambda t: list(graph.tensors).index(t)))

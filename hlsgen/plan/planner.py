@@ -17,6 +17,7 @@ from . import cycles, engine as eng, resources
 from .invocation import Invocation, register_map_json
 from .report import render
 from .concat import with_concat_tables
+from .gather import without_gathers
 from .schedule import Schedule, buffer_needs, lower
 
 
@@ -239,11 +240,11 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
         raise UserError(f"--dsp-budget {budget}: must be positive")
     if weights not in eng.WEIGHTS_MODES:
         raise UserError(f"--weights {weights}: must be one of {', '.join(eng.WEIGHTS_MODES)}")
-    g2, compaction = _compact(graph)
-    g2 = with_concat_tables(g2)
+    compacted, compaction = _compact(graph)
+    g2 = with_concat_tables(without_gathers(compacted))
     e = choose_engine(g2, tgt, clock, budget, progress, weights, array)
     sched = lower(g2, e, pack=True)
-    data = _plan_data(graph, g2, key, tgt, clock, budget, e, sched, compaction)
+    data = _plan_data(graph, compacted, g2, key, tgt, clock, budget, e, sched, compaction)
     if guidance:
         from .guidance import suggestions
         data["guidance"] = suggestions(
@@ -251,16 +252,23 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
     return Plan(data, sched.weights, render(data), seconds=time.perf_counter() - t0)
 
 
-def _plan_data(graph, g2, key, tgt, clock, budget, e: eng.Engine, sched: Schedule, compaction) -> dict:
+def _model_macs(graph, g2, layer) -> int:
+    """MACs of LAYER of g2 as GRAPH has it (a conv a gather folded into reads more input channels on the
+    engine; a selection conv is data movement: 0)."""
+    found = _find(graph, layer.name)
+    if found is not None:
+        return ir.layer_macs(graph, found)
+    return 0 if layer.attrs.get("selection") else ir.layer_macs(g2, layer)
+
+
+def _plan_data(graph, compacted, g2, key, tgt, clock, budget, e: eng.Engine, sched: Schedule, compaction) -> dict:
     res = resources.estimate(e, **_units(g2, sched.invocations))
     layers, total = [], 0
     step_of = {name: s for s in sched.steps for name in s.layers}
     for layer in g2.layers:
         s = step_of[layer.name]
-        dense_layer = _find(graph, layer.name)
         rec = {"name": layer.name, "op": layer.op,
-               "macs": ir.layer_macs(graph, dense_layer) if dense_layer else ir.layer_macs(g2, layer),
-               "macs_live": ir.layer_macs(g2, layer),
+               "macs": _model_macs(graph, g2, layer), "macs_live": _model_macs(compacted, g2, layer),
                "in_shape": list(g2.tensor(layer.inputs[0]).shape),
                "out_shape": list(g2.tensor(layer.outputs[0]).shape),
                "channels_live": g2.tensor(layer.outputs[0]).channels,

@@ -19,6 +19,7 @@ from ..errors import UserError
 from ..golden import ops, requant
 from .concat import needs_table, with_concat_tables
 from .engine import Engine, align
+from .gather import without_gathers
 from .invocation import Invocation
 
 VECTOR_OPS = ("maxpool", "avgpool", "gavgpool")
@@ -385,6 +386,10 @@ class _Lowering:
                     info={"stem": stem, "k": k, "stride": s, "cin_words": cin_words, "pool_k": pool_k,
                           "cout": cout, "groups": ngroups, "group_bytes": gbytes,
                           "out_h": out_h, "out_w": out_w, "in": x.name, "out": y.name})
+        if layer.attrs.get("selection"):
+            step.info["note"] = "channel selection (a shuffle or split that no reader could fold) as a 1x1 conv"
+        elif layer.meta.get("folded_gathers"):
+            step.info["note"] = f"reads {', '.join(layer.meta['folded_gathers'])} folded into its weights"
         base = dict(in_addr=x.addr, in_h=in_h, in_w=in_w, in_cw=in_cw, out_addr=y.addr, out_w=out_w,
                     out_cw=y.map_cw, out_c0w=y.c0w, out_words=e.words(cout), k=k, stride=s,
                     pad_t=pt, pad_l=pl, groups=ngroups, w_addr=w_addr, w_group_bytes=gbytes,
@@ -613,7 +618,7 @@ def _f32_bits(v) -> int:
 def lower(graph: ir.Graph, engine: Engine, pack: bool = True) -> Schedule:
     """Schedule over the engine's activation banks; all in one bank when two would make an
     invocation read through act_rd from both."""
-    graph = with_concat_tables(graph)
+    graph = with_concat_tables(without_gathers(graph))
     try:
         return _Lowering(graph, engine, pack, engine.act_banks).run()
     except _BankConflict:
@@ -624,7 +629,7 @@ def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:
     """Smallest input buffer (bytes) that holds one output row's window of every layer, the
     largest that holds every layer's whole input, and the largest weight block."""
     words = lambda c: -(-c // pi)  # noqa: E731
-    graph = with_concat_tables(graph)
+    graph = with_concat_tables(without_gathers(graph))
     need_min = need_max = wblock = 0
     producer = {t: layer for layer in graph.layers for t in layer.outputs}
     consumers: dict = {}

@@ -7,8 +7,8 @@ concat and flatten; ``constants`` computes them with the golden model's own
 arithmetic.
 
 Channels are tied across layers: clip/pool/table in and out, every tensor meeting at
-an add, concat inputs and their output slice, a flattened channel and its H*W
-columns.  A tied group is removed only when every member may go:
+an add, concat inputs and their output slice, a gather's output channel c and its
+input channel index[c], a flattened channel and its H*W columns.  A tied group is removed only when every member may go:
 
 * it is a constant channel (a live channel always stays);
 * a conv/gemm output channel in it is dead;
@@ -129,6 +129,9 @@ def _collect(graph: ir.Graph, const: dict, foldable) -> tuple:
                 c = graph.tensor(t).channels
                 ties.tie(ties.ids(t), out[off:off + c], layer)
                 off += c
+        elif op == "gather":      # output channel c is input channel index[c]
+            index = np.asarray(layer.attrs["index"], np.int64)
+            ties.tie(ties.ids(layer.inputs[0])[index], ties.ids(layer.outputs[0]), layer)
         elif op == "flatten":
             _, h, w = graph.tensor(layer.inputs[0]).shape
             ties.tie(np.repeat(ties.ids(layer.inputs[0]), h * w), ties.ids(layer.outputs[0]), layer)

@@ -1,7 +1,8 @@
 """Exact compaction: the graph without its removable channels, and the report of what went.
 
 A removed channel disappears from its tensor, from the filters that produced it
-and from the input columns of every conv/gemm reading it.  When its constant is
+and from the input columns of every conv/gemm reading it (a gather's index is
+renumbered over the channels left).  When its constant is
 not the reader's input zero point, its contribution
 ``sum((c - zx) * (w - w_zp))`` is added to the reader's int32 bias; the
 analysis only allows that where no output window touches padding, so the
@@ -40,6 +41,10 @@ def _compact_layer(graph: ir.Graph, layer: ir.Layer, a: Analysis) -> tuple[ir.La
                    dict(layer.attrs), dict(layer.params), dict(layer.meta))
     if layer.op == "table" and len(layer.params["table"]) > 1:   # one row per channel: the kept rows
         new.params["table"] = layer.params["table"][a.keep[layer.outputs[0]]]
+    if layer.op == "gather":      # the kept outputs' input channels, renumbered among the kept inputs
+        rank = np.cumsum(a.keep[layer.inputs[0]]) - 1
+        index = np.asarray(layer.attrs["index"], np.int64)[a.keep[layer.outputs[0]]]
+        new.attrs["index"] = tuple(int(i) for i in rank[index])
     if layer.op not in ("conv", "gemm"):
         return new, 0
     src = layer.inputs[0]

@@ -3,7 +3,7 @@
 ``constants(graph)`` maps every integer tensor to an int64 array (C,) with the
 channel's value, or ``NO_CONST`` where the channel varies.  Dead conv/gemm
 channels (weights all equal to their zero point) output their requantized
-bias; clip clamps; a table looks the value up; max pool keeps the value; average pools and adds are
+bias; clip clamps; a table looks the value up; max pool keeps the value, a gather moves it; average pools and adds are
 evaluated with the golden model's own ops on constant maps, and a channel stays
 constant only if the result is the same at every position (an average pool
 that counts padding is not, at the borders).
@@ -104,6 +104,8 @@ def constants(graph: ir.Graph) -> dict:
             t = np.asarray(layer.params["table"], np.int64)
             rows = np.arange(len(cs[0])) if len(t) > 1 else np.zeros(len(cs[0]), int)
             y = np.where(cs[0] == NO_CONST, NO_CONST, t[rows, cs[0].astype(np.int64) & 0xFF])
+        elif op == "gather":
+            y = cs[0][np.asarray(layer.attrs["index"], np.int64)]
         elif op == "maxpool":
             y = cs[0].copy()  # every window holds at least one real element; padding never wins
         elif op == "flatten":

@@ -13,6 +13,7 @@ Both formats are handled per node:
                QLinearMatMul (b is (I, O); no bias, so nothing can be folded into it)
     QDQ        Conv / Gemm / MatMul whose weight (and bias) inputs are DequantizeLinear of initializers
     table      the per-channel constants of the element-wise nodes the table stands for (BatchNorm ...)
+    gather     the Split sizes, Slice bounds or channel shuffle Reshapes (``onnx_gather``)
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .. import ir
 from ..errors import UserError
 from ..frontend import tables
 from ..frontend.model_file import node_names
+from . import onnx_gather
 from .analysis import Analysis
 from .compact import bias_correction
 
@@ -41,6 +43,8 @@ class _Model:
         self.nodes = dict(zip(node_names(model), g.node))   # the frontend's names for them
         self.producer = {o: n for n in g.node for o in n.output}
         self.inits = {t.name: t for t in g.initializer}
+        self.constants = {n.output[0]: _constant_value(n) for n in g.node if n.op_type == "Constant"}
+        self.constants = {k: v for k, v in self.constants.items() if v is not None}
         self._fresh = itertools.count()
 
     def node(self, layer: ir.Layer, ops=tuple(WEIGHT_INPUT)) -> onnx.NodeProto:
@@ -56,11 +60,12 @@ class _Model:
         return node
 
     def source(self, node, idx):
-        """(node, input index) holding the initializer behind NODE's input IDX (through a DequantizeLinear)."""
+        """(node, input index) holding the initializer (or Constant node) behind NODE's input IDX (through a
+        DequantizeLinear)."""
         if idx >= len(node.input) or not node.input[idx]:
             return None
         name = node.input[idx]
-        if name in self.inits:
+        if name in self.inits or name in self.constants:
             return node, idx
         dq = self.producer.get(name)
         if dq is not None and dq.op_type == "DequantizeLinear" and dq.input[0] in self.inits:
@@ -69,12 +74,18 @@ class _Model:
 
     def array(self, ref):
         node, idx = ref
-        return numpy_helper.to_array(self.inits[node.input[idx]])
+        name = node.input[idx]
+        return numpy_helper.to_array(self.inits[name]) if name in self.inits else self.constants[name]
+
+    def reader(self, tensor: str):
+        """The first node reading TENSOR (None: none)."""
+        return next((n for n in self.model.graph.node if tensor in n.input), None)
 
     def replace(self, ref, value: np.ndarray):
-        """Point input REF at a new initializer holding VALUE (the old one may be shared)."""
+        """Point input REF at a new initializer holding VALUE (the old one may be shared; an empty input
+        gets one)."""
         node, idx = ref
-        old = node.input[idx]
+        old = node.input[idx] or f"{node.name}_input{idx}"
         name = f"{old}_pruned{next(self._fresh)}"
         t = numpy_helper.from_array(np.ascontiguousarray(value), name)
         self.model.graph.initializer.append(t)
@@ -87,6 +98,18 @@ class _Model:
                 t.name in {i.name for i in self.model.graph.input}]
         del self.model.graph.initializer[:]
         self.model.graph.initializer.extend(keep)
+
+
+def _constant_value(node):
+    """The value of a Constant node as an array (None for forms other than a tensor or integers)."""
+    a = node.attribute[0] if len(node.attribute) == 1 else None
+    if a is None:
+        return None
+    if a.name == "value":
+        return numpy_helper.to_array(a.t)
+    if a.name in ("value_ints", "value_int"):
+        return np.asarray(onnx.helper.get_attribute_value(a), np.int64)
+    return None
 
 
 def _weight_layout(m: _Model, node):
@@ -187,6 +210,8 @@ def _slice_table_region(m: _Model, graph: ir.Graph, layer: ir.Layer, a: Analysis
         if t == x or t in m.inits:
             continue
         node = m.producer.get(t)
+        if node is not None and node.op_type in ("Slice", "Split"):   # the gather in front of a requantization
+            continue                                                   # (frontend.channels.hoist_dequantize)
         if node is None or node.op_type not in _ELEMENTWISE:
             raise UserError(f"node {layer.name!r}: the element-wise nodes from {x!r} to {layer.outputs[0]!r} "
                             "were not found in the ONNX model; cannot remove channels through this table")
@@ -206,6 +231,7 @@ def export(model: onnx.ModelProto, graph: ir.Graph, a: Analysis) -> onnx.ModelPr
     out = onnx.ModelProto()
     out.CopyFrom(model)
     m = _Model(out)
+    done: set = set()
     for layer in graph.layers:
         if layer.op in ("conv", "gemm"):
             _slice_layer(m, graph, layer, a)
@@ -213,6 +239,8 @@ def export(model: onnx.ModelProto, graph: ir.Graph, a: Analysis) -> onnx.ModelPr
             _resize_reshapes(m, graph, layer, a)
         elif layer.op == "table":
             _slice_table_region(m, graph, layer, a)
+        elif layer.op == "gather":
+            onnx_gather.resize(m, graph, layer, a, done)
     m.drop_unused_initializers()
     del out.graph.value_info[:]          # intermediate shapes changed; onnxruntime infers them
     return out
