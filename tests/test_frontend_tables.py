@@ -345,3 +345,18 @@ def test_qlinear_add_of_a_constant_is_a_table_and_of_two_maps_stays_an_add(tmp_p
     assert ops_of(g) == ["quantize", "conv", "table", "add", "dequantize"]
     assert g.layer("twice").params["table"].shape == (C, 256)
     assert g.layer("twice").attrs["source"] == "QLinearAdd"
+
+
+def test_reduce_mean_is_refused_with_the_reason(tmp_path, capsys):
+    """ReduceMean over H and W stays float in onnxruntime (no QLinear form, Eigen's summation order):
+    one line naming the node and what to use instead, exit status 2, nothing written."""
+    from hlsgen import cli
+    net = Net((C, 4, 4))
+    y, q = qconv(net)
+    r = net.node("ReduceMean", [net.dequantize(y, *q)], name="mean", axes=[2, 3], keepdims=1)   # opset 17
+    net.dequantize(net.quantize(r, 0.02, -5), 0.02, -5)
+    path = net.model("y", tmp_path / "m.onnx")
+    assert cli.main(["build", str(path), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "node 'mean' (ReduceMean)" in err and "AdaptiveAvgPool2d(1)" in err
+    assert not (tmp_path / "out").exists()

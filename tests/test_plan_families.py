@@ -93,3 +93,16 @@ def test_mobilenet_v3_block_runs_exactly(tmp_path, dtype, per_channel):
     plan = make_plan(graph, dsp_budget=16)
     for want, g, t in zip(ort_run(str(model), x), run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(want, g) and np.array_equal(g, t)
+
+
+@pytest.mark.parametrize("fmt,dtype", [("qdq", "int8"), ("qop", "uint8")])
+def test_inception_block_runs_exactly(tmp_path, fmt, dtype):
+    """testnets 'inception': four branches (one behind a max pool) written into one concat's slices, the
+    inputs in other quantizations through requantizing tables; golden == onnxruntime, tiled == golden."""
+    model = testnets.make("inception", tmp_path / "inc.onnx", fmt=fmt, act_dtype=dtype)
+    graph = load(model)
+    x = testnets.random_input(model, n=2)
+    plan = make_plan(graph, dsp_budget=32)
+    assert any(inv["kind"] == "table" and inv["out_c0w"] > 0 for inv in plan.data["invocations"])
+    for want, g, t in zip(ort_run(str(model), x), run(graph, x), tiled.run(plan, x)):
+        assert np.array_equal(want, g) and np.array_equal(g, t)

@@ -19,6 +19,8 @@ Kinds (default size: input 3x16x16, width 8, 10 classes):
             BatchNorm+ReLU+conv1x1, global average pool, Gemm (its BatchNorms stay float: table layers)
     fire    SqueezeNet fire module: squeeze 1x1, expand 1x1 and 3x3 concatenated, maxpool, global average
             pool, Gemm (hswish, dense, fire: not in KINDS; tests/test_frontend_tables.py)
+    inception  GoogLeNet's inception block: 1x1, 1x1-3x3, 1x1-3x3-3x3 and maxpool-1x1 branches concatenated
+            (not in KINDS; tests/test_plan_families.py)
     se      MobileNetV3's bottleneck: Hardswish expand and depthwise convs, squeeze-and-excitation (1x1 convs,
             Hardsigmoid gate, times the map), project 1x1, residual add (not in KINDS; tests/test_plan_families.py)
     shuffle ShuffleNetV2: stem conv, a stride 1 unit (channel split, branch 1x1 / depthwise 3x3 / 1x1, concat,
@@ -187,6 +189,28 @@ class Fire(nn.Module):
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+class Inception(nn.Module):
+    """GoogLeNet's inception block: stem conv3x3+ReLU, four branches concatenated (torch.cat): 1x1; 1x1 then
+    3x3; 1x1 then two 3x3 (the 5x5 of v1 as in v3); max pool 3x3 stride 1 then 1x1 (all + ReLU), global
+    average pool, Gemm."""
+
+    def __init__(self, in_ch, hw, width, classes):
+        super().__init__()
+        w = width
+        self.stem = _conv(in_ch, w, 3)
+        self.b1 = _conv(w, w, 1)
+        self.b2 = nn.Sequential(_conv(w, w // 2, 1), nn.ReLU(), _conv(w // 2, w, 3))
+        self.b3 = nn.Sequential(_conv(w, w // 2, 1), nn.ReLU(), _conv(w // 2, w, 3), nn.ReLU(), _conv(w, w, 3))
+        self.b4 = _conv(w, w, 1)
+        self.fc = nn.Linear(4 * w, classes)
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        p = nn.functional.max_pool2d(x, 3, 1, 1)
+        x = torch.cat([torch.relu(b(v)) for b, v in ((self.b1, x), (self.b2, x), (self.b3, x), (self.b4, p))], 1)
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 class SqueezeExcite(nn.Module):
     """MobileNetV3's bottleneck with squeeze-and-excitation: stem conv3x3+Hardswish, expand 1x1+Hardswish,
     depthwise 3x3+Hardswish, SE (global average pool, 1x1 conv+ReLU, 1x1 conv, Hardsigmoid, times the
@@ -262,7 +286,7 @@ class Shuffle(nn.Module):
 
 
 _NETS = {"chain": Chain, "resnet": ResNet, "vgg": VGG, "mobile": Mobile, "hswish": HSwish, "dense": Dense,
-         "fire": Fire, "se": SqueezeExcite, "shuffle": Shuffle}
+         "fire": Fire, "se": SqueezeExcite, "inception": Inception, "shuffle": Shuffle}
 
 
 def build(kind: str, seed: int = 0, **size) -> nn.Module:

@@ -13,7 +13,7 @@ from onnx import numpy_helper
 
 from .. import ir
 from ..errors import UserError
-from .model_file import node_names
+from .model_file import REFUSED, node_names
 
 
 class Builder:
@@ -181,7 +181,7 @@ def to_ir(model: onnx.ModelProto, label, *, input_name: str, input_shape: tuple,
                                   "on integers; quantize the model in QDQ format (a QuantizeLinear after the "
                                   f"{fn})")
                 raise b.float_error()
-            raise b.error("operator not supported by hlsgen")
+            raise b.error(REFUSED.get(node.op_type, "operator not supported by hlsgen"))
         convert(b)
     for out in b.outputs:
         t = b.tensors.get(out)

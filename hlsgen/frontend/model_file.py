@@ -112,12 +112,21 @@ def node_names(model: onnx.ModelProto) -> list:
     return names
 
 
+# Operators refused on purpose, and why (what the user can do instead)
+REFUSED = {
+    "ReduceMean": "not supported: onnxruntime averages in float with Eigen, in an order that depends on the "
+                  "data's alignment and the CPU's vector width, which no engine reproduces bit for bit; over H "
+                  "and W use a global average pool (torch AdaptiveAvgPool2d(1): QLinearGlobalAveragePool)",
+}
+
+
 def check_ops(model: onnx.ModelProto, label, allowed: frozenset) -> None:
     """UserError naming the first node whose operator is not in ALLOWED."""
     for name, node in zip(node_names(model), model.graph.node):
         if node.op_type not in allowed or node.domain not in ONNX_DOMAINS:
             op = node.op_type if node.domain in ONNX_DOMAINS else f"{node.domain}:{node.op_type}"
-            raise UserError(f"{label}: node {name!r} ({op}): operator not supported by hlsgen")
+            why = REFUSED.get(node.op_type, "operator not supported by hlsgen")
+            raise UserError(f"{label}: node {name!r} ({op}): {why}")
 
 
 def operators(model: onnx.ModelProto, tables: set | None = None) -> list:
