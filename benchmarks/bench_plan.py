@@ -22,6 +22,9 @@ alveo-u200, default DSP budget, prints side by side, measured in this run:
   (c_px = ceil(PP*PO/BO) above k*k*in_cw), waits (input, residual, weight streams), the fixed cost
   per invocation, vector ops; and the bound this memory system sets: per layer max(ideal, memory
   traffic) with perfect overlap and no rounding, plus the vector ops.
+* the efficient families (DSP efficiency = model MACs / (cycles x 2 int8 MACs x the plan's DSPs), the
+  figure the depthwise/grouped goals use: MobileNetV2 >= 0.5, ResNeXt-50 >= 0.6, RegNetX-400MF >= 0.5),
+  MobileNetV3-Small beside them, and MobileNetV2 pruned 50% by coupled groups, zeroed vs removed.
 
 Models are cached in $HLSGEN_BENCH_CACHE (default: a folder under the system temp dir).
 Run: python benchmarks/bench_plan.py
@@ -177,7 +180,32 @@ def main() -> int:
     print(f"  vgg16-cifar 50% filters zeroed with PP = 1: speedup {s1:.2f}x, ratio {s1 / reduction:.2f}")
     print()
     pruned_residual(results["resnet50", 0.0])
+    print()
+    families()
     return 0
+
+
+FAMILY_GOALS = (("mobilenet-v2", 0.5), ("resnext50", 0.6), ("regnetx-400mf", 0.5), ("mobilenet-v3-small", None))
+
+
+def dsp_efficiency(d: dict) -> float:
+    return d["macs"] / (d["total_cycles"] * 2 * d["resources"]["dsp"])
+
+
+def families() -> None:
+    """Depthwise and grouped convs (each output group reads only its input window), tables, SE."""
+    print("efficient families, alveo-u200, default budget, 224x224 (DSP efficiency = MACs / (cycles x 2 x DSPs)):")
+    for name, goal in FAMILY_GOALS:
+        d = make_plan(load(model(name, 0.0)), target=TARGET).data
+        eff = dsp_efficiency(d)
+        verdict = "" if goal is None else f"  goal >= {goal}: " + ("met" if eff >= goal else f"MISSED by {goal - eff:.3f}")
+        print(f"  {name:20s} {shape(d['engine']):>9s} {d['resources']['dsp']:5d} DSPs {d['total_cycles']:>9d} cycles "
+              f"{d['fps']:>8.1f} fps  DSP efficiency {eff:.3f}{verdict}")
+    plans = {style: make_plan(load(model("mobilenet-v2", 0.5, style)), target=TARGET).data
+             for style in ("group", "group-removed")}
+    z, r = plans["group"]["total_cycles"], plans["group-removed"]["total_cycles"]
+    print(f"  mobilenet-v2 pruned 50% by coupled groups: zeroed {z} cycles, removed {r} cycles "
+          f"({100 * (z - r) / r:+.2f}%, goal within 2%)")
 
 
 LOSSES = ("ideal", "lanes", "pixels", "write", "waits", "overhead", "vector")

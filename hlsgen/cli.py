@@ -83,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("example", help="generate an example quantized (pruned) model")
     sp.add_argument("name", help="lenet-digits, resnet20-cifar, vgg16-cifar, resnet18, resnet50, mobilenet-v2, "
-                                       "mobilenet-v2-cifar, mobilenet-v3-small, mobilenet-v3-small-cifar")
+                                       "mobilenet-v2-cifar, mobilenet-v3-small, mobilenet-v3-small-cifar, resnext50, "
+                                       "regnetx-400mf")
     sp.add_argument("--prune", type=float, default=0.0, help="fraction of channels pruned (0..1)")
     sp.add_argument("--prune-style", default="group", metavar="STYLE",
                     help="group (default): channels pruned by dependency group (residual streams, concat), "

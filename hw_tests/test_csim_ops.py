@@ -161,7 +161,7 @@ def test_conv(engine, case):
     pack_map(act, in_addr, x, pi)
     fields = dict(in_addr=in_addr, in_h=h, in_w=w, in_cw=-(-cin // pi), iy0=0, iy1=h, oy0=0, oy1=ch,
                   out_addr=out_addr, out_w=ow, out_cw=-(-cout // pi), out_c0w=0, out_words=-(-cout // pi),
-                  k=k, stride=stride, pad_t=pad, pad_l=pad, groups=-(-cout // po), w_addr=0,
+                  k=k, stride=stride, pad_t=pad, pad_l=pad, groups=-(-cout // po), tap_cw=-(-cin // pi), w_addr=0,
                   w_group_bytes=group_bytes, zx=zx, zy=zy, lo=lo, hi=hi, in_signed=int(in_signed),
                   out_signed=int(out_signed), pool_k=pool_k)
     if add:

@@ -80,7 +80,7 @@ class _Case:
             lo = zy
         base = dict(in_addr=src[0], in_h=h, in_w=w, in_cw=src[1], out_addr=out_addr, out_w=ow, out_cw=out_cw,
                     out_c0w=c0w, out_words=self.words(cout), k=k, stride=stride, pad_t=pad, pad_l=pad,
-                    groups=groups, w_addr=w_addr, w_group_bytes=gbytes,
+                    groups=groups, tap_cw=src[1], w_addr=w_addr, w_group_bytes=gbytes,
                     zx=int(self.rng.integers(-10, 10)) + (0 if signed else 128), zy=zy, lo=lo, hi=hi,
                     in_signed=int(signed), out_signed=int(out_signed), pool_k=pool_k)
         if add is not None:

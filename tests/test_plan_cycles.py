@@ -18,7 +18,7 @@ def engine(wgt_bpc=16, wgt_lat=5, pp=1):
                   timing={"pipeline_latency": 3, "invocation_overhead": 7}, pp=pp)
 
 
-CONV = dict(in_h=4, in_w=2, in_cw=1, iy0=0, iy1=4, oy0=0, oy1=2, k=3, stride=2, pad_t=1, pad_l=1,
+CONV = dict(in_h=4, in_w=2, in_cw=1, tap_cw=1, iy0=0, iy1=4, oy0=0, oy1=2, k=3, stride=2, pad_t=1, pad_l=1,
             out_w=1, out_words=2, groups=2, w_group_bytes=352, add_en=0, rd_bank=0, wr_bank=0)
 
 

@@ -106,3 +106,21 @@ def test_inception_block_runs_exactly(tmp_path, fmt, dtype):
     assert any(inv["kind"] == "table" and inv["out_c0w"] > 0 for inv in plan.data["invocations"])
     for want, g, t in zip(ort_run(str(model), x), run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(want, g) and np.array_equal(g, t)
+
+
+@pytest.mark.parametrize("array", ["1x32x16", "1x16x16", "2x32x8", "1x64x16"])
+def test_grouped_convs_read_only_their_window(array):
+    """Depthwise and grouped convs (twinnets.grouped, 40 channels): each PO group's reduction runs over its
+    own input words only (tap_cw words from g*cw_step) when they are whole words at a uniform step, else
+    over all; tiled == golden == onnxruntime either way, and a window is narrower than the input."""
+    net, out = twinnets.grouped("int8")
+    x = _x()
+    bad, total = net.check(x, out)
+    assert bad == 0 and total > 0
+    graph = net.graph(out)
+    plan = make_plan(graph, array=array, dsp_budget=2000)
+    for g, t in zip(run(graph, x), tiled.run(plan, x)):
+        assert np.array_equal(g, t)
+    windows = [inv for inv in plan.invocations if inv.kind == "conv" and inv["cw_step"]]
+    assert all(inv["tap_cw"] == inv["cw_step"] < inv["in_cw"] for inv in windows)
+    assert windows or array == "1x64x16"       # 64 output lanes: a window would be all 3 input words

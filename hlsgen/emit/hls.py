@@ -117,7 +117,7 @@ def engine_sizes(plan: dict) -> dict:
         "pool_cols": max([i["out_w"] for i in pooled], default=1),
         "max_px_groups": max([-(-i["out_w"] * max(i.get("pool_k", 0), 1) // pp) for i in convs], default=1),
         "tile_words": max(int(e["in_buf_bytes"]) // pi, tile, 1),
-        "w_rows": max([i["k"] * i["k"] * i["in_cw"] for i in convs], default=1),
+        "w_rows": max([i["k"] * i["k"] * i["tap_cw"] for i in convs], default=1),
         "max_rows": max([i["oy1"] - i["oy0"] for i in tiled], default=1),
         "max_cols": max([i["out_w"] for i in tiled], default=1),
         "max_cw": max([i["in_cw"] for i in tiled], default=1),

@@ -65,7 +65,7 @@ def config(data: dict) -> dict:
     pre = ports.get("preload", {"latency": 0, "bytes_per_cycle": 1})
     invs = data["invocations"]
     stream = max([_stream_bytes(i, pi) for i in invs] + [pi])
-    taps = max([i["k"] * i["k"] * i["in_cw"] for i in invs if i["kind"] == "conv"] + [1])
+    taps = max([i["k"] * i["k"] * i["tap_cw"] for i in invs if i["kind"] == "conv"] + [1])
     brs = int(ports["act_rd"].get("shared_bytes_per_cycle", br))
     bos = int(ports["act_wr"].get("shared_bytes_per_cycle", bo))
     al, wl = max(pi, brs), max(po * pi, bw)     # buffer line bytes

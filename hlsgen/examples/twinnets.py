@@ -69,6 +69,36 @@ def squeeze_excite(dtype: str = "uint8", seed: int = 0):
     return net, net.dequantize(y)
 
 
+def grouped(dtype: str = "int8", seed: int = 0, channels: int = 40):
+    """conv 3x3 to CHANNELS, a depthwise 5x5 conv (stride 2), a grouped 3x3 conv (5 groups of 8 when
+    CHANNELS is 40), conv 1x1, global average pool, Gemm: channel counts that are no multiple of the
+    engine's lanes, so a PO group's input window runs past the map's words. Returns (net, output)."""
+    rng = np.random.default_rng(seed)
+    z = 0 if dtype == "int8" else 128
+
+    def q(scale, zp):
+        return QParams(scale, zp + z, dtype)
+
+    def conv(x, o, k, qy, groups=1, stride=1):
+        i = net.tensors[x].shape[0] // groups
+        w = rng.integers(-20, 21, size=(o, i, k, k)).astype(np.int8)
+        return net.conv(x, w, np.zeros(o, np.int32), rng.uniform(0.005, 0.02, o).astype(np.float32),
+                        rng.integers(-300, 300, size=o), qy, stride=(stride, stride), pads=(k // 2,) * 4,
+                        groups=groups)
+
+    net = Net(TABLES_SHAPE)
+    x = net.quantize("x", q(1 / 100, 5))
+    a = conv(x, channels, 3, q(0.04, -10))
+    d = conv(a, channels, 5, q(0.03, 3), groups=channels, stride=2)
+    g = conv(d, channels, 3, q(0.05, -4), groups=5)
+    c = conv(g, 16, 1, q(0.03, 2))
+    pool = net.gavgpool(c, q(0.02, -30))
+    w = rng.integers(-30, 31, size=(10, 16)).astype(np.int8)
+    y = net.qgemm(net.flatten(pool), w, np.zeros(10, np.int32), np.full(10, 0.02, np.float32),
+                  rng.integers(-100, 100, size=10), q(0.05, 0))
+    return net, net.dequantize(y)
+
+
 def per_channel(graph, seed: int = 0):
     """GRAPH with a per-channel table (random bytes per channel, as a float BatchNorm gives) after the
     first table layer: checks the per-word table layout (golden only: no onnxruntime node says this)."""

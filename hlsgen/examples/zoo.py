@@ -12,6 +12,8 @@
     mobilenet-v3-small  MobileNetV3-Small (bottlenecks with Hardswish, squeeze-and-excitation gated by
                     Hardsigmoid, 3x3 and 5x5 depthwise convs) for 3x224x224 inputs, random weights
     mobilenet-v3-small-cifar  the same for 3x32x32 inputs (stem and first bottleneck at stride 1), 10 classes
+    resnext50       ResNeXt-50 32x4d (bottlenecks with 32-group 3x3 convs) for 3x224x224 inputs, random weights
+    regnetx-400mf   RegNetX-400MF (group width 16, 22 blocks) for 3x224x224 inputs, random weights
 
 Random-weight nets are written by hand (no torchvision), He-initialized with batchnorm whose
 statistics come from seeded random inputs, then folded into the convs.  Pruning styles
@@ -112,6 +114,51 @@ class ResNet(nn.Module):
 
     def forward(self, x):
         return self.fc(torch.flatten(self.pool(self.layers(self.stem(x))), 1))
+
+
+class XBlock(_Block):
+    """ResNeXt's / RegNetX's bottleneck: 1x1 to the inner width, a grouped 3x3 (group width GW, carries the
+    stride), 1x1 to the output width."""
+
+    def __init__(self, i, inner, o, gw, stride=1):
+        super().__init__(i, o, stride)
+        self.conv1, self.bn1 = conv_bn(i, inner, 1)
+        self.conv2 = nn.Conv2d(inner, inner, 3, stride, 1, groups=inner // gw, bias=False)
+        self.bn2 = nn.BatchNorm2d(inner)
+        self.conv3, self.bn3 = conv_bn(inner, o, 1)
+
+    residual = Bottleneck.residual
+
+
+class XNet(nn.Module):
+    """Stages of XBlocks (depth, inner width, output width, group width), the first block of each stage
+    strided (from STRIDED_FROM on), global average pool, Linear."""
+
+    def __init__(self, stem, stages, classes, strided_from=1):
+        super().__init__()
+        self.stem, layers, ch = stem, [], stem[0].out_channels
+        for n, (depth, inner, out, gw) in enumerate(stages):
+            for j in range(depth):
+                layers.append(XBlock(ch, inner, out, gw, 2 if (j == 0 and n >= strided_from) else 1))
+                ch = out
+        self.layers = nn.Sequential(*layers)
+        self.fc = nn.Linear(ch, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(self.layers(self.stem(x)), 1), 1))
+
+
+def resnext50():
+    """ResNeXt-50 32x4d (Xie et al. 2017): 32 groups in every 3x3."""
+    return XNet(imagenet_stem(), ((3, 128, 256, 4), (4, 256, 512, 8), (6, 512, 1024, 16), (3, 1024, 2048, 32)),
+                1000)
+
+
+def regnetx_400mf():
+    """RegNetX-400MF (Radosavovic et al. 2020): group width 16, bottleneck ratio 1, stride 2 at every stage."""
+    stem = nn.Sequential(*conv_bn(3, 32, 3, 2), nn.ReLU())
+    return XNet(stem, ((1, 32, 32, 16), (2, 64, 64, 16), (7, 160, 160, 16), (12, 384, 384, 16)), 1000,
+                strided_from=0)
 
 
 def imagenet_stem():
@@ -258,6 +305,8 @@ RANDOM_NETS = {  # name: (constructor, per-sample input shape)
     "mobilenet-v2-cifar": (lambda: mobilenet_v2(10, cifar=True), (3, 32, 32)),
     "mobilenet-v3-small": (mobilenet_v3_small, (3, 224, 224)),
     "mobilenet-v3-small-cifar": (lambda: mobilenet_v3_small(10, cifar=True), (3, 32, 32)),
+    "resnext50": (resnext50, (3, 224, 224)),
+    "regnetx-400mf": (regnetx_400mf, (3, 224, 224)),
 }
 NAMES = ("lenet-digits", *RANDOM_NETS)
 

@@ -63,7 +63,7 @@ def conv(e: Engine, f: dict) -> dict:
     rrow = f["out_w"] * f["out_words"] * e.pi if f["add_en"] else 0
     needs, in_bytes = _row_needs(e, f, rrow)
     res_bytes = rrow * n_out
-    c_px = max(f["k"] * f["k"] * f["in_cw"], _cdiv(e.pp * e.po, e.bpc("act_wr", f)))
+    c_px = max(f["k"] * f["k"] * f["tap_cw"], _cdiv(e.pp * e.po, e.bpc("act_wr", f)))
     row_cycles = _cdiv(f["out_w"] * pk, e.pp) * c_px
     wp = e.ports["wgt"]
     load = wp["latency"] + _cdiv(f["w_group_bytes"], wp["bytes_per_cycle"])
@@ -76,7 +76,7 @@ def conv(e: Engine, f: dict) -> dict:
             end = start + n_out * row_cycles
         load_start = start                             # L(g+1) = S(g)
     total = end + t["pipeline_latency"] + t["invocation_overhead"]
-    mac = f["groups"] * n_out * _cdiv(f["out_w"] * pk, e.pp) * f["k"] * f["k"] * f["in_cw"]
+    mac = f["groups"] * n_out * _cdiv(f["out_w"] * pk, e.pp) * f["k"] * f["k"] * f["tap_cw"]
     wr = n_out // pk * f["out_w"] * f["out_words"] * e.pi
     return _result(e, f, total, mac, in_bytes + res_bytes, wr, f["groups"] * f["w_group_bytes"])
 

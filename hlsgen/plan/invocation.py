@@ -96,6 +96,8 @@ CONV = _MAP_IN + (
     _u("out_words", DIM, "words of this layer's channels per output pixel (ceil(Cout/PI))"),
 ) + _WINDOW + (
     _u("groups", DIM, "number of PO output-channel groups"),
+    _u("tap_cw", DIM, "input words per tap: in_cw, or the window of a grouped (depthwise) conv"),
+    _u("cw_step", DIM, "group g's window starts at input word g*cw_step (0: every group reads all in_cw)"),
     _u("w_addr", ADDR, "byte address of group 0's block in weights.bin"),
     _u("w_group_bytes", ADDR, "bytes from one group's block to the next"),
 ) + _QUANT + (

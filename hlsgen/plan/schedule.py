@@ -370,7 +370,12 @@ class _Lowering:
             in_h, in_w, in_cw = x.h, x.w, x.map_cw
             if x.c0w != 0 or x.map_cw != e.words(x.c):
                 raise UserError(f"node {layer.name}: input must be a whole feature map")
-        cin_words = in_cw
+        cin_words, cw_step = in_cw, 0
+        if layout[0] == "conv" and layout[1] > 1:
+            step = _group_window(cin, cout, layout[1], e.pi, e.po)
+            if step and step < in_cw:      # each PO group reads only its conv groups' input words
+                cin_words = cw_step = step
+                layout = ("window", layout[1], step, e.pi, e.po)
         w_addr, gbytes, ngroups = self._conv_weights(
             cout, k, cin_words, lambda: _engine_weights(layer, xq, out_t.q, layout))
         out_name, epi = self._epilogue(layer, *_bounds(layer, out_t.q), covered)
@@ -391,7 +396,8 @@ class _Lowering:
         elif layer.meta.get("folded_gathers"):
             step.info["note"] = f"reads {', '.join(layer.meta['folded_gathers'])} folded into its weights"
         base = dict(in_addr=x.addr, in_h=in_h, in_w=in_w, in_cw=in_cw, out_addr=y.addr, out_w=out_w,
-                    out_cw=y.map_cw, out_c0w=y.c0w, out_words=e.words(cout), k=k, stride=s,
+                    out_cw=y.map_cw, out_c0w=y.c0w, out_words=e.words(cout), k=k, stride=s, tap_cw=cin_words,
+                    cw_step=cw_step,
                     pad_t=pt, pad_l=pl, groups=ngroups, w_addr=w_addr, w_group_bytes=gbytes,
                     zx=xq.zero_point, in_signed=_signed(xq), rd_bank=x.bank, wr_bank=y.bank, pool_k=pool_k, **epi)
         for iy0, iy1, oy0, oy1 in self._rows(in_h, out_h, k, s, pt, row_bytes, mult=max(pool_k, 1)):
@@ -568,10 +574,24 @@ def _table_block(table, t_words: int, pi: int, nbytes: int) -> bytearray:
     return blk
 
 
+def _group_window(cin: int, cout: int, groups: int, pi: int, po: int) -> int:
+    """Input words each PO-channel output group of a grouped conv reads (its conv groups' inputs), when
+    they are whole words at a uniform step (a depthwise conv: PO/PI); 0 when not (the conv then reads
+    every input word, its weights block-diagonal)."""
+    if cin % groups or cout % groups:
+        return 0
+    ig, og = cin // groups, cout // groups
+    if po % og:
+        return 0
+    ch = po // og * ig
+    return ch // pi if ch % pi == 0 else 0
+
+
 def _engine_weights(layer, xq, yq, layout):
     """w' = w - w_zp in engine column order as (O, I', k, k), bias' = b - zx*sum(w'), scales.
 
-    layout: ("conv", groups) dense (grouped convs block-diagonal); ("stem", 1) columns
+    layout: ("conv", groups) dense (grouped convs block-diagonal); ("window", groups, words, PI, PO): output
+    group g's columns are the WORDS input words from word g*WORDS of the block-diagonal; ("stem", 1) columns
     (kh*K + kw)*Cin + c of a 1x1 conv over the host-packed input; ("gemm", C, H, W, Cpad)
     ONNX flatten order c*H*W + y*W + x permuted to ((y*W + x)*Cw)*PI + c, padding lanes 0.
     """
@@ -598,6 +618,12 @@ def _engine_weights(layer, xq, yq, layout):
         w = dense
     if layout[0] == "stem":
         w = w.transpose(0, 2, 3, 1).reshape(o, -1, 1, 1)
+    if layout[0] == "window":
+        _, _, words, pi, po = layout
+        n = -(-o // po)
+        wide = np.zeros((o, max(w.shape[1], ((n - 1) * words + words) * pi)) + w.shape[2:], np.int32)
+        wide[:, :w.shape[1]] = w
+        w = np.concatenate([wide[g * po:(g + 1) * po, g * words * pi:(g + 1) * words * pi] for g in range(n)])
     return w, bias, scale
 
 

@@ -87,14 +87,18 @@ def _taps(win, k, s, oh, ow):
 
 
 def _group_weights(wmem: np.ndarray, f: dict, pi: int, po: int):
-    """(W (k, k, in_cw*PI, groups*PO) int64, bias (groups*PO,), scale (groups*PO,) float32)."""
-    k, cw = f["k"], f["in_cw"]
-    wbytes = k * k * cw * po * pi
+    """(W (k, k, in_cw*PI, groups*PO) int64, bias (groups*PO,), scale (groups*PO,) float32); a group's
+    window of tap_cw words from word g*cw_step sits at its place, words past in_cw dropped (their
+    taps read nothing: ENGINE.md section 1, grouped convs)."""
+    k, cw, tcw = f["k"], f["in_cw"], f["tap_cw"]
+    wbytes = k * k * tcw * po * pi
     ws, bs, ss = [], [], []
     for g in range(f["groups"]):
         base = f["w_addr"] + g * f["w_group_bytes"]
-        w = wmem[base: base + wbytes].view(np.int8).reshape(k, k, cw, po, pi)
-        ws.append(w.transpose(0, 1, 2, 4, 3).reshape(k, k, cw * pi, po))
+        w = wmem[base: base + wbytes].view(np.int8).reshape(k, k, tcw, po, pi)
+        full = np.zeros((k, k, cw + tcw + g * f["cw_step"], pi, po), np.int8)
+        full[:, :, g * f["cw_step"]: g * f["cw_step"] + tcw] = w.transpose(0, 1, 2, 4, 3)
+        ws.append(full[:, :, :cw].reshape(k, k, cw * pi, po))
         c = wmem[base + align(wbytes): base + align(wbytes) + 8 * po].view("<u4").reshape(po, 2)
         bs.append(c[:, 0].view(np.int32))
         ss.append(c[:, 1].view(np.float32))

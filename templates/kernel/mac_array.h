@@ -6,7 +6,8 @@
 // multiplies, packed two per DSP (dsp_pack.h).  Per output-channel group, (pixel group x tap) is
 // ONE pipelined iteration space (the cycle model's c_px cycles per pixel group, no pipeline
 // fill per pixel group): the accumulators restart from the bias at a group's first tap and are
-// emitted at its last.  The group's weights arrive from the weight feeder (conv_layer.h), which
+// emitted at its last.  A grouped (depthwise) conv's group g reads only its window of tap_cw words
+// from word g*cw_step.  The group's weights arrive from the weight feeder (conv_layer.h), which
 // has loaded them while the previous group computed.
 #ifndef HLSGEN_MAC_ARRAY_H
 #define HLSGEN_MAC_ARRAY_H
@@ -24,7 +25,7 @@ inline void mac_pixels(const uint8_t tile[PP][TILE_WORDS][PI], Regs r, hls::stre
     static int8_t w[W_ROWS][PO][PI];
 #pragma HLS ARRAY_PARTITION variable=w complete dim=2
 #pragma HLS ARRAY_PARTITION variable=w complete dim=3
-    const int taps = (int)(r.k * r.k * r.in_cw);
+    const int taps = (int)(r.k * r.k * r.tap_cw);
     const int cols = conv_cols(r);
     const int steps = ((int)r.oy1 - (int)r.oy0) * ((cols + PP - 1) / PP) * taps;
 mac_groups:
@@ -52,7 +53,8 @@ mac_groups:
                 // lanes past the row's last column (x0 + p >= cols) compute a pixel nobody writes
                 int16_t x[PI];
 #pragma HLS ARRAY_PARTITION variable=x complete
-                tile_word(tile[p], r, oy * r.stride - r.pad_t + kh, (x0 + p) * r.stride - r.pad_l + kw, cw, x);
+                tile_word(tile[p], r, oy * r.stride - r.pad_t + kh, (x0 + p) * r.stride - r.pad_l + kw,
+                          g * (int)r.cw_step + cw, x);
             mac_out_pairs:
                 for (int j = 0; j < PO; j += 2) {
 #pragma HLS UNROLL
@@ -85,7 +87,7 @@ mac_groups:
                 }
             } else {
                 ++t;
-                if (++cw == (int)r.in_cw) {
+                if (++cw == (int)r.tap_cw) {
                     cw = 0;
                     if (++kw == (int)r.k) {
                         kw = 0;

@@ -33,11 +33,11 @@ load_tile_words:
 }
 
 // Word cw of input pixel (iy, ix) as PI lane values, from one copy of the buffer;
-// taps outside the map read zx.
+// taps outside the map (or past its in_cw words: a grouped conv's last window) read zx.
 inline void tile_word(const uint8_t copy[TILE_WORDS][PI], const Regs &r, int iy, int ix, int cw,
                       int16_t x[PI]) {
 #pragma HLS INLINE
-    const bool inside = iy >= 0 && iy < (int)r.in_h && ix >= 0 && ix < (int)r.in_w;
+    const bool inside = iy >= 0 && iy < (int)r.in_h && ix >= 0 && ix < (int)r.in_w && cw < (int)r.in_cw;
     const uint32_t w = ((iy - (int)r.iy0) * r.in_w + ix) * r.in_cw + cw;
 tile_word_lanes:
     for (int i = 0; i < PI; ++i) {

@@ -72,7 +72,7 @@ inline void feed_weights(const wline_t *src, Regs r, hls::stream<bias_vec> &bias
     uint32_t scale[PO] = {};
 #pragma HLS ARRAY_PARTITION variable=bias complete
 #pragma HLS ARRAY_PARTITION variable=scale complete
-    const uint32_t rows = r.k * r.k * r.in_cw;
+    const uint32_t rows = r.k * r.k * r.tap_cw;
 feed_groups:
     for (uint32_t g = 0; g < r.groups; ++g) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_groups }}
