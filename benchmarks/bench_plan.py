@@ -232,10 +232,10 @@ def losses(plan_data) -> list:
             for inv in by_layer[r["name"]]:
                 f = inv.fields
                 cols = f["out_w"] * max(f["pool_k"], 1)
-                taps = f["groups"] * (f["oy1"] - f["oy0"]) * f["k"] * f["k"] * f["in_cw"]
+                taps = f["groups"] * (f["oy1"] - f["oy0"]) * f["k"] * f["k"] * f["tap_cw"]
                 exact, rounded = taps * cols / e["pp"], taps * math.ceil(cols / e["pp"])
-                c_px = max(f["k"] * f["k"] * f["in_cw"], math.ceil(e["pp"] * e["po"] / eng.bpc("act_wr", f)))
-                written = rounded * c_px / (f["k"] * f["k"] * f["in_cw"])
+                c_px = max(f["k"] * f["k"] * f["tap_cw"], math.ceil(e["pp"] * e["po"] / eng.bpc("act_wr", f)))
+                written = rounded * c_px / (f["k"] * f["k"] * f["tap_cw"])
                 part["lanes"] += exact
                 part["pixels"] += rounded - exact
                 part["write"] += written - rounded

@@ -69,6 +69,21 @@ def test_per_channel_tables(tmp_path, engine):
         assert sim.cycles == json.loads((project / "plan.json").read_text())["total_cycles"]
 
 
+@pytest.mark.parametrize("engine", ["csim", "verilator"])
+def test_table_and_pool_in_the_conv_epilogue(tmp_path, engine):
+    net, out = twinnets.table_pool("int8")
+    net.checked = []
+    project = tmp_path / "out"
+    b = hlsgen.build(net.graph(out), project, dsp_budget=32)
+    assert b.data["invocations"][0]["tab_en"] and b.data["invocations"][0]["pool_k"] == 2
+    x = _x(1)
+    want = ort_run(net.onnx_model(out), x)[0]
+    if engine == "csim":
+        assert np.array_equal(hlsgen.simulate(project, x, engine="csim").outputs[0], want)
+    else:
+        _verilator_exact(project, x, want)
+
+
 @pytest.mark.parametrize("dtype,budget", [("uint8", 32), ("int8", 8)])
 def test_squeeze_excite_in_csim(tmp_path, dtype, budget):
     net, out = twinnets.squeeze_excite(dtype)

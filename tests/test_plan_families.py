@@ -31,8 +31,11 @@ def test_tiled_equals_golden(dtype, budget):
     graph = net.graph(out)
     plan = make_plan(graph, dsp_budget=budget)
     tables = [inv for inv in plan.data["invocations"] if inv["kind"] == "table"]
-    assert len({inv["layer"] for inv in tables}) == 3        # sigmoid, leaky relu, the concat's requant
-    assert any(inv["out_c0w"] > 0 for inv in tables)          # the requantized input at its channel offset
+    fused = [inv for inv in plan.data["invocations"] if inv["kind"] == "conv" and inv["tab_en"]]
+    assert len({inv["layer"] for inv in tables}) == 1        # the sigmoid: its conv's output is read twice
+    assert len({inv["layer"] for inv in fused}) == 2          # leaky relu + requantization, the branch's
+    assert any(inv["out_c0w"] > 0 for inv in fused)           # requantization: in the convs' epilogues,
+                                                              # written at their channel offsets
     assert plan.data["engine"]["units"]["table"] == 1
     x = _x()
     for g, t in zip(run(graph, x), tiled.run(plan, x)):
@@ -98,12 +101,13 @@ def test_mobilenet_v3_block_runs_exactly(tmp_path, dtype, per_channel):
 @pytest.mark.parametrize("fmt,dtype", [("qdq", "int8"), ("qop", "uint8")])
 def test_inception_block_runs_exactly(tmp_path, fmt, dtype):
     """testnets 'inception': four branches (one behind a max pool) written into one concat's slices, the
-    inputs in other quantizations through requantizing tables; golden == onnxruntime, tiled == golden."""
+    inputs in other quantizations requantized by tables in their convs' epilogues; golden == onnxruntime,
+    tiled == golden."""
     model = testnets.make("inception", tmp_path / "inc.onnx", fmt=fmt, act_dtype=dtype)
     graph = load(model)
     x = testnets.random_input(model, n=2)
     plan = make_plan(graph, dsp_budget=32)
-    assert any(inv["kind"] == "table" and inv["out_c0w"] > 0 for inv in plan.data["invocations"])
+    assert any(inv["kind"] == "conv" and inv["tab_en"] and inv["out_c0w"] > 0 for inv in plan.data["invocations"])
     for want, g, t in zip(ort_run(str(model), x), run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(want, g) and np.array_equal(g, t)
 
@@ -124,3 +128,20 @@ def test_grouped_convs_read_only_their_window(array):
     windows = [inv for inv in plan.invocations if inv.kind == "conv" and inv["cw_step"]]
     assert all(inv["tap_cw"] == inv["cw_step"] < inv["in_cw"] for inv in windows)
     assert windows or array == "1x64x16"       # 64 output lanes: a window would be all 3 input words
+
+
+@pytest.mark.parametrize("dtype,budget", [("int8", None), ("int8", 8), ("uint8", 32)])
+def test_table_and_pool_in_the_conv_epilogue(dtype, budget):
+    """conv -> LeakyRelu table -> 2x2 max pool (twinnets.table_pool): one conv invocation does all three;
+    the pool compares the table's outputs as int8 values; tiled == golden == onnxruntime."""
+    net, out = twinnets.table_pool(dtype)
+    x = _x()
+    bad, total = net.check(x, out)
+    assert bad == 0 and total > 0
+    graph = net.graph(out)
+    plan = make_plan(graph, dsp_budget=budget)
+    first = plan.data["invocations"][0]
+    assert first["kind"] == "conv" and first["tab_en"] and first["pool_k"] == 2
+    assert "table" not in {inv["kind"] for inv in plan.data["invocations"]}
+    for g, t in zip(run(graph, x), tiled.run(plan, x)):
+        assert np.array_equal(g, t)

@@ -90,6 +90,7 @@ def config(data: dict) -> dict:
         "kind_codes": dict(KIND_CODES),
         "add": bool(units["add"]), "avgpool": bool(units["avgpool"]), "mul": bool(need["mul"]),
         "table": bool(need["table"]), "tbytes": need["table"] * pi * 256,
+        "ctab": any(i["kind"] == "conv" and i.get("tab_en") for i in invs),
         "pool": bool(pooled), "pool_w": max(pooled + [1]),
         "pre_lat": int(pre["latency"]), "pre_bpc": int(pre["bytes_per_cycle"]),
         "abuf_lines": _cdiv(stream, al) + 1,

@@ -43,6 +43,29 @@ def tables(dtype: str = "uint8", seed: int = 0):
     return net, net.dequantize(y)
 
 
+def table_pool(dtype: str = "int8", seed: int = 0):
+    """conv 3x3 -> QLinearLeakyRelu -> max pool 2x2 (the table and the pool both in the conv's epilogue:
+    the pool compares the table's outputs as values of the output dtype), conv 1x1, global average pool,
+    Gemm. Returns (net, output tensor name)."""
+    rng = np.random.default_rng(seed)
+    z = 0 if dtype == "int8" else 128
+
+    def q(scale, zp):
+        return QParams(scale, zp + z, dtype)
+
+    net = Net(TABLES_SHAPE)
+    x = net.quantize("x", q(1 / 100, 5))
+    a = _conv(net, x, 16, 3, q(0.04, 3), rng)
+    r = net.unary(a, "QLinearLeakyRelu", q(0.01, 20), alpha=0.3)
+    m = net.maxpool(r, (2, 2), (2, 2), (0, 0, 0, 0))
+    c = _conv(net, m, 8, 1, q(0.03, 4), rng)
+    pool = net.gavgpool(c, q(0.02, -30))
+    w = rng.integers(-30, 31, size=(10, 8)).astype(np.int8)
+    y = net.qgemm(net.flatten(pool), w, np.zeros(10, np.int32), np.full(10, 0.02, np.float32),
+                  rng.integers(-100, 100, size=10), q(0.05, 0))
+    return net, net.dequantize(y)
+
+
 def squeeze_excite(dtype: str = "uint8", seed: int = 0):
     """conv 3x3, a squeeze-and-excitation block (global average pool, 1x1 conv + ReLU, 1x1 conv,
     QLinearSigmoid, QLinearMul of the map by the gate), conv 1x1, global average pool, Gemm.

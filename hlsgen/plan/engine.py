@@ -96,6 +96,7 @@ class Engine:
     w_store_bytes: int = 0      # resident weight store (all of weights.bin); 0: weights stream from DDR
     timing: dict = field(default_factory=lambda: dict(TIMING))
     pp: int = 1                 # pixel lanes: output pixels of a row computed at once, sharing the weights
+    epilogue_tables: bool = True  # a table after a conv runs in its epilogue (table memory per output lane)
 
     @property
     def macs_per_cycle(self) -> int:

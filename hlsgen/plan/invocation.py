@@ -108,6 +108,8 @@ CONV = _MAP_IN + (
 ) + _ADD_CONSTS + (
     _s("add_lo", Q, "add output clamp, low"),
     _s("add_hi", Q, "add output clamp, high"),
+    _u("tab_en", 1, "fused table: after the requantization (and add), each output byte through its channel's "
+                    "table (PO rows of 256 bytes after the constants of the group's block)"),
     _u("pool_k", 4, "fused max pool, window = stride = pool_k, no padding (0: none): the conv computes "
                     "rows oy0..oy1-1 and columns 0..out_w*pool_k-1, output pixel (oy/pool_k, ox/pool_k)"),
 )

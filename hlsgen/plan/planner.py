@@ -101,16 +101,18 @@ def _units(graph, invocations=None) -> dict:
     """The optional units the engine builds (resource model; the RTL builds the same): the average-pool
     float path when an avgpool runs, the add unit when an add (standalone or fused, or a standalone
     clip) runs, the tables' memory (``table``: table words of the largest table layer, 0: none), the
-    multiplier of a map by a per-channel vector when a mul runs.
+    multiplier of a map by a per-channel vector when a mul runs, the epilogue's tables (``ctab``) when a
+    conv runs a table.
     Without a schedule: from the graph (any add or clip; a table layer counts one table word)."""
     if invocations is None:
         return {"avgpool": _has_avgpool(graph), "add": any(layer.op in ("add", "clip") for layer in graph.layers),
                 "table": int(any(layer.op == "table" for layer in graph.layers)),
-                "mul": any(layer.op == "mul" for layer in graph.layers)}
+                "mul": any(layer.op == "mul" for layer in graph.layers), "ctab": False}
     return {"avgpool": any(inv.kind == "avgpool" for inv in invocations),
             "add": any(inv.kind == "add" or (inv.kind == "conv" and inv["add_en"]) for inv in invocations),
             "table": max([inv["t_words"] for inv in invocations if inv.kind == "table"], default=0),
-            "mul": any(inv.kind == "mul" for inv in invocations)}
+            "mul": any(inv.kind == "mul" for inv in invocations),
+            "ctab": any(inv.kind == "conv" and inv["tab_en"] for inv in invocations)}
 
 
 def _engine_for(target: dict, clock: float, budget: int, pp: int, pi: int, po: int, needs: dict,
@@ -125,21 +127,22 @@ def _engine_for(target: dict, clock: float, budget: int, pp: int, pi: int, po: i
 
 def _lowered(graph, target, clock, budget, pp, pi, po, weights):
     """(engine, schedule) of one shape: weights resident on chip when the store fits beside the
-    buffers (``weights`` auto or resident), else streamed; None when the engine does not fit."""
+    buffers (``weights`` auto or resident), else streamed; tables in the conv epilogues when their
+    memories fit, else in the vector unit; None when the engine does not fit."""
     needs = buffer_needs(graph, pi, po)
-    if weights != "streamed":
-        e = _engine_for(target, clock, budget, pp, pi, po, needs, eng.store_line(pi, po))
-        sched = lower(graph, e, pack=False)
-        e.w_store_bytes = sched.weight_bytes
-        if not resources.misfit(resources.estimate(e, **_units(graph, sched.invocations)), target["user"]):
-            return e, sched
-        if weights == "resident":
-            return None
-    e = _engine_for(target, clock, budget, pp, pi, po, needs)
-    sched = lower(graph, e, pack=False)
-    if resources.misfit(resources.estimate(e, **_units(graph, sched.invocations)), target["user"]):
-        return None
-    return e, sched
+    for epilogue_tables in (True, False):
+        for resident in ((True, False) if weights == "auto" else (weights == "resident",)):
+            e = _engine_for(target, clock, budget, pp, pi, po, needs, eng.store_line(pi, po) if resident else 0)
+            e.epilogue_tables = epilogue_tables
+            sched = lower(graph, e, pack=False)
+            if resident:
+                e.w_store_bytes = sched.weight_bytes
+            units = _units(graph, sched.invocations)
+            if not resources.misfit(resources.estimate(e, **units), target["user"]):
+                return e, sched
+        if not units["ctab"]:
+            break                      # no conv ran a table: the vector unit's tables changed nothing
+    return None
 
 
 def _largest_fitting_budget(graph, target, clock) -> int:

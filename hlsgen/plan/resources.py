@@ -24,6 +24,7 @@ LUT_PER_MAC, FF_PER_MAC = 6, 10
 LUT_REQUANT = 1819          # hlsgen_requant (+ its 24x24 significand product: the 2 DSPs of mac_dsps)
 LUT_ADD = 4897              # hlsgen_add: two 10x64 fabric products, two round24, to_int
 LUT_AVG_TAP = 3392          # hlsgen_avg_tap: 11x24 fabric product, two round24
+LUT_CTAB_LANE = 3 * 256 // 64 * 8   # epilogue table per output lane: 3 banks x 256 x 8 bits as 64x1 LUTRAMs
 LUT_MUL = 3677              # hlsgen_mul: 18x24 fabric product, two round24, to_int (+ 1 DSP: (a-za)*(b-zb)), 2026-11-30
 LUT_AVG_OUT = 7359          # hlsgen_avg_out: 35/8-bit divider, y_recip division (two fabric products), three round24
 FF_PER_OUT_LANE = 450                               # requant and add pipeline registers
@@ -48,11 +49,13 @@ def lane_luts(e: Engine, avgpool: bool = False, add: bool = True) -> int:
             + ((LUT_AVG_TAP + LUT_AVG_OUT) * e.pi if avgpool else 0))
 
 
-def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0, mul: bool = False) -> dict:
+def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0, mul: bool = False,
+             ctab: bool = False) -> dict:
     """Resources of engine E; AVGPOOL / ADD: the model has an average pool / an add (or clip), so
     the engine builds that unit; TABLE: table words of the largest table layer (0: no table memory;
     else PI lane memories of TABLE x 256 bytes, one read port each); MUL: the model multiplies a map by a
-    per-channel vector (a ``hlsgen_mul`` per input lane)."""
+    per-channel vector (a ``hlsgen_mul`` per input lane); CTAB: a table runs in a conv's epilogue (three
+    banks of 256 bytes per output lane, read in the lane's cycle: distributed RAM)."""
     in_buf = _memory(8 * e.pi, -(-e.in_buf_bytes // e.pi), not e.resident)
     in_buf = {k: v * e.pp for k, v in in_buf.items()}
     w_buf = _memory(8 * e.pi * e.po, -(-e.w_buf_bytes // (e.pi * e.po)), not e.resident)
@@ -61,7 +64,8 @@ def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0,
     macs = e.macs_per_cycle
     return {
         "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp, e.pp) + (e.pi if mul else 0),
-        "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool, add) + (LUT_MUL * e.pi if mul else 0),
+        "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool, add) + (LUT_MUL * e.pi if mul else 0)
+        + (LUT_CTAB_LANE * e.pp * e.po if ctab else 0),
         "ff": FF_FIXED + FF_PER_MAC * macs + FF_PER_OUT_LANE * e.pp * e.po + FF_PER_IN_LANE * e.pi,
         "bram36": in_buf["bram36"] + w_buf["bram36"] + 3 * BRAM_PER_PORT
         + (e.pi * _memory(8, table * 256, False)["bram36"] if table else 0),

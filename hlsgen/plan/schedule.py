@@ -190,13 +190,15 @@ class _Lowering:
         return slot
 
     # -- weights ------------------------------------------------------------
-    def _conv_weights(self, o: int, k: int, cin_words: int, arrays):
+    def _conv_weights(self, o: int, k: int, cin_words: int, arrays, table=None):
         """Reserve (and with ``pack``, write) one conv's groups; ``arrays()`` gives w' as
-        (O, I, k, k) int, bias' int64 and the float32 scales. Returns (w_addr, group_bytes, groups)."""
+        (O, I, k, k) int, bias' int64 and the float32 scales; TABLE (T, 256): a table layer fused into
+        the epilogue, PO rows per block after the constants. Returns (w_addr, group_bytes, groups)."""
         pi, po = self.e.pi, self.e.po
         groups = -(-o // po)
         wbytes = k * k * cin_words * po * pi
-        gbytes = align(align(wbytes) + align(8 * po), self.e.w_align)
+        toff = align(wbytes) + align(8 * po)
+        gbytes = align(toff + (256 * po if table is not None else 0), self.e.w_align)
         w_addr = self.wsize
         if self.pack:
             wq, bias, scale = arrays()
@@ -211,6 +213,10 @@ class _Lowering:
                 blk = bytearray(gbytes)
                 blk[:wbytes] = arr[g].tobytes()
                 blk[align(wbytes):align(wbytes) + 8 * po] = consts[g].tobytes()
+                if table is not None:
+                    rows = np.asarray(table, np.int64) & 0xFF
+                    rows = np.repeat(rows, po, 0) if len(rows) == 1 else rows[g * po:(g + 1) * po]
+                    blk[toff:toff + rows.size] = rows.astype(np.uint8).tobytes()
                 self.wblob += blk
         self.wsize += groups * gbytes
         return w_addr, gbytes, groups
@@ -299,7 +305,8 @@ class _Lowering:
         return Step(layer.name, "concat", [layer.name], info={"free": "inputs written at channel offsets"})
 
     def _epilogue(self, layer, lo, hi, covered):
-        """Fuse clip, residual add and its clip after a conv/gemm: (out tensor, fields)."""
+        """Fuse clip, residual add and its clip, then a table layer, after a conv/gemm:
+        (out tensor, fields, the fused table's rows or None)."""
         out, lo, hi = self._fuse_clip(layer.outputs[0], lo, hi, covered)
         q_conv = self.g.tensor(out).q
         f = {"zy": q_conv.zero_point, "lo": lo, "hi": hi, "out_signed": _signed(q_conv)}
@@ -320,7 +327,13 @@ class _Lowering:
                 f.update(_add_fields(q_conv, res.q, q_out, add.name), add_en=1, add_addr=res.addr,
                          add_signed=_signed(res.q), add_lo=a_lo, add_hi=a_hi, out_signed=_signed(q_out))
                 out = out2
-        return out, f
+        table = None
+        tab = self._single_consumer(out, "table") if self.e.epilogue_tables else None
+        if tab is not None and out not in self.concat_slot:
+            covered.append(tab.name)
+            out, table = tab.outputs[0], tab.params["table"]
+            f.update(tab_en=1, out_signed=_signed(self.g.tensor(out).q))
+        return out, f, table
 
     def _lower_gemm(self, layer):
         return self._lower_conv(layer)
@@ -376,9 +389,9 @@ class _Lowering:
             if step and step < in_cw:      # each PO group reads only its conv groups' input words
                 cin_words = cw_step = step
                 layout = ("window", layout[1], step, e.pi, e.po)
+        out_name, epi, table = self._epilogue(layer, *_bounds(layer, out_t.q), covered)
         w_addr, gbytes, ngroups = self._conv_weights(
-            cout, k, cin_words, lambda: _engine_weights(layer, xq, out_t.q, layout))
-        out_name, epi = self._epilogue(layer, *_bounds(layer, out_t.q), covered)
+            cout, k, cin_words, lambda: _engine_weights(layer, xq, out_t.q, layout), table)
         pool_k = 0 if layer.op == "gemm" or epi.get("add_en") else self._fusable_pool(out_name)
         if pool_k:
             pool = self._single_consumer(out_name, "maxpool")
@@ -665,13 +678,13 @@ def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:
 
     def pool_after(t: str) -> int:
         """Window of a max pool after T (through a clip) that the conv may fuse (k = stride)."""
-        for _ in range(2):
+        for _ in range(3):
             cons = consumers.get(t, [])
             if len(cons) != 1:
                 return 1
             if cons[0].op == "maxpool" and cons[0].attrs["kernel"][0] == cons[0].attrs["stride"][0]:
                 return int(cons[0].attrs["kernel"][0])
-            if cons[0].op != "clip":
+            if cons[0].op not in ("clip", "table"):
                 return 1
             t = cons[0].outputs[0]
         return 1

@@ -106,6 +106,14 @@ def _group_weights(wmem: np.ndarray, f: dict, pi: int, po: int):
             np.concatenate(ss))
 
 
+def _group_tables(wmem: np.ndarray, f: dict, pi: int, po: int) -> np.ndarray:
+    """A fused table's rows, (groups*PO, 256): PO per block, after the constants (ENGINE.md section 3)."""
+    toff = align(f["k"] * f["k"] * f["tap_cw"] * po * pi) + align(8 * po)
+    rows = [wmem[f["w_addr"] + g * f["w_group_bytes"] + toff:][:po * 256].reshape(po, 256)
+            for g in range(f["groups"])]
+    return np.concatenate(rows).astype(np.int64)
+
+
 def conv(mem: Memory, wmem: np.ndarray, f: dict, po: int) -> None:
     pi, k, s, pk = mem.pi, f["k"], f["stride"], max(f["pool_k"], 1)
     oh, ow = f["oy1"] - f["oy0"], f["out_w"] * pk        # conv rows and columns computed
@@ -120,6 +128,11 @@ def conv(mem: Memory, wmem: np.ndarray, f: dict, po: int) -> None:
     if f["add_en"]:
         b = mem.rows(f["add_addr"], f["oy0"], f["oy1"], ow, f["out_words"], bool(f["add_signed"]))
         y = add_int(y, b, _add_consts(f), f["add_lo"], f["add_hi"])
+    if f["tab_en"]:                                        # fused table: channel c's row, after the add
+        tab = _group_tables(wmem, f, pi, po)[:nw]
+        y = tab[np.arange(nw), y & 0xFF]
+        if f["out_signed"]:
+            y = np.where(y > 127, y - 256, y)
     if pk > 1:                                             # fused max pool: window = stride = pk
         y = y.reshape(len(mem.a), oh // pk, pk, ow // pk, pk, nw).max(axis=(2, 4))
     mem.write_rows(f["out_addr"], f["oy0"] // pk, f["oy1"] // pk, ow // pk, f["out_cw"], f["out_c0w"], y)

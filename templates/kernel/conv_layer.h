@@ -24,16 +24,18 @@ inline void conv_groups(const word_t *act_rd, word_t *act_wr, const wline_t *wsr
     hls::stream<bias_vec> biases("biases");
     hls::stream<scale_vec> scales("scales");
     hls::stream<wrow_t> wrows("wrows");
+    hls::stream<trow_t> trows("trows");
     hls::stream<acc_vec> accs("accs");
     hls::stream<out_vec> outs("outs");
 #pragma HLS STREAM variable=biases depth=2
 #pragma HLS STREAM variable=scales depth=4
 #pragma HLS STREAM variable=wrows depth=2
+#pragma HLS STREAM variable=trows depth=512
 #pragma HLS STREAM variable=accs depth=4
 #pragma HLS STREAM variable=outs depth=4
-    feed_weights(wsrc, r, biases, scales, wrows);
+    feed_weights(wsrc, r, biases, scales, wrows, trows);
     mac_pixels(tile, r, biases, wrows, accs);
-    epilogue(act_rd, r, scales, accs, outs);
+    epilogue(act_rd, r, scales, trows, accs, outs);
     write_outputs(act_wr, r, outs);
 }
 

@@ -63,6 +63,8 @@ struct out_vec { uint8_t v[PP][PO]; };
 struct wrow_t { int8_t v[PO][PI]; };
 struct bias_vec { int32_t v[PO]; };
 struct scale_vec { uint32_t v[PO]; };
+// A fused table (tab_en) as the epilogue receives it: entry e of the PO lanes' tables, 256 per group.
+struct trow_t { uint8_t v[PO]; };
 
 // The input buffer: PP identical copies, one read port per pixel lane (PP lanes read PP
 // different input pixels at one tap every cycle; a copy per lane has no bank conflicts for any

@@ -1,6 +1,7 @@
 // {{ banner }}
-// Conv epilogue, per pixel lane: integer requantization, clamp, and the fused residual
-// add or the fused max pool (window = stride = pool_k, never both).
+// Conv epilogue, per pixel lane: integer requantization, clamp, the fused residual add, a fused
+// table (each channel's byte through its 256-entry table), the fused max pool (window = stride =
+// pool_k; never with the add).
 #ifndef HLSGEN_EPILOGUE_H
 #define HLSGEN_EPILOGUE_H
 
@@ -9,8 +10,8 @@
 
 namespace hlsgen {
 
-inline void epilogue(const word_t *act_rd, Regs r, hls::stream<scale_vec> &scales, hls::stream<acc_vec> &accs,
-                     hls::stream<out_vec> &outs) {
+inline void epilogue(const word_t *act_rd, Regs r, hls::stream<scale_vec> &scales, hls::stream<trow_t> &trows,
+                     hls::stream<acc_vec> &accs, hls::stream<out_vec> &outs) {
 #pragma HLS INLINE off
     // Fused max pool: the running maxima of the pooled row being computed, one entry per pooled
     // pixel x PO channels.  A pixel group touches at most PP consecutive pooled pixels, so a
@@ -25,6 +26,9 @@ inline void epilogue(const word_t *act_rd, Regs r, hls::stream<scale_vec> &scale
     static uint8_t resrow[{{ max_cols }}][PO];
 #pragma HLS ARRAY_PARTITION variable=resrow cyclic factor={{ pp }} dim=1
 #pragma HLS ARRAY_PARTITION variable=resrow complete dim=2
+    // Fused table: the group's PO tables (lane j's at tab[j]), read at the group's start.
+    static uint8_t tab[PO][256];
+#pragma HLS ARRAY_PARTITION variable=tab complete dim=1
     const int pk = r.pool_k > 1 ? (int)r.pool_k : 1;
     const int cols = conv_cols(r);
 epilogue_conv_groups:
@@ -32,6 +36,14 @@ epilogue_conv_groups:
 #pragma HLS LOOP_TRIPCOUNT max={{ max_groups }}
         const scale_vec scale = scales.read();
         const int w0 = group * (PO / PI);
+        if (r.tab_en) {
+        epilogue_table:
+            for (int e = 0; e < 256; ++e) {
+#pragma HLS PIPELINE II=1
+                const trow_t t = trows.read();
+                for (int j = 0; j < PO; ++j) tab[j][e] = t.v[j];
+            }
+        }
     epilogue_rows:
         for (int oy = r.oy0; oy < (int)r.oy1; ++oy) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_rows }}
@@ -69,6 +81,7 @@ epilogue_conv_groups:
                         if (r.add_en)
                             a = add_fma(a, lane_value(resrow[ox][j], r.add_signed), r.add_ma, r.add_mb, r.add_k, r.add_wsh,
                                         r.add_sh, r.add_lo, r.add_hi);
+                        if (r.tab_en) a = lane_value(tab[j][a & 0xff], r.out_signed);
                         if (pk > 1) {
                             if (!first && rowmax[px][j] > a) a = rowmax[px][j];
                             rowmax[px][j] = (int16_t)a;

@@ -27,17 +27,19 @@ preload_beats:
 }
 
 {% endif %}
-inline void load_weights(const wline_t *src, uint32_t block_addr, uint32_t rows, int8_t w[W_ROWS][PO][PI],
-                         int32_t bias[PO], uint32_t scale[PO]) {
+inline void load_weights(const wline_t *src, uint32_t block_addr, uint32_t rows, bool tab_en,
+                         int8_t w[W_ROWS][PO][PI], int32_t bias[PO], uint32_t scale[PO], uint8_t tab[PO][256]) {
     const uint32_t w_bytes = rows * PO * PI;
     const uint32_t c_base = (w_bytes + BEAT_BYTES - 1) / BEAT_BYTES * BEAT_BYTES;
     const uint32_t c_bytes = PO * 8;
-    const uint32_t lines = (c_base + c_bytes + W_LINE_BYTES - 1) / W_LINE_BYTES;
+    const uint32_t t_base = c_base + (c_bytes + BEAT_BYTES - 1) / BEAT_BYTES * BEAT_BYTES;  // a fused table's rows
+    const uint32_t end = tab_en ? t_base + PO * 256 : c_base + c_bytes;
+    const uint32_t lines = (end + W_LINE_BYTES - 1) / W_LINE_BYTES;
     const uint32_t first = block_addr / W_LINE_BYTES;
 load_weights_lines:
     for (uint32_t b = 0; b < lines; ++b) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT max={{ (w_rows * po * pi + 63) // 64 * 64 // w_line_bytes + (po * 8 + w_line_bytes - 1) // w_line_bytes + 1 }}
+#pragma HLS LOOP_TRIPCOUNT max={{ (w_rows * po * pi + 63) // 64 * 64 // w_line_bytes + (po * 8 + w_line_bytes - 1) // w_line_bytes + po * 256 // w_line_bytes + 2 }}
         wline_t line = src[first + b];
     load_weights_bytes:
         for (int k = 0; k < W_LINE_BYTES; ++k) {
@@ -54,6 +56,8 @@ load_weights_lines:
                     bias[j] = (int32_t)(((uint32_t)bias[j] & keep) | (byte << sh));
                 else
                     scale[j] = (scale[j] & keep) | (byte << sh);
+            } else if (tab_en && flat >= t_base && flat < t_base + PO * 256) {
+                tab[(flat - t_base) / 256][(flat - t_base) % 256] = (uint8_t)byte;
             }
         }
     }
@@ -63,11 +67,13 @@ load_weights_lines:
 // feeder's own buffer, then the biases, the scales and the K*K*Cw weight rows streamed out.  The
 // load of group g+1 runs while the MAC array computes group g (it waits on the rows stream only).
 inline void feed_weights(const wline_t *src, Regs r, hls::stream<bias_vec> &biases, hls::stream<scale_vec> &scales,
-                         hls::stream<wrow_t> &wrows) {
+                         hls::stream<wrow_t> &wrows, hls::stream<trow_t> &trows) {
 #pragma HLS INLINE off
     static int8_t w[W_ROWS][PO][PI];
 #pragma HLS ARRAY_PARTITION variable=w complete dim=2
 #pragma HLS ARRAY_PARTITION variable=w complete dim=3
+    static uint8_t tab[PO][256];
+#pragma HLS ARRAY_PARTITION variable=tab complete dim=1
     int32_t bias[PO] = {};    // load_weights merges their bytes in: start from defined values
     uint32_t scale[PO] = {};
 #pragma HLS ARRAY_PARTITION variable=bias complete
@@ -76,7 +82,7 @@ inline void feed_weights(const wline_t *src, Regs r, hls::stream<bias_vec> &bias
 feed_groups:
     for (uint32_t g = 0; g < r.groups; ++g) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_groups }}
-        load_weights(src, r.w_addr + g * r.w_group_bytes, rows, w, bias, scale);
+        load_weights(src, r.w_addr + g * r.w_group_bytes, rows, r.tab_en, w, bias, scale, tab);
         bias_vec b;
         scale_vec s;
         for (int j = 0; j < PO; ++j) {
@@ -94,6 +100,15 @@ feed_groups:
             for (int j = 0; j < PO; ++j)
                 for (int i = 0; i < PI; ++i) row.v[j][i] = w[t][j][i];
             wrows.write(row);
+        }
+        if (r.tab_en) {
+        feed_table:
+            for (int e = 0; e < 256; ++e) {
+#pragma HLS PIPELINE II=1
+                trow_t t;
+                for (int j = 0; j < PO; ++j) t.v[j] = tab[j][e];
+                trows.write(t);
+            }
         }
     }
 }
