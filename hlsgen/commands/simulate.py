@@ -26,4 +26,12 @@ def main(args) -> int:
     sim = api.simulate(args.project, x, engine=args.engine, layers=layers, trace=args.trace,
                        workers=args.workers, scheduler=args.scheduler)
     write_outputs(out, names, sim.outputs)
+    n = len(x)
+    line = f"wrote {out} ({n} image{'s' if n != 1 else ''}, {args.engine})"
+    if sim.cycles is not None:
+        model = sim.report["model_cycles_total"]
+        same = "equal to" if sim.cycles == model else "model:"
+        line += (f"; RTL cycles per image {sim.cycles:,} ({same} {model:,}), per layer in "
+                 f"{args.project}/sim/verilator.json")
+    print(line)
     return 0
