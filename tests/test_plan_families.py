@@ -145,3 +145,31 @@ def test_table_and_pool_in_the_conv_epilogue(dtype, budget):
     assert "table" not in {inv["kind"] for inv in plan.data["invocations"]}
     for g, t in zip(run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(g, t)
+
+
+def test_tables_fall_back_to_the_vector_unit_when_their_epilogue_memory_does_not_fit(monkeypatch):
+    """With the epilogue tables' LUTs over any target's budget, the planner runs the same tables as
+    table invocations (and the plan stays exact)."""
+    from hlsgen.plan import resources
+    monkeypatch.setattr(resources, "LUT_CTAB_LANE", 10 ** 7)
+    net, out = twinnets.tables("int8")
+    graph = net.graph(out)
+    plan = make_plan(graph, dsp_budget=32)
+    assert not plan.data["engine"]["epilogue_tables"]
+    assert not any(inv["kind"] == "conv" and inv["tab_en"] for inv in plan.data["invocations"])
+    assert len({inv["layer"] for inv in plan.data["invocations"] if inv["kind"] == "table"}) == 3
+    x = _x()
+    for g, t in zip(run(graph, x), tiled.run(plan, x)):
+        assert np.array_equal(g, t)
+
+
+def test_quantizer_float_pool_on_a_float_function_names_the_pool(tmp_path, capsys):
+    """onnxruntime's QOperator quantizer leaves the SE block's global average pool in float on the float
+    Hardswish output: one line naming that pool and the cure (QDQ), exit status 2."""
+    from hlsgen import cli
+    model = testnets.make("se", tmp_path / "se.onnx", fmt="qop")
+    assert cli.main(["build", str(model), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "(GlobalAveragePool): computes in float on the output of a float HardSwish" in err and "QDQ" in err
+    assert not (tmp_path / "out").exists()
