@@ -13,7 +13,7 @@ from hlsgen.examples import testnets
 from hlsgen.examples.quantize import write_model
 from hlsgen.golden.reference import ort_run
 
-from test_rtl import _check_network
+from test_rtl import _check_csim, _check_network
 
 SHAPE = (3, 8, 8)
 
@@ -35,12 +35,7 @@ def mobile(tmp_path_factory):
 
 @pytest.mark.hw
 def test_depthwise_net_in_csim(mobile, tmp_path):
-    model, out = mobile
-    x = testnets.random_input(model, n=2)
-    np.save(tmp_path / "x.npy", x)
-    assert cli(["simulate", str(out), "--engine", "csim", "--input", str(tmp_path / "x.npy"),
-                "--output", str(tmp_path / "y.npy")]) == 0
-    assert np.array_equal(np.load(tmp_path / "y.npy"), ort_run(model, x)[0])
+    _check_csim(*mobile, tmp_path)
 
 
 @pytest.mark.hw

@@ -99,6 +99,16 @@ def test_generated_rtl_matches_the_plan(vgg, tmp_path):
                    check=True)
 
 
+def _check_csim(model, out, folder, n=2):
+    """`hlsgen simulate --engine csim` on N random images of MODEL's built project OUT: bit-exact with
+    onnxruntime."""
+    x = testnets.random_input(model, n=n)
+    np.save(folder / "x.npy", x)
+    assert cli(["simulate", str(out), "--engine", "csim", "--input", str(folder / "x.npy"),
+                "--output", str(folder / "y.npy")]) == 0
+    assert np.array_equal(np.load(folder / "y.npy"), ort_run(model, x)[0])
+
+
 def _check_network(model, out, n=2):
     x = testnets.random_input(model, n=n)
     xin, yout = out / "x.npy", out / "y.npy"

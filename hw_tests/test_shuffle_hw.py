@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 from hlsgen.cli import main as cli
 from hlsgen.examples import testnets
-from hlsgen.golden.reference import ort_run
 
-from test_rtl import _check_network
+from test_rtl import _check_csim, _check_network
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +27,7 @@ def shuffle(tmp_path_factory):
 
 @pytest.mark.hw
 def test_shuffle_net_in_csim(shuffle, tmp_path):
-    model, out = shuffle
-    x = testnets.random_input(model, n=2)
-    np.save(tmp_path / "x.npy", x)
-    assert cli(["simulate", str(out), "--engine", "csim", "--input", str(tmp_path / "x.npy"),
-                "--output", str(tmp_path / "y.npy")]) == 0
-    assert np.array_equal(np.load(tmp_path / "y.npy"), ort_run(model, x)[0])
+    _check_csim(*shuffle, tmp_path)
 
 
 @pytest.mark.hw

@@ -276,8 +276,18 @@ def plus_zy(m2, e2, neg, zy, lo, hi) -> np.ndarray:
 # -- multiply (QLinearMul): the float path, integer only --------------------------
 
 def mul_ratio(qa: QParams, qb: QParams, qy: QParams) -> np.float32:
-    """``f32(f32(sa * sb) / sy)``: the scale ratio of onnxruntime's QLinearMul."""
-    return (np.float32(qa.scale) * np.float32(qb.scale)) / np.float32(qy.scale)
+    """``f32(f32(sa * sb) / sy)``: the scale ratio of onnxruntime's QLinearMul (ValueError when it is not
+    a normal float32, which ``mul_int`` needs)."""
+    r = (np.float32(qa.scale) * np.float32(qb.scale)) / np.float32(qy.scale)
+    _normal_significand(r)
+    return r
+
+
+def _normal_significand(r) -> int:
+    mr, _ = scale_parts(r)
+    if int(mr) < 1 << 23:
+        raise ValueError(f"multiply scale ratio {float(r)!r} is not a normal float32")
+    return int(mr)
 
 
 def mul_int(a, b, za, zb, ratio, zy, lo, hi) -> np.ndarray:
@@ -287,8 +297,6 @@ def mul_int(a, b, za, zb, ratio, zy, lo, hi) -> np.ndarray:
        at least 24 bits, so the significand lands in [2^23, 2^24]);
     3. y = clamp(rne(f32(v + zy)), lo, hi) (``plus_zy``)."""
     p = (np.asarray(a, np.int64) - za) * (np.asarray(b, np.int64) - zb)
-    mr, er = scale_parts(ratio)
-    if int(mr) < 1 << 23:
-        raise ValueError(f"multiply scale ratio {float(ratio)!r} is not a normal float32")
+    mr, er = _normal_significand(ratio), scale_parts(ratio)[1]
     m, e = _round_sig(np.abs(p) * np.int64(mr))
     return plus_zy(m, e + int(er), p < 0, zy, lo, hi)

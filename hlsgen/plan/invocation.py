@@ -90,9 +90,13 @@ _ADD_CONSTS = (
     _s("add_sh", 8, "add: -exponent of the outer grid"),
 )
 
-CONV = _MAP_IN + (
+# The output map's words per pixel and this layer's first word in it (a concat's slice).
+_OUT_SLICE = (
     _u("out_cw", DIM, "words per output pixel in the output map (all channels of the map)"),
     _u("out_c0w", DIM, "first word of this layer's channels in an output pixel (concat offset)"),
+)
+
+CONV = _MAP_IN + _OUT_SLICE + (
     _u("out_words", DIM, "words of this layer's channels per output pixel (ceil(Cout/PI))"),
 ) + _WINDOW + (
     _u("groups", DIM, "number of PO output-channel groups"),
@@ -134,10 +138,7 @@ ADD = (
     _u("b_signed", 1, "b bytes are int8"),
 )
 
-TABLE = _MAP_IN + (
-    _u("out_cw", DIM, "words per output pixel in the output map (all channels of the map)"),
-    _u("out_c0w", DIM, "first word of this layer's channels in an output pixel (concat offset)"),
-) + _WINDOW + (
+TABLE = _MAP_IN + _OUT_SLICE + _WINDOW + (
     _u("w_addr", ADDR, "byte address of the tables in weights.bin"),
     _u("w_group_bytes", ADDR, "bytes of the tables (t_words x PI x 256)"),
     _u("t_words", DIM, "table words: 1 = one set of PI lane tables for every word, else one per word (in_cw)"),

@@ -550,7 +550,6 @@ class _Lowering:
         qy = self.g.tensor(layer.outputs[0]).q
         try:
             ratio = requant.mul_ratio(x.q, v.q, qy)
-            requant.mul_int(0, 0, 0, 0, ratio, 0, 0, 0)
         except ValueError as err:
             raise UserError(f"node {layer.name}: {err}") from None
         fields = dict(in_addr=x.addr, in_h=x.h, in_w=x.w, in_cw=x.map_cw, out_addr=y.addr, out_w=x.w,
