@@ -24,11 +24,11 @@ from hlsgen.plan.planner import Plan
 from hlsgen.sim import verilator
 
 
-def _build(tmp_path, kind, prune, budget=32, array=None, **size):
+def _build(tmp_path, kind, prune, budget=32, array=None, extra=(), **size):
     model = testnets.make(kind, tmp_path / f"{kind}.onnx", prune=prune, **size)
     out = tmp_path / "out"
     assert cli(["build", str(model), "--dsp-budget", str(budget), "-o", str(out)]
-               + (["--array", array] if array else [])) == 0
+               + (["--array", array] if array else []) + list(extra)) == 0
     if array:
         e = json.loads((out / "plan.json").read_text())["engine"]
         assert f"{e['pp']}x{e['po']}x{e['pi']}" == array
@@ -109,17 +109,20 @@ def _check_csim(model, out, folder, n=2):
     assert np.array_equal(np.load(folder / "y.npy"), ort_run(model, x)[0])
 
 
-def _check_network(model, out, n=2):
+def _check_network(model, out, n=2, engine="verilator"):
+    """`hlsgen simulate --engine ENGINE` (verilator: the twin; rtl-kernel: the RTL kernel over AXI) on N
+    random images: outputs equal onnxruntime's, cycles equal the model's per layer and in total."""
     x = testnets.random_input(model, n=n)
     xin, yout = out / "x.npy", out / "y.npy"
     np.save(xin, x)
     plan = json.loads((out / "plan.json").read_text())
     convs = [r["name"] for r in plan["layers"] if r.get("cycles")][:2]
-    assert cli(["simulate", str(out), "--engine", "verilator", "--input", str(xin), "--output", str(yout)]) == 0
+    assert cli(["simulate", str(out), "--engine", engine, "--input", str(xin), "--output", str(yout)]) == 0
     y, ref = np.load(yout), ort_run(model, x)[0]
     assert y.shape == ref.shape
-    assert int((y != ref).sum()) == 0, "Verilator output differs from onnxruntime"
-    rep = json.loads((out / "sim" / "verilator.json").read_text())
+    assert int((y != ref).sum()) == 0, f"{engine} output differs from onnxruntime"
+    report = verilator.report_file(out, engine == "rtl-kernel")
+    rep = json.loads(report.read_text())
     assert {"cycles_total", "layers", "sim_seconds", "cycles_per_second"} <= set(rep)
     model_cycles = {r["name"]: r.get("cycles", 0) for r in plan["layers"]}
     assert [r["name"] for r in rep["layers"]] == [r["name"] for r in plan["layers"]]
@@ -133,9 +136,9 @@ def _check_network(model, out, n=2):
     assert rep["preload_cycles"] == rep["model_preload_cycles"]
     print(f"{rep['cycles_per_second']:.0f} simulated cycles/s")
     # --layers restricts the report (the simulator is not compiled again)
-    assert cli(["simulate", str(out), "--engine", "verilator", "--input", str(xin), "--output", str(yout),
+    assert cli(["simulate", str(out), "--engine", engine, "--input", str(xin), "--output", str(yout),
                 "--layers", ",".join(convs)]) == 0
-    rep = json.loads((out / "sim" / "verilator.json").read_text())
+    rep = json.loads(report.read_text())
     assert [r["name"] for r in rep["layers"]] == convs
 
 

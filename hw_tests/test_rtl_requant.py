@@ -28,7 +28,7 @@ module tb;
     reg [31:0] y_v [0:N-1];
     reg [31:0] acc, scale; reg [9:0] zy, lo, hi;
     wire [31:0] y;
-    hlsgen_requant dut (.clk(clk), .acc(acc), .scale_bits(scale), .zy(zy), .lo(lo), .hi(hi), .y(y));
+    hlsgen_requant dut (.clk(clk), .ce(1'b1), .acc(acc), .scale_bits(scale), .zy(zy), .lo(lo), .hi(hi), .y(y));
     integer i;
     initial begin
         $readmemh("acc.hex", acc_v); $readmemh("scale.hex", scale_v);

@@ -50,6 +50,8 @@ async def play(dut):
             dut.host_go.value = 0
             await RisingEdge(dut.done)
             per.append(int(dut.cycles.value))
+            if job.get("kernel"):          # the RTL kernel's status register: no write lost
+                assert int(dut.status.value) == 0, f"invocation {len(per) - 1}: status {int(dut.status.value)}"
         if s == 0:
             preload_cycles, per = per[:len(preload)], per[len(preload):]
         await _pulse(dut.dump)

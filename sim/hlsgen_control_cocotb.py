@@ -2,7 +2,7 @@
 cocotbext-axi: the ap_ctrl_hs registers read back as UG1393 specifies, arguments and engine
 registers read back as written and reach the engine, one start per ap_start, the interrupt.
 The block is the top; a stub engine in Python answers it: busy for RUN cycles after each start,
-then a one-cycle done; it counts the starts and the register words it receives."""
+then a one-cycle done with its cycle count and status; it counts the starts and the register words it receives."""
 import os
 
 import cocotb
@@ -28,6 +28,8 @@ class StubEngine:
         self.dut, self.run, self.starts, self.words = dut, run, 0, []
         dut.busy.value = 0
         dut.done.value = 0
+        dut.cycles.value = 0
+        dut.status.value = 0
         cocotb.start_soon(self._serve())
 
     async def _serve(self):
@@ -42,6 +44,8 @@ class StubEngine:
                 dut.busy.value = 1
                 await ClockCycles(dut.ap_clk, self.run)
                 dut.busy.value = 0
+                dut.cycles.value = self.run + self.starts
+                dut.status.value = 1
                 dut.done.value = 1
                 await RisingEdge(dut.ap_clk)
                 dut.done.value = 0
@@ -86,6 +90,9 @@ async def control_registers(dut):
     assert await _rd(axil, CTRL) == AP_DONE | AP_IDLE | AP_READY
     assert await _rd(axil, CTRL) == AP_IDLE                # ap_done, ap_ready: clear on read
     assert engine.starts == 1
+    # read-only after the engine registers: the last run's cycles, the status
+    nreg = int(os.environ["NREG"])
+    assert (await _rd(axil, REGS + 4 * nreg), await _rd(axil, REGS + 4 * nreg + 4)) == (engine.run + 1, 1)
     await _wr(axil, ISR, 1)                                # toggle on write
     assert await _rd(axil, ISR) == 2 and int(dut.interrupt.value) == 1
     await _wr(axil, ISR, 2)

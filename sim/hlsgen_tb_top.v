@@ -65,7 +65,7 @@ module hlsgen_tb_top #(
     wire [PP*PO/PI-1:0] aw_wen;
 
     hlsgen_engine engine (
-        .clk(clk), .rst(rst), .reg_we(reg_we), .reg_addr(reg_addr), .reg_wdata(reg_wdata),
+        .clk(clk), .ce(1'b1), .rst(rst), .reg_we(reg_we), .reg_addr(reg_addr), .reg_wdata(reg_wdata),
         .start(start), .busy(busy), .done(done), .cycles(cycles),
         .ar_req(ar_req), .ar_addr0(ar_addr0), .ar_len0(ar_len0), .ar_addr1(ar_addr1), .ar_len1(ar_len1),
         .ar_row(ar_row), .ar_rrow(ar_rrow), .ar_c(ar_c), .ar_s(ar_s), .ar_rate(ar_rate), .ar_valid(ar_valid), .ar_data(ar_data),

@@ -19,6 +19,9 @@ from ..plan.invocation import KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OF
 
 TEMPLATES = package_data.templates() / "rtl"
 ENGINE_FILE = "hlsgen_engine.v"
+KERNEL = "hlsgen_rtl"                 # the RTL kernel's name: its top module, kernel.xml, the .xo
+KERNEL_FILE = KERNEL + ".v"
+KERNEL_UNITS = ("hlsgen_control.v", "hlsgen_axi_rd.v", "hlsgen_axi_wr.v")   # static, copied beside it
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -110,27 +113,115 @@ def render(cfg: dict) -> str:
     return env.get_template("engine.v.j2").render(**cfg)
 
 
-def emit(plan, folder) -> Path:
-    """Write OUT/rtl/hlsgen_engine.v for PLAN (a hlsgen.plan Plan) into FOLDER."""
+def _pow2_dividing(values, cap: int) -> int:
+    """The largest power of two <= CAP dividing every value."""
+    u = cap
+    while u > 1 and any(v % u for v in values):
+        u //= 2
+    return u
+
+
+def kernel_config(data: dict, cfg: dict | None = None) -> dict:
+    """The RTL kernel's configuration (templates/rtl/kernel.v.j2): the engine's, plus the AXI masters'
+    widths, units and FIFO depths. UserError when the plan cannot run as an RTL kernel."""
+    cfg = dict(cfg or config(data))
+    if data.get("preload"):
+        raise UserError("plan.json: the RTL kernel needs streamed weights (this plan keeps them resident "
+                        "on chip); build with --weights streamed")
+    invs = data["invocations"]
+    act = [i.get(f, 0) for i in invs for f in ("in_addr", "out_addr", "add_addr", "a_addr", "b_addr")]
+    wgt = [i[f] for i in invs if i["kind"] in ("conv", "table") for f in ("w_addr", "w_group_bytes")]
+    u_act = _pow2_dividing(act, min(cfg["pi"], cfg["brs"], cfg["br"]))
+    u_wgt = _pow2_dividing(wgt, cfg["bw"])
+    bl_act, bl_wgt = min(16, 4096 // cfg["br"]), min(16, 4096 // cfg["bw"])
+
+    def depth(units_per_beat, bl, lat):      # room for two bursts and the read-ahead of the latency
+        need = max(2 * bl, lat) * units_per_beat
+        return 1 << (need - 1).bit_length()
+    cfg.update(kernel=KERNEL, u_act=u_act, u_wgt=u_wgt, bl_act=bl_act, bl_wgt=bl_wgt,
+               depth_act=depth(cfg["br"] // u_act, bl_act, cfg["lr"]),
+               depth_wgt=depth(cfg["bw"] // u_wgt, bl_wgt, cfg["lw"]), depth_wr=256,
+               masters=[{"port": "m_axi_act_rd", "bytes": cfg["br"], "read": True},
+                        {"port": "m_axi_act_wr", "bytes": cfg["bo"], "read": False},
+                        {"port": "m_axi_wgt", "bytes": cfg["bw"], "read": True}])
+    return cfg
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def render_kernel(kcfg: dict) -> str:
+    return _env().get_template("kernel.v.j2").render(**kcfg)
+
+
+def kernel_args(kcfg: dict) -> list:
+    """kernel.xml's arguments: the HLS kernel's, in its order (the host sets them by index)."""
+    args = [{"name": m, "qualifier": 1, "port": "m_axi_" + m, "size": 8, "offset": 0x10 + 8 * i, "type": "void*"}
+            for i, m in enumerate(("act_rd", "act_wr", "wgt"))]
+    for f in REGISTERS:
+        size = 4 * f.words
+        ctype = ("long" if size == 8 else "int") if f.signed else ("ulong" if size == 8 else "uint")
+        args.append({"name": f.name, "qualifier": 0, "port": "s_axi_control", "size": size,
+                     "offset": 0x28 + REGISTER_OFFSETS[f.name], "type": ctype})
+    return args
+
+
+def hw_files(data: dict, kcfg: dict) -> dict:
+    """hw/kernel.xml and hw/package_xo.tcl of the RTL kernel."""
+    from .hls import BANNER
+    from ..plan.engine import get_target
+    ctx = dict(kcfg, banner=BANNER, args=kernel_args(kcfg), part=get_target(data["target"])[1]["device"]["part"],
+               sources=[KERNEL_FILE, ENGINE_FILE] + list(KERNEL_UNITS))
+    env = _env()
+    return {"kernel.xml": env.get_template("kernel.xml.j2").render(**ctx),
+            "package_xo.tcl": env.get_template("package_xo.tcl.j2").render(**ctx)}
+
+
+def kernel_sources(folder) -> list:
+    """The RTL kernel's Verilog files in a project FOLDER: the generated top and engine, the static units."""
+    rtl = Path(folder) / "rtl"
+    return [rtl / KERNEL_FILE, rtl / ENGINE_FILE] + [rtl / u for u in KERNEL_UNITS]
+
+
+def emit(plan, folder, kernel: bool = True) -> Path:
+    """Write OUT/rtl/hlsgen_engine.v for PLAN (a hlsgen.plan Plan) into FOLDER; KERNEL: also the RTL
+    kernel (OUT/rtl/hlsgen_rtl.v and the static units it instantiates)."""
     out = Path(folder) / "rtl"
     out.mkdir(parents=True, exist_ok=True)
-    (out / ENGINE_FILE).write_text(render(config(plan.data)))
+    cfg = config(plan.data)
+    (out / ENGINE_FILE).write_text(render(cfg))
+    if kernel:
+        kcfg = kernel_config(plan.data, cfg)
+        (out / KERNEL_FILE).write_text(render_kernel(kcfg))
+        for unit in KERNEL_UNITS:
+            (out / unit).write_text((TEMPLATES / unit).read_text())
+        hw = Path(folder) / "hw"
+        hw.mkdir(parents=True, exist_ok=True)
+        for name, text in hw_files(plan.data, kcfg).items():
+            (hw / name).write_text(text)
     return out / ENGINE_FILE
 
 
-def ensure(data: dict, folder, write: bool = False) -> dict:
-    """The engine configuration of plan DATA, with FOLDER/rtl/ holding its engine: in a built project a
-    missing or edited rtl/ is a one-line error naming the file, never silently replaced; WRITE (a
-    scratch folder of a test harness, which has no rtl/ of its own) writes it when missing or stale."""
+def ensure(data: dict, folder, write: bool = False, kernel: bool = False) -> dict:
+    """The engine configuration of plan DATA, with FOLDER/rtl/ holding its engine (KERNEL: and the RTL
+    kernel's files): in a built project a missing or edited file is a one-line error naming it, never
+    silently replaced; WRITE (a scratch folder of a test harness, which has no rtl/ of its own) writes
+    them when missing or stale."""
     cfg = config(data)
-    text = render(cfg)
-    path = Path(folder) / "rtl" / ENGINE_FILE
-    current = path.read_text() if path.is_file() else None
-    if current != text and not write:
-        why = "missing" if current is None else "differs from what plan.json gives (edited, or another hlsgen)"
-        raise UserError(f"{path}: {why}; rebuild with 'hlsgen build'")
-    if current != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_file(path) as tmp:
-            tmp.write_text(text)
+    files = {ENGINE_FILE: render(cfg)}
+    if kernel:
+        files[KERNEL_FILE] = render_kernel(kernel_config(data, cfg))
+        files.update({u: (TEMPLATES / u).read_text() for u in KERNEL_UNITS})
+    for name, text in files.items():
+        path = Path(folder) / "rtl" / name
+        current = path.read_text() if path.is_file() else None
+        if current != text and not write:
+            why = "missing" if current is None else "differs from what plan.json gives (edited, or another hlsgen)"
+            raise UserError(f"{path}: {why}; rebuild with 'hlsgen build'")
+        if current != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_file(path) as tmp:
+                tmp.write_text(text)
     return cfg

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import cluster
-from . import run
+from . import RTL_ENGINES, run
 
 CACHES = ("sim", "csim")     # build and run folders: only the executable the engine needs travels
 
@@ -28,12 +28,14 @@ def compiled(engine: str, project: Path) -> list:
     if engine == "csim":
         from . import csim
         return [csim.build(project)]
-    if engine == "verilator":
+    if engine in RTL_ENGINES:
         from ..emit import rtl
         from ..plan.planner import Plan
         from . import verilator
-        _, build_dir = verilator.build(project, rtl.ensure(Plan.load(project).data, project))
-        return [build_dir / verilator.TOP, build_dir / "hlsgen.key"]
+        kernel = engine == "rtl-kernel"
+        _, build_dir = verilator.build(project, rtl.ensure(Plan.load(project).data, project, kernel=kernel),
+                                       kernel=kernel)
+        return [build_dir / (verilator.KERNEL_TOP if kernel else verilator.TOP), build_dir / "hlsgen.key"]
     return []
 
 
@@ -59,8 +61,9 @@ def run_part(image: bytes, engine: str, x: np.ndarray, layers=None) -> tuple:
                 tar.extractall(project)  # noqa: S202 - our own image
         ys = run(engine, project, x, layers=layers)
         report = None
-        if engine == "verilator":
-            report = json.loads((project / "sim" / "verilator.json").read_text())
+        if engine in RTL_ENGINES:
+            from . import verilator
+            report = json.loads(verilator.report_file(project, engine == "rtl-kernel").read_text())
         return ys, report
 
 
@@ -71,7 +74,7 @@ def simulate(pool, engine: str, project, x: np.ndarray, layers=None) -> list:
     parts = cluster.spans(len(x), pool.n_workers)
     results = pool.ordered(run_part, [(image, engine, x[a:b], layers) for a, b in parts])
     ys = [np.concatenate([r[0][k] for r in results]) for k in range(len(results[0][0]))]
-    if engine == "verilator":
+    if engine in RTL_ENGINES:
         from . import verilator
-        verilator.write_report(project, verilator.merge_reports([r[1] for r in results]))
+        verilator.write_report(project, verilator.merge_reports([r[1] for r in results]), engine == "rtl-kernel")
     return ys

@@ -30,6 +30,9 @@ from ..util import atomic_file, record, require
 SIM_DIR = package_data.testbench()
 TOP = "hlsgen_tb_top"
 SIM_SOURCES = ("hlsgen_mem.v", "hlsgen_tb_top.v")
+KERNEL_TOP = "hlsgen_kernel_tb"     # the RTL kernel between AXI4 memories, driven over AXI4-Lite
+KERNEL_SIM_SOURCES = ("hlsgen_axi_mem.v", "hlsgen_kernel_tb.v")
+AXI_MEM_LATENCY = 8                 # the bench memories' read latency (the kernel's reads still land at LR, LW)
 PUBLIC = "hlsgen_public.vlt"      # what cocotb may see: the top's ports
 BUILD_ARGS = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--x-assign", "fast", "--x-initial", "fast",
               "--timing"]         # --timing: the top generates its own clock
@@ -61,7 +64,15 @@ def parameters(cfg: dict) -> dict:
             "BR": cfg["br"], "LR": cfg["lr"], "BW": cfg["bw"], "LW": cfg["lw"]}
 
 
-def sources(project: Path) -> list:
+def kernel_parameters(cfg: dict) -> dict:
+    """Verilog parameters of the RTL kernel's bench for an engine configuration."""
+    return {"NREG": cfg["reg_words"], "ACT_SIZE": cfg["act_size"], "WGT_SIZE": cfg["wgt_size"],
+            "BR": cfg["br"], "BW": cfg["bw"], "BO": cfg["bo"], "ML": AXI_MEM_LATENCY}
+
+
+def sources(project: Path, kernel: bool = False) -> list:
+    if kernel:
+        return rtl.kernel_sources(project) + [SIM_DIR / s for s in KERNEL_SIM_SOURCES]
     return [project / "rtl" / rtl.ENGINE_FILE] + [SIM_DIR / s for s in SIM_SOURCES]
 
 
@@ -80,22 +91,24 @@ def _runner():
     return runner
 
 
-def build(project: Path, cfg: dict, trace: bool = False):
-    """Compile the simulator once per project (and per trace setting); returns (runner, build_dir)."""
+def build(project: Path, cfg: dict, trace: bool = False, kernel: bool = False):
+    """Compile the simulator once per project (and per trace setting and top: the engine's bench, or
+    KERNEL: the RTL kernel's); returns (runner, build_dir)."""
     verilator_env()
-    build_dir = project / "sim" / ("build_trace" if trace else "build")
-    srcs = [SIM_DIR / PUBLIC] + sources(project)
-    params = parameters(cfg)
+    build_dir = project / "sim" / (("kernel_" if kernel else "") + ("build_trace" if trace else "build"))
+    srcs = [SIM_DIR / PUBLIC] + sources(project, kernel)
+    top = KERNEL_TOP if kernel else TOP
+    params = kernel_parameters(cfg) if kernel else parameters(cfg)
     args = BUILD_ARGS[:]
     if trace:
         args.append("--trace-fst")
     key = hashlib.sha256(json.dumps([[p.read_text() for p in srcs], params, args]).encode()).hexdigest()
     stamp = build_dir / "hlsgen.key"
     runner = _runner()
-    if not (stamp.exists() and stamp.read_text() == key and (build_dir / TOP).exists()):
+    if not (stamp.exists() and stamp.read_text() == key and (build_dir / top).exists()):
         build_dir.mkdir(parents=True, exist_ok=True)
         stamp.unlink(missing_ok=True)
-        runner.build(sources=[str(s) for s in srcs], hdl_toplevel=TOP, build_dir=str(build_dir),
+        runner.build(sources=[str(s) for s in srcs], hdl_toplevel=top, build_dir=str(build_dir),
                      parameters=params, build_args=args, waves=trace, always=True,
                      log_file=str(build_dir / "build.log"))
         stamp.write_text(key)
@@ -122,15 +135,17 @@ def read_hex(path: Path, n: int, dtype=np.uint8) -> np.ndarray:
 
 
 def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool = False,
-               write_rtl: bool = False) -> tuple:
+               write_rtl: bool = False, kernel: bool = False) -> tuple:
     """Play DATA's invocations (plan.json data; its preload list once first) on the RTL twin for each
     activation image in ACT (N, act_bytes) uint8; returns (final images, cycles per invocation per
     image, cycles per preload invocation, sim seconds). FOLDER's rtl/ must match DATA (``rtl.ensure``;
-    WRITE_RTL: a scratch folder, where it is written)."""
+    WRITE_RTL: a scratch folder, where it is written). KERNEL: the RTL kernel (rtl/hlsgen_rtl.v) over
+    AXI4 and AXI4-Lite instead of the engine on its memory models."""
     folder = Path(folder).resolve()        # cocotb runs in its own folder: every path it sees is absolute
-    cfg = rtl.ensure(data, folder, write=write_rtl)
-    runner, build_dir = build(folder, cfg, trace)
-    run_dir = folder / "sim" / ("run_trace" if trace else "run")
+    cfg = rtl.ensure(data, folder, write=write_rtl, kernel=kernel)
+    runner, build_dir = build(folder, cfg, trace, kernel)
+    top = KERNEL_TOP if kernel else TOP
+    run_dir = folder / "sim" / (("kernel_" if kernel else "") + ("run_trace" if trace else "run"))
     run_dir.mkdir(parents=True, exist_ok=True)
     wgt = np.zeros(cfg["wgt_size"], np.uint8)
     wgt[:len(weights)] = np.frombuffer(weights, np.uint8)
@@ -141,14 +156,14 @@ def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool 
         full[:len(image)] = image
         write_hex(run_dir / f"act_in_{s}.hex", full)
         samples.append({"act_in": str(run_dir / f"act_in_{s}.hex"), "act_out": str(run_dir / f"act_out_{s}.hex")})
-    job = {"wgt_in": str(run_dir / "wgt.hex"), "samples": samples, "results": str(run_dir / "results.json"),
+    job = {"wgt_in": str(run_dir / "wgt.hex"), "samples": samples, "kernel": kernel, "results": str(run_dir / "results.json"),
            "registers": [Invocation.from_json(i).register_words() for i in data["invocations"]],
            "preload": [Invocation.from_json(i).register_words() for i in data.get("preload", [])]}
     (run_dir / "job.json").write_text(json.dumps(job))
     (run_dir / "results.json").unlink(missing_ok=True)
     t0 = time.perf_counter()
     with _sim_on_path():
-        runner.test(test_module="hlsgen_cocotb", hdl_toplevel=TOP, build_dir=str(build_dir),
+        runner.test(test_module="hlsgen_cocotb", hdl_toplevel=top, build_dir=str(build_dir),
                     test_dir=str(run_dir), extra_env={"HLSGEN_SIM_JOB": str(run_dir / "job.json")},
                     hdl_toplevel_lang="verilog", waves=trace, results_xml=str(run_dir / "results.xml"),
                     log_file=str(run_dir / "sim.log"))
@@ -169,8 +184,14 @@ def layer_table(plan: Plan, inv_cycles: list) -> list:
             for rec in plan.data["layers"]]
 
 
-def simulate(project, x, layers=None, trace=False) -> list:
-    """Run X through the RTL twin; writes OUT/sim/verilator.json; returns the outputs (float32)."""
+def report_file(project, kernel: bool = False) -> Path:
+    """Where a run's report goes: OUT/sim/verilator.json (the twin) or OUT/sim/rtl_kernel.json (KERNEL)."""
+    return Path(project) / "sim" / ("rtl_kernel.json" if kernel else "verilator.json")
+
+
+def simulate(project, x, layers=None, trace=False, kernel=False) -> list:
+    """Run X through the RTL twin (KERNEL: the RTL kernel over AXI); writes its report (``report_file``);
+    returns the outputs (float32)."""
     project = Path(project).resolve()
     plan = Plan.load(project)
     if layers:
@@ -179,7 +200,7 @@ def simulate(project, x, layers=None, trace=False) -> list:
         if unknown:
             raise UserError(f"--layers: unknown layer {unknown[0]!r} (see {project / 'plan.json'})")
     mem = tiled.host_input(plan, np.asarray(x, np.float32))
-    mem.a, cycles, preload, seconds = run_engine(project, plan.data, plan.weights, mem.a, trace)
+    mem.a, cycles, preload, seconds = run_engine(project, plan.data, plan.weights, mem.a, trace, kernel=kernel)
     outputs = tiled.host_output(plan, mem)
     inv_cycles = cycles[0]
     simulated = sum(map(sum, cycles)) + sum(preload)
@@ -192,18 +213,19 @@ def simulate(project, x, layers=None, trace=False) -> list:
               "samples": len(x), "cycles_per_sample": per_sample, "cycles_all_samples": sum(per_sample),
               "layers": table, "sim_seconds": round(seconds, 3),
               "cycles_per_second": round(simulated / seconds, 1) if seconds else 0.0}
+    pre = "kernel_" if kernel else ""
     if trace:
-        report["trace"] = str(project / "sim" / "run_trace" / "dump.fst")
-    write_report(project, report)
+        report["trace"] = str(project / "sim" / (pre + "run_trace") / "dump.fst")
+    write_report(project, report, kernel)
     sim = project / "sim"
-    record(project, [sim / "verilator.json", sim / ("build_trace" if trace else "build"),
-                     sim / ("run_trace" if trace else "run")])
+    record(project, [report_file(project, kernel), sim / (pre + ("build_trace" if trace else "build")),
+                     sim / (pre + ("run_trace" if trace else "run"))])
     return outputs
 
 
-def write_report(project, report: dict) -> None:
-    """PROJECT/sim/verilator.json."""
-    path = Path(project) / "sim" / "verilator.json"
+def write_report(project, report: dict, kernel: bool = False) -> None:
+    """PROJECT/sim/verilator.json (KERNEL: rtl_kernel.json)."""
+    path = report_file(project, kernel)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path) as tmp:
         tmp.write_text(json.dumps(report, indent=1) + "\n")

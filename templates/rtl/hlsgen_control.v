@@ -10,6 +10,8 @@
 //   0x10 act_rd, 0x18 act_wr, 0x20 wgt: 64-bit buffer addresses (low word first)
 //   0x28 + 4*i    engine register word i (hlsgen/plan/invocation.py REGISTERS; ENGINE.md section 4):
 //                 each write is forwarded to the engine's register file as it lands.
+//   0x28 + 4*NREG cycles of the last run (read-only: the engine's cycle counter, ENGINE.md section 5)
+//   0x2C + 4*NREG status (read-only): bit 0 a write was lost (the act_wr FIFO overflowed)
 // The engine starts on `start` (a one-cycle pulse) and reports `done` (a one-cycle pulse); a
 // sequential kernel is ready for the next start when it is done, so ap_ready rises with ap_done.
 // Verilog-2001.
@@ -46,6 +48,8 @@ module hlsgen_control #(
     output reg                      start,
     input  wire                     busy,
     input  wire                     done,
+    input  wire [31:0]              cycles,
+    input  wire [31:0]              status,
     output wire [63:0]              act_rd_addr,
     output wire [63:0]              act_wr_addr,
     output wire [63:0]              wgt_addr
@@ -91,6 +95,8 @@ module hlsgen_control #(
         else if (r_addr == A_ISR) r_value = {30'd0, isr};
         else if (r_addr >= A_ARGS && r_addr < A_REGS) r_value = ptr[r_word - A_ARGS / 4];
         else if (r_addr >= A_REGS && r_addr < A_REGS + 4 * NREG) r_value = regs[r_word - A_REGS / 4];
+        else if (r_addr == A_REGS + 4 * NREG) r_value = cycles;
+        else if (r_addr == A_REGS + 4 * NREG + 4) r_value = status;
     end
 
     integer i;

@@ -1,0 +1,121 @@
+"""The RTL kernel (rtl/hlsgen_rtl.v): the twin of the engine behind the AXI4-Lite control block and three
+AXI4 masters, as Vitis links it (hw/kernel.xml, hw/package_xo.tcl).
+
+Verilator runs it on whole nets through `hlsgen simulate --engine rtl-kernel` (AXI4 memories in Verilog,
+the host's register writes over AXI4-Lite): outputs equal onnxruntime's and the engine's cycles equal
+the model's, as for the twin on its memory models. One run drives it with cocotbext-axi's AXI4-Lite
+master and AXI4 RAMs instead (sim/hlsgen_kernel_axi_cocotb.py). The new units lint clean.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from hlsgen import package_data
+from hlsgen.emit import rtl
+from hlsgen.examples import testnets
+from hlsgen.golden.reference import ort_run
+from hlsgen.plan import tiled
+from hlsgen.plan.invocation import Invocation
+from hlsgen.plan.planner import Plan
+from hlsgen.sim import verilator
+
+from test_rtl import _build, _check_network
+
+pytestmark = pytest.mark.hw
+STREAMED = ("--weights", "streamed")
+
+
+@pytest.fixture(scope="module")
+def resnet(tmp_path_factory):
+    """The residual test net, half its filters pruned, two pixel lanes, weights streamed: fused adds
+    (two-segment act_rd streams), a stem, 1x1 and 3x3 convs, pools, Gemm."""
+    model, out = _build(tmp_path_factory.mktemp("rtl_kernel"), "resnet", 0.5, extra=STREAMED)
+    assert Plan.load(out).data["engine"]["pp"] >= 2
+    return model, out
+
+
+def test_rtl_kernel_equals_onnxruntime_cycle_for_cycle(resnet):
+    _check_network(*resnet, engine="rtl-kernel")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind,array", [("vgg", "1x8x4"), ("resnet", "4x2x2"), ("mobile", None), ("se", None)])
+def test_rtl_kernel_on_more_nets(tmp_path, kind, array):
+    """One pixel lane and four, wider words than lanes, depthwise windows, tables, the vector unit."""
+    model = testnets.make(kind, tmp_path / f"{kind}.onnx", fmt="qdq", prune=0.5)
+    out = tmp_path / "out"
+    from hlsgen.cli import main as cli
+    assert cli(["build", str(model), "--dsp-budget", "32", "-o", str(out), *STREAMED]
+               + (["--array", array] if array else [])) == 0
+    _check_network(model, out, n=1, engine="rtl-kernel")
+
+
+def _lint(files, top=None, wall=True):
+    verilator.verilator_env()
+    cmd = ["verilator", "--lint-only", *(["-Wall"] if wall else ["-Wno-fatal"]), *map(str, files)]
+    if top:
+        cmd += ["--top-module", top]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def test_kernel_units_lint_clean():
+    """The AXI4 read and write masters: no warning under verilator --lint-only -Wall."""
+    for unit in ("hlsgen_axi_rd.v", "hlsgen_axi_wr.v"):
+        r = _lint([package_data.templates() / "rtl" / unit])
+        assert r.returncode == 0 and "%Warning" not in r.stderr, r.stderr[-3000:]
+
+
+def test_kernel_top_elaborates(resnet):
+    """The generated top with every unit it instantiates: Verilator elaborates it without an error."""
+    _, out = resnet
+    r = _lint(rtl.kernel_sources(out), top=rtl.KERNEL, wall=False)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "%Error" not in r.stderr
+
+
+@pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs Icarus Verilog")
+def test_rtl_kernel_over_cocotbext_axi(tmp_path):
+    """The kernel as the top, its host and memories cocotbext-axi's (AxiLiteMaster, AxiRamRead and
+    AxiRamWrite on one shared activation memory, AxiRamRead for the weights) in Icarus: a small net
+    bit-exact with onnxruntime, every layer's cycles equal the model's."""
+    import cocotbext.axi  # noqa: F401 - the test extra brings it
+    from cocotb_tools.runner import get_results, get_runner
+    model, out = _build(tmp_path, "chain", 0.5, extra=STREAMED)
+    plan = Plan.load(out)
+    cfg = rtl.ensure(plan.data, out, kernel=True)
+    x = testnets.random_input(model, n=1)
+    mem = tiled.host_input(plan, x)
+    job = tmp_path / "job.json"
+    act = np.zeros(cfg["act_size"], np.uint8)
+    act[:mem.a.shape[1]] = mem.a[0]
+    np.save(tmp_path / "act_in.npy", act)
+    wgt = np.zeros(cfg["wgt_size"], np.uint8)
+    wgt[:len(plan.weights)] = np.frombuffer(plan.weights, np.uint8)
+    np.save(tmp_path / "wgt.npy", wgt)
+    job.write_text(json.dumps({
+        "act_in": str(tmp_path / "act_in.npy"), "wgt_in": str(tmp_path / "wgt.npy"),
+        "act_out": str(tmp_path / "act_out.npy"), "results": str(tmp_path / "results.json"),
+        "nreg": cfg["reg_words"], "registers": [Invocation.from_json(i).register_words()
+                                                 for i in plan.data["invocations"]]}))
+    runner = get_runner("icarus")
+    runner.build(sources=[str(s) for s in rtl.kernel_sources(out)], hdl_toplevel=rtl.KERNEL,
+                 build_dir=str(tmp_path / "build"), always=True, log_file=str(tmp_path / "build.log"))
+    with verilator._sim_on_path():
+        results = runner.test(hdl_toplevel=rtl.KERNEL, test_module="hlsgen_kernel_axi_cocotb",
+                              test_dir=str(tmp_path), build_dir=str(tmp_path / "build"),
+                              results_xml=str(tmp_path / "results.xml"), extra_env={"HLSGEN_SIM_JOB": str(job)},
+                              log_file=str(tmp_path / "sim.log"))
+    total, failed = get_results(results)
+    assert total == 1 and failed == 0, (tmp_path / "sim.log").read_text()[-3000:]
+    res = json.loads((tmp_path / "results.json").read_text())
+    table = verilator.layer_table(plan, res["cycles"])
+    assert [r["cycles"] for r in table] == [r["model_cycles"] for r in table]
+    assert sum(res["cycles"]) == plan.data["total_cycles"]
+    mem.a = np.load(tmp_path / "act_out.npy")[None, :mem.a.shape[1]]
+    y = tiled.host_output(plan, mem)[0]
+    assert np.array_equal(y, ort_run(model, x)[0])
