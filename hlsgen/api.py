@@ -26,6 +26,7 @@ class Build:
     """A planned accelerator: the plan's figures, and the project folder when one was written."""
     plan: object                  # hlsgen.plan.planner.Plan
     folder: Path | None = None
+    kernels: tuple = ()           # the Vitis kernels written: "hls" (kernel/), "rtl" (rtl/hlsgen_rtl.v)
 
     @property
     def data(self) -> dict:
@@ -74,7 +75,14 @@ class Build:
         where = f"{self.folder}: " if self.folder is not None else ""
         return (f"{where}{d['target']} PP={e['pp']} PO={e['po']} PI={e['pi']} ({e['macs_per_cycle']} MACs/cycle), "
                 f"{d['total_cycles']} cycles, {d['fps']:.1f} fps at {d['clock_mhz']:g} MHz, "
-                f"{d['resources']['dsp']} DSPs; see report.md")
+                f"{d['resources']['dsp']} DSPs; see report.md{self._kernel_note()}")
+
+    def _kernel_note(self) -> str:
+        if self.folder is None or "rtl" in self.kernels or not self.kernels:
+            return ""
+        if self.data.get("preload"):
+            return " (no RTL kernel: it needs streamed weights, --weights streamed)"
+        return ""
 
 
 @dataclass
@@ -101,13 +109,17 @@ def _graph(model, calibrate=None):
 
 
 def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None, weights="auto", array=None,
-          calibrate=None, progress=None, guidance=False) -> Build:
+          calibrate=None, progress=None, guidance=False, kernel="both") -> Build:
     """Plan MODEL (an ONNX path or a loaded graph) for TARGET; with OUTPUT, write the accelerator
     project to that folder (new, empty or one hlsgen wrote: nothing else in it is touched).
-    GUIDANCE: the plan also carries the pruning guidance (report.md's table; a few re-plans)."""
-    from .emit import write_project
+    GUIDANCE: the plan also carries the pruning guidance (report.md's table; a few re-plans).
+    KERNEL: the Vitis kernels written, 'hls', 'rtl' or 'both' (the RTL kernel needs streamed weights:
+    'both' writes the HLS kernel alone for a plan that keeps them resident, 'rtl' refuses it)."""
+    from .emit import KERNELS, write_project
     from .plan.planner import make_plan
     from .util import check_writable_folder
+    if kernel not in KERNELS:
+        raise UserError(f"--kernel {kernel}: expected one of {', '.join(KERNELS)}")
     if output is not None:
         check_writable_folder(output)     # before the planning, not after
     p = make_plan(_graph(model, calibrate), target=target, dsp_budget=dsp_budget, clock_mhz=clock_mhz,
@@ -115,8 +127,8 @@ def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None
     if output is None:
         return Build(p)
     with output_dir(output) as tmp:
-        write_project(p, tmp)
-    return Build(p, Path(output))
+        kernels = write_project(p, tmp, kernel)
+    return Build(p, Path(output), kernels)
 
 
 def run(model, x, calibrate=None) -> list:
@@ -127,7 +139,8 @@ def run(model, x, calibrate=None) -> list:
 
 def simulate(project, x, engine="csim", layers=None, trace=False, workers=None, scheduler=None) -> Simulation:
     """Run the batch X through a built project: 'csim' (the HLS kernel and host compiled with g++),
-    'verilator' (the RTL twin) or 'tiled' (the plan's invocations in numpy). Each image is one
+    'verilator' (the RTL twin), 'rtl-kernel' (the twin as the RTL kernel, over AXI4-Lite and AXI4) or
+    'tiled' (the plan's invocations in numpy). Each image is one
     inference, as on the card. WORKERS (a LocalCluster of that many processes) or SCHEDULER (a Dask
     scheduler address) split the images over Dask workers: the same outputs, merged in order."""
     from . import cluster, sim
@@ -144,9 +157,10 @@ def simulate(project, x, engine="csim", layers=None, trace=False, workers=None, 
             outputs = sim.run(engine, project, x, layers=layers, trace=trace)
         else:
             outputs = split.simulate(pool, engine, project, x, layers=layers)
-    if engine != "verilator":
+    if engine not in sim.RTL_ENGINES:
         return Simulation(outputs, engine)
-    report = json.loads((project / "sim" / "verilator.json").read_text())
+    from .sim import verilator
+    report = json.loads(verilator.report_file(project, engine == "rtl-kernel").read_text())
     return Simulation(outputs, engine, int(report["cycles_total"]), report)
 
 

@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--array", metavar="PPxPOxPI",
                     help="fix the engine's MAC array (pixel lanes x output lanes x input lanes, e.g. 4x32x32) "
                          "instead of letting the planner choose")
+    sp.add_argument("--kernel", default="both", metavar="KIND",
+                    help="Vitis kernels to write: hls (kernel/, C++ for Vitis HLS), rtl (rtl/hlsgen_rtl.v, the "
+                         "simulated RTL twin packaged as an RTL kernel; needs streamed weights) or both (default; "
+                         "the RTL kernel only when the weights stream)")
     sp.add_argument("--synth", action="store_true", help="also run yosys synthesis estimates")
     sp.add_argument("-o", "--output", required=True, help="output folder")
 

@@ -1,7 +1,8 @@
-"""hlsgen simulate OUT --engine csim|verilator|tiled --input X.npy --output Y.npy [--workers N | --scheduler ADDR].
+"""hlsgen simulate OUT --engine csim|verilator|rtl-kernel|tiled --input X.npy --output Y.npy [--workers N | --scheduler ADDR].
 
 Runs a built project on a batch (hlsgen.api.simulate): ``csim`` compiles and runs the generated
 HLS kernel and host program (hlsgen.sim.csim), ``verilator`` the RTL twin (hlsgen.sim.verilator),
+``rtl-kernel`` the twin packaged as the RTL kernel, driven over AXI4-Lite with AXI4 memories,
 ``tiled`` the plan's invocations on the numpy engine model (hlsgen.plan.tiled).  Each image of X is
 one inference, as on the card, whatever batch size the model file declares.  Y is what onnxruntime
 returns for the model (a model with several outputs writes a .npz under their output names).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 
 from .. import api
+from ..sim.verilator import report_file
 from ..frontend.arrays import read_batch
 from ..plan.planner import Plan
 from .run import check_output, write_outputs
@@ -32,6 +34,6 @@ def main(args) -> int:
         model = sim.report["model_cycles_total"]
         same = "equal to" if sim.cycles == model else "model:"
         line += (f"; RTL cycles per image {sim.cycles:,} ({same} {model:,}), per layer in "
-                 f"{args.project}/sim/verilator.json")
+                 f"{report_file(args.project, args.engine == 'rtl-kernel')}")
     print(line)
     return 0

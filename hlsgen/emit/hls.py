@@ -181,12 +181,16 @@ def load_plan(plan, folder: Path) -> dict:
     return json.loads((folder / "plan.json").read_text())
 
 
-def emit(plan, folder) -> None:
-    """Render kernel/, host/, hw/ and README.md into FOLDER for PLAN (plan.json's content)."""
+def emit(plan, folder, rtl_kernel: bool = False, flow: str = "hls") -> None:
+    """Render kernel/, host/, hw/ and README.md into FOLDER for PLAN (plan.json's content). RTL_KERNEL:
+    hw/ also links the RTL kernel (hw/connectivity_rtl.cfg, the Makefile's xo rule); FLOW: the kernel
+    `make hw` links by default ('hls' or 'rtl'; KERNEL_FLOW= on the make line picks the other)."""
     folder = Path(folder)
     data = load_plan(plan, folder)
     ctx = kernel_context(engine_sizes(data))
-    ctx.update(host_context(data), **hw_context(data))
+    ctx.update(host_context(data), **hw_context(data), rtl_kernel=rtl_kernel, flow=flow, kernel="hlsgen_engine")
     _render_files(ctx, folder, (("kernel", KERNEL_FILES), ("host", DEVICE_FILES + HOST_FILES),
                                 ("hw", HW_FILES)))
+    if rtl_kernel:
+        render("hw/connectivity.cfg", dict(ctx, kernel="hlsgen_rtl"), folder / "hw" / "connectivity_rtl.cfg")
     render("project/README.md", ctx, folder / "README.md")

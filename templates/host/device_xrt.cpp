@@ -6,6 +6,8 @@
 // Where each buffer lives is read from the xclbin itself: the memories its kernel
 // argument is connected to (xrt::xclbin::arg::get_mems), not arithmetic on
 // xrt::kernel::group_id (which names one memory of the argument's connections only).
+// The kernel is the xclbin's own: the HLS kernel (hlsgen_engine) or the RTL kernel (hlsgen_rtl),
+// which have the same arguments in the same order (hw/kernel.xml).
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
@@ -21,18 +23,31 @@
 namespace host {
 namespace {
 
-const char *const KERNEL = "hlsgen_engine";
+const char *const KERNELS[] = {"hlsgen_engine", "hlsgen_rtl"};
 // The longest invocation takes well under a second at the kernel clock; a run that has not
 // completed after this long is reported (and aborted) instead of waited for forever.
 const std::chrono::milliseconds RUN_TIMEOUT{10000};
 
+// The xclbin's hlsgen kernel: exactly one of KERNELS.
+std::string kernel_name(const xrt::xclbin &xclbin) {
+    std::string found;
+    for (const xrt::xclbin::kernel &k : xclbin.get_kernels())
+        for (const char *name : KERNELS)
+            if (k.get_name() == name) {
+                if (!found.empty()) throw std::runtime_error("the xclbin holds both " + found + " and " + name);
+                found = name;
+            }
+    if (found.empty()) throw std::runtime_error("the xclbin holds neither hlsgen_engine nor hlsgen_rtl");
+    return found;
+}
+
 // Memory indices (the xclbin's memory topology) kernel argument ARG is connected to, ascending.
-std::vector<int32_t> arg_memories(const xrt::xclbin &xclbin, int arg, size_t need) {
+std::vector<int32_t> arg_memories(const xrt::xclbin &xclbin, const std::string &kernel, int arg, size_t need) {
     std::vector<int32_t> out;
-    for (const xrt::xclbin::mem &m : xclbin.get_kernel(KERNEL).get_arg(arg).get_mems()) out.push_back(m.get_index());
+    for (const xrt::xclbin::mem &m : xclbin.get_kernel(kernel).get_arg(arg).get_mems()) out.push_back(m.get_index());
     std::sort(out.begin(), out.end());
     if (out.size() < need)
-        throw std::runtime_error(std::string(KERNEL) + " argument " + std::to_string(arg) + " is connected to " +
+        throw std::runtime_error(kernel + " argument " + std::to_string(arg) + " is connected to " +
                                  std::to_string(out.size()) + " memory bank(s) in the xclbin, the plan needs " +
                                  std::to_string(need) + ": link with hw/connectivity.cfg");
     return out;
@@ -44,12 +59,14 @@ public:
         : device_(0u),
           xclbin_(path),
           uuid_(device_.load_xclbin(xclbin_)),
-          kernel_(device_, uuid_, KERNEL),
-          wgt_(device_, weights.size(), static_cast<xrt::memory_group>(arg_memories(xclbin_, 2, 1)[0])),
+          name_(kernel_name(xclbin_)),
+          kernel_(device_, uuid_, name_),
+          wgt_(device_, weights.size(), static_cast<xrt::memory_group>(arg_memories(xclbin_, name_, 2, 1)[0])),
           run_(kernel_) {
         // Activation bank b is the b-th memory (in topology order) act_rd is connected to; act_wr
         // must reach the same memories (connectivity.cfg links both to the same banks).
-        const std::vector<int32_t> rd = arg_memories(xclbin_, 0, ACT_BANKS), wr = arg_memories(xclbin_, 1, ACT_BANKS);
+        const std::vector<int32_t> rd = arg_memories(xclbin_, name_, 0, ACT_BANKS),
+                                   wr = arg_memories(xclbin_, name_, 1, ACT_BANKS);
         for (int b = 0; b < ACT_BANKS; ++b) {
             if (std::find(wr.begin(), wr.end(), rd[b]) == wr.end())
                 throw std::runtime_error("act_wr is not connected to memory " + std::to_string(rd[b]) +
@@ -96,6 +113,7 @@ private:
     xrt::device device_;
     xrt::xclbin xclbin_;
     xrt::uuid uuid_;
+    std::string name_;
     xrt::kernel kernel_;
     std::vector<xrt::bo> act_;
     xrt::bo wgt_;

@@ -20,8 +20,10 @@ public:
     public:
         std::vector<arg> get_args() const;
         arg get_arg(int32_t index) const;
+        std::string get_name() const;
     };
     explicit xclbin(const std::string &filename);
     kernel get_kernel(const std::string &name) const;
+    std::vector<kernel> get_kernels() const;
 };
 }  // namespace xrt

@@ -1,0 +1,97 @@
+"""The RTL kernel's build files (hlsgen build --kernel): kernel.xml describes the HLS kernel's arguments
+in the same order at the control block's offsets, package_xo.tcl packages the Verilog hlsgen wrote, the
+Makefile and connectivity link either kernel, and a plan the RTL kernel cannot run is refused clearly."""
+from __future__ import annotations
+
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from hlsgen import cli
+from hlsgen.emit import rtl
+from hlsgen.examples import testnets
+from hlsgen.plan.invocation import REGISTER_OFFSETS, REGISTERS
+
+from test_user_files import hlsgen, one_line_error
+
+
+@pytest.fixture(scope="module")
+def streamed(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("rtl_kernel_files")
+    model = testnets.make("resnet", tmp / "r.onnx", prune=0.5)
+    out = tmp / "out"
+    assert cli.main(["build", str(model), "--dsp-budget", "32", "--weights", "streamed", "-o", str(out)]) == 0
+    return model, out
+
+
+def _hls_arguments(project) -> list:
+    """The HLS kernel's parameters, in order, from kernel/engine.cpp's signature."""
+    text = (project / "kernel" / "engine.cpp").read_text()
+    sig = text[text.index('extern "C" void hlsgen_engine('):text.index(") {")]
+    return [re.split(r"[\s*&]+", p.strip())[-1] for p in sig.split("(", 1)[1].split(",")]
+
+
+def test_kernel_xml_has_the_hls_kernels_arguments(streamed):
+    _, out = streamed
+    kernel = ET.parse(out / "hw" / "kernel.xml").getroot().find("kernel")
+    assert kernel.get("name") == rtl.KERNEL and kernel.get("hwControlProtocol") == "ap_ctrl_hs"
+    args = kernel.find("args").findall("arg")
+    assert [a.get("name") for a in args] == _hls_arguments(out)          # the host sets them by index
+    assert [int(a.get("id")) for a in args] == list(range(len(args)))
+    for a, off in zip(args[:3], (0x10, 0x18, 0x20)):                    # 64-bit buffer addresses
+        assert (a.get("addressQualifier"), int(a.get("offset"), 16), int(a.get("size"), 16)) == ("1", off, 8)
+        assert a.get("port") == "m_axi_" + a.get("name")
+    for a, f in zip(args[3:], REGISTERS):                                # the control block's register words
+        assert int(a.get("offset"), 16) == 0x28 + REGISTER_OFFSETS[f.name]
+        assert int(a.get("size"), 16) == (8 if f.bits > 32 else 4)      # the host's int32/int64 argument types
+        assert a.get("port") == "s_axi_control"
+    # the ports are the top module's, with its data widths
+    top = (out / "rtl" / rtl.KERNEL_FILE).read_text()
+    for p in kernel.find("ports").findall("port"):
+        if p.get("mode") == "master":
+            width = int(p.get("dataWidth"))
+            assert re.search(rf"input\s+wire \[{width - 1}:0\] {p.get('name')}_rdata", top), p.get("name")
+
+
+def test_package_script_and_makefile_link_the_rtl_kernel(streamed):
+    """package_xo.tcl packages exactly the Verilog files hlsgen wrote; `make -n hw KERNEL_FLOW=rtl` runs it
+    through Vivado and links with connectivity_rtl.cfg; the default flow stays the HLS kernel."""
+    _, out = streamed
+    hw = out / "hw"
+    tcl = (hw / "package_xo.tcl").read_text()
+    files = re.findall(r"\.\./rtl/(\S+\.v)", tcl)
+    assert sorted(files) == sorted(p.name for p in rtl.kernel_sources(out))
+    assert all((out / "rtl" / f).is_file() for f in files)
+    assert f"-kernel_name {rtl.KERNEL}" in tcl and "-kernel_xml kernel.xml" in tcl
+    conn = (hw / "connectivity_rtl.cfg").read_text()
+    assert f"nk={rtl.KERNEL}:1:{rtl.KERNEL}_1" in conn and f"sp={rtl.KERNEL}_1.wgt:" in conn
+    rtl_flow = subprocess.run(["make", "-n", "-C", str(hw), "hw", "KERNEL_FLOW=rtl", "PLATFORM=p"],
+                              capture_output=True, text=True)
+    assert rtl_flow.returncode == 0, rtl_flow.stderr
+    assert "vivado -mode batch" in rtl_flow.stdout and "--config connectivity_rtl.cfg" in rtl_flow.stdout
+    hls_flow = subprocess.run(["make", "-n", "-C", str(hw), "hw", "PLATFORM=p"], capture_output=True, text=True)
+    assert "v++ -c" in hls_flow.stdout and "--config connectivity.cfg" in hls_flow.stdout
+    assert "vivado" not in hls_flow.stdout
+
+
+def test_rtl_kernel_needs_streamed_weights(tmp_path):
+    """--kernel rtl on a plan that keeps its weights resident: one line, exit 2, nothing written; the
+    default (both) writes the HLS kernel alone and says why; an unknown --kernel is refused."""
+    model = testnets.make("chain", tmp_path / "c.onnx")
+    one_line_error(hlsgen("build", model, "--kernel", "rtl", "-o", tmp_path / "r"), "--kernel rtl", "--weights streamed")
+    assert not (tmp_path / "r").exists()
+    one_line_error(hlsgen("build", model, "--kernel", "verilog", "-o", tmp_path / "v"), "--kernel verilog")
+    assert not (tmp_path / "v").exists()
+    done = hlsgen("build", model, "-o", tmp_path / "b")
+    assert done.returncode == 0 and "no RTL kernel" in done.stdout
+    assert not (tmp_path / "b" / "rtl" / rtl.KERNEL_FILE).exists() and not (tmp_path / "b" / "hw" / "kernel.xml").exists()
+    assert (tmp_path / "b" / "rtl" / rtl.ENGINE_FILE).is_file()          # the twin is simulated all the same
+    np_in = tmp_path / "x.npy"
+    import numpy as np
+    np.save(np_in, testnets.random_input(model, n=1))
+    one_line_error(hlsgen("simulate", tmp_path / "b", "--engine", "rtl-kernel", "--input", np_in,
+                          "--output", tmp_path / "y.npy"), "streamed weights")
+    done = hlsgen("build", model, "--kernel", "hls", "--weights", "streamed", "-o", tmp_path / "h")
+    assert done.returncode == 0 and not (tmp_path / "h" / "hw" / "kernel.xml").exists()
