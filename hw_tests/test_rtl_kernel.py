@@ -64,8 +64,9 @@ def _lint(files, top=None, wall=True):
 
 
 def test_kernel_units_lint_clean():
-    """The AXI4 read and write masters: no warning under verilator --lint-only -Wall."""
-    for unit in ("hlsgen_axi_rd.v", "hlsgen_axi_wr.v"):
+    """The AXI4-Lite control block and the AXI4 read and write masters: no warning under
+    verilator --lint-only -Wall."""
+    for unit in rtl.KERNEL_UNITS:
         r = _lint([package_data.templates() / "rtl" / unit])
         assert r.returncode == 0 and "%Warning" not in r.stderr, r.stderr[-3000:]
 

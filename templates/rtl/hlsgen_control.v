@@ -23,7 +23,9 @@ module hlsgen_control #(
 ) (
     input  wire                     ap_clk,
     input  wire                     ap_rst_n,
-    input  wire [ADDR_BITS-1:0]     s_axi_control_awaddr,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [ADDR_BITS-1:0]     s_axi_control_awaddr,     // (word addresses: bits 1:0 unused)
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire                     s_axi_control_awvalid,
     output wire                     s_axi_control_awready,
     input  wire [31:0]              s_axi_control_wdata,
@@ -33,14 +35,18 @@ module hlsgen_control #(
     output wire [1:0]               s_axi_control_bresp,
     output reg                      s_axi_control_bvalid,
     input  wire                     s_axi_control_bready,
+    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [ADDR_BITS-1:0]     s_axi_control_araddr,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire                     s_axi_control_arvalid,
     output wire                     s_axi_control_arready,
     output reg  [31:0]              s_axi_control_rdata,
     output wire [1:0]               s_axi_control_rresp,
     output reg                      s_axi_control_rvalid,
     input  wire                     s_axi_control_rready,
-    output wire                     interrupt,
+    /* verilator lint_off SYMRSVDWORD */
+    output wire                     interrupt,        // (the name Vitis requires)
+    /* verilator lint_on SYMRSVDWORD */
     // to the engine
     output reg                      reg_we,
     output reg  [REG_ADDR_BITS-1:0] reg_addr,
@@ -57,6 +63,8 @@ module hlsgen_control #(
     localparam A_CTRL = 12'h000, A_GIE = 12'h004, A_IER = 12'h008, A_ISR = 12'h00C, A_ARGS = 12'h010;
     localparam NPTR = 6;                 // three 64-bit addresses: six words from 0x10
     localparam A_REGS = A_ARGS + 4 * NPTR;
+    localparam [ADDR_BITS-1:0] A_ARGS_B = A_ARGS, A_REGS_B = A_REGS;
+    localparam [ADDR_BITS-3:0] W_ARGS = A_ARGS_B[ADDR_BITS-1:2], W_REGS = A_REGS_B[ADDR_BITS-1:2];   // in words
 
     reg ap_start, ap_done, ap_ready, auto_restart, started, gie;
     reg [1:0] ier, isr;
@@ -86,6 +94,11 @@ module hlsgen_control #(
     wire do_read = s_axi_control_arvalid && s_axi_control_arready;
     wire [ADDR_BITS-1:0] r_addr = {s_axi_control_araddr[ADDR_BITS-1:2], 2'b00};
     wire [ADDR_BITS-3:0] r_word = s_axi_control_araddr[ADDR_BITS-1:2];
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [ADDR_BITS-3:0] r_rel = r_word - W_REGS, r_prel = r_word - W_ARGS;   // (in range where used)
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [REG_ADDR_BITS-1:0] r_reg = r_rel[REG_ADDR_BITS-1:0];
+    wire [2:0] r_ptr = r_prel[2:0];
     reg [31:0] r_value;
     always @* begin
         r_value = 32'd0;
@@ -93,16 +106,21 @@ module hlsgen_control #(
         else if (r_addr == A_GIE) r_value = {31'd0, gie};
         else if (r_addr == A_IER) r_value = {30'd0, ier};
         else if (r_addr == A_ISR) r_value = {30'd0, isr};
-        else if (r_addr >= A_ARGS && r_addr < A_REGS) r_value = ptr[r_word - A_ARGS / 4];
-        else if (r_addr >= A_REGS && r_addr < A_REGS + 4 * NREG) r_value = regs[r_word - A_REGS / 4];
+        else if (r_addr >= A_ARGS && r_addr < A_REGS) r_value = ptr[r_ptr];
+        else if (r_addr >= A_REGS && r_addr < A_REGS + 4 * NREG) r_value = regs[r_reg];
         else if (r_addr == A_REGS + 4 * NREG) r_value = cycles;
         else if (r_addr == A_REGS + 4 * NREG + 4) r_value = status;
     end
 
     integer i;
-    reg [1:0] isr_toggle;
+    wire [1:0] isr_toggle = (do_write && aw_addr == A_ISR && w_strb[0]) ? w_data[1:0] : 2'b00;  // toggle on write
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [ADDR_BITS-3:0] w_rel = w_word - W_REGS, w_prel = w_word - W_ARGS;   // (in range where used)
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [REG_ADDR_BITS-1:0] w_reg = w_rel[REG_ADDR_BITS-1:0];      // engine register word written
+    wire [2:0] w_ptr = w_prel[2:0];                                 // argument word written
+    wire [31:0] w_merged = (regs[w_reg] & ~strb_mask) | (w_data & strb_mask);
     always @(posedge ap_clk) begin
-        isr_toggle = 2'b00;
         reg_we <= 1'b0;
         start <= 1'b0;
         if (!ap_rst_n) begin
@@ -130,15 +148,13 @@ module hlsgen_control #(
                     if (w_strb[0]) gie <= w_data[0];
                 end else if (aw_addr == A_IER) begin
                     if (w_strb[0]) ier <= w_data[1:0];
-                end else if (aw_addr == A_ISR) begin
-                    if (w_strb[0]) isr_toggle = w_data[1:0];          // toggle on write
                 end else if (aw_addr >= A_ARGS && aw_addr < A_REGS) begin
-                    ptr[w_word - A_ARGS / 4] <= (ptr[w_word - A_ARGS / 4] & ~strb_mask) | (w_data & strb_mask);
+                    ptr[w_ptr] <= (ptr[w_ptr] & ~strb_mask) | (w_data & strb_mask);
                 end else if (aw_addr >= A_REGS && aw_addr < A_REGS + 4 * NREG) begin
-                    regs[w_word - A_REGS / 4] <= (regs[w_word - A_REGS / 4] & ~strb_mask) | (w_data & strb_mask);
+                    regs[w_reg] <= w_merged;
                     reg_we <= 1'b1;
-                    reg_addr <= w_word - A_REGS / 4;
-                    reg_wdata <= (regs[w_word - A_REGS / 4] & ~strb_mask) | (w_data & strb_mask);
+                    reg_addr <= w_reg;
+                    reg_wdata <= w_merged;
                 end
             end
             // AXI4-Lite read; ap_done and ap_ready clear when control is read
