@@ -160,11 +160,21 @@ def test_truncated_weights(project, model, tmp_path, engine):
     assert not (tmp_path / "y.npy").exists()
 
 
-@pytest.mark.parametrize("damage", ["garbage", "key", "invocation", "missing"])
+@pytest.mark.parametrize("damage", ["garbage", "key", "invocation", "missing", "format", "no format", "registers"])
 def test_damaged_plan(project, model, tmp_path, damage):
+    """A damaged plan.json, or one another hlsgen wrote (another plan format, none, another register map):
+    one line naming the file."""
     path = project / "plan.json"
     data = json.loads(path.read_text())
-    if damage == "garbage":
+    if damage in ("format", "no format", "registers"):
+        if damage == "format":
+            data["format"] += 1
+        elif damage == "no format":
+            del data["format"]
+        else:
+            data["registers"] = data["registers"][::-1]
+        path.write_text(json.dumps(data))
+    elif damage == "garbage":
         path.write_text(path.read_text()[:100])
     elif damage == "key":
         del data["invocations"]

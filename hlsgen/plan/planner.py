@@ -55,9 +55,16 @@ class Plan:
             raise UserError(f"{path}: missing; {folder} is not a built project (run 'hlsgen build')") from None
         except (OSError, ValueError, UnicodeDecodeError) as e:
             raise UserError(f"{path}: damaged ({type(e).__name__}); rebuild with 'hlsgen build'") from None
-        missing = [k for k in PLAN_KEYS if not isinstance(data, dict) or k not in data]
+        if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
+            found = data.get("format", "none") if isinstance(data, dict) else "none"
+            raise UserError(f"{path}: plan format {found}, this hlsgen reads format {PLAN_FORMAT} (written by another "
+                            "hlsgen); rebuild with 'hlsgen build'")
+        missing = [k for k in PLAN_KEYS if k not in data]
         if missing:
             raise UserError(f"{path}: damaged (no {missing[0]!r}); rebuild with 'hlsgen build'")
+        if data["registers"] != register_map_json():
+            raise UserError(f"{path}: its engine register map is not this hlsgen's (written by another hlsgen); "
+                            "rebuild with 'hlsgen build'")
         try:
             for inv in data["invocations"] + data["preload"]:
                 Invocation.from_json(inv)
@@ -76,6 +83,10 @@ class Plan:
         report = (folder / "report.md").read_text() if (folder / "report.md").exists() else ""
         return cls(data, weights, report)
 
+
+# plan.json's format: raised whenever a reader would misread an older file (a key's meaning, the layout of
+# weights.bin or of the activation memory); Plan.load refuses any other.
+PLAN_FORMAT = 1
 
 # What every reader of plan.json relies on (Plan.load checks them before anything runs).
 PLAN_KEYS = ("target", "clock_mhz", "engine", "resources", "total_cycles", "fps", "macs", "macs_live",
@@ -297,6 +308,7 @@ def _plan_data(graph, compacted, g2, key, tgt, clock, budget, e: eng.Engine, sch
         preload = [Invocation("weights.bin", "preload", {"w_lines": -(-sched.weight_bytes // e.bpc("wgt"))})]
     return {
         "target": key,
+        "format": PLAN_FORMAT,
         "target_name": tgt["name"],
         "platform": tgt["platform"],
         "clock_mhz": clock,
