@@ -194,13 +194,15 @@ def dsp_efficiency(d: dict) -> float:
 
 def families() -> None:
     """Depthwise and grouped convs (each output group reads only its input window), tables, SE."""
-    print("efficient families, alveo-u200, default budget, 224x224 (DSP efficiency = MACs / (cycles x 2 x DSPs)):")
+    print("efficient families, alveo-u200, default budget, 224x224 (DSP efficiency = MACs / (cycles x 2 x DSPs); "
+          "memory-system bound: the same with every conv at max(ideal, its memory traffic), layer by layer):")
     for name, goal in FAMILY_GOALS:
         d = make_plan(load(model(name, 0.0)), target=TARGET).data
         eff = dsp_efficiency(d)
         verdict = "" if goal is None else f"  goal >= {goal}: " + ("met" if eff >= goal else f"MISSED by {goal - eff:.3f}")
+        bound = d["macs"] / (memory_bound(d) * 2 * d["resources"]["dsp"])
         print(f"  {name:20s} {shape(d['engine']):>9s} {d['resources']['dsp']:5d} DSPs {d['total_cycles']:>9d} cycles "
-              f"{d['fps']:>8.1f} fps  DSP efficiency {eff:.3f}{verdict}")
+              f"{d['fps']:>8.1f} fps  DSP efficiency {eff:.3f} (memory-system bound {bound:.3f}){verdict}")
     plans = {style: make_plan(load(model("mobilenet-v2", 0.5, style)), target=TARGET).data
              for style in ("group", "group-removed")}
     z, r = plans["group"]["total_cycles"], plans["group-removed"]["total_cycles"]
