@@ -11,7 +11,7 @@ from hlsgen import package_data
 
 pytestmark = pytest.mark.hw
 
-NREG, RUN = 8, 20
+RUN = 20
 
 
 @pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs Icarus Verilog")
@@ -22,13 +22,11 @@ def test_control_registers_over_axi4_lite(tmp_path, monkeypatch):
     sources = [package_data.templates() / "rtl" / "hlsgen_control.v"]
     runner = get_runner("icarus")
     runner.build(sources=[str(s) for s in sources], hdl_toplevel="hlsgen_control", build_dir=str(tmp_path),
-                 parameters={"NREG": NREG, "REG_ADDR_BITS": 3}, always=True,
-                 log_file=str(tmp_path / "build.log"))
-    monkeypatch.setenv("NREG", str(NREG))
+                 always=True, log_file=str(tmp_path / "build.log"))
     monkeypatch.setenv("RUN", str(RUN))
     results = runner.test(hdl_toplevel="hlsgen_control", test_module="hlsgen_control_cocotb",
                           test_dir=str(sim), build_dir=str(tmp_path), results_xml=str(tmp_path / "results.xml"),
-                          extra_env={"NREG": str(NREG), "RUN": str(RUN)}, log_file=str(tmp_path / "sim.log"))
+                          extra_env={"RUN": str(RUN)}, log_file=str(tmp_path / "sim.log"))
     from cocotb_tools.runner import get_results
     total, failed = get_results(results)
     assert total == 1 and failed == 0, (tmp_path / "sim.log").read_text()[-3000:]

@@ -1,4 +1,5 @@
-"""cocotb bench: play a plan's invocation list on the RTL twin (hlsgen_tb_top).
+"""cocotb bench: play a plan's invocation list on the RTL twin (hlsgen_tb_top), or on the RTL kernel
+(hlsgen_kernel_tb: one kernel run of one command each, the commands in its weight memory).
 
 The job file (``HLSGEN_SIM_JOB``, written by hlsgen.sim.verilator) names the
 memory images of every sample and holds each invocation's register words (the
@@ -43,8 +44,14 @@ async def play(dut):
         shutil.copyfile(job["wgt_in"], "wgt_in.hex")
         await _pulse(dut.load)
         per = []
-        for image in (preload if s == 0 else []) + images:   # resident weights: preload once per model
-            dut.host_regs.value = image
+        runs = list(range(len(preload))) if s == 0 else []      # resident weights: preload once per model
+        runs += range(len(preload), len(preload) + len(images))
+        for k in runs:
+            if job.get("kernel"):          # the RTL kernel: a run of command k (its list in the weight memory)
+                dut.host_cmd.value = job["commands"][k]
+                dut.host_n.value = 1
+            else:                          # the engine: command k's register image
+                dut.host_regs.value = (preload + images)[k]
             dut.host_go.value = 1
             await RisingEdge(dut.clk)
             dut.host_go.value = 0

@@ -1,8 +1,8 @@
 """cocotb bench of the RTL kernel's control block (templates/rtl/hlsgen_control.v) over AXI4-Lite with
-cocotbext-axi: the ap_ctrl_hs registers read back as UG1393 specifies, arguments and engine
-registers read back as written and reach the engine, one start per ap_start, the interrupt.
-The block is the top; a stub engine in Python answers it: busy for RUN cycles after each start,
-then a one-cycle done with its cycle count and status; it counts the starts and the register words it receives."""
+cocotbext-axi: the ap_ctrl_hs registers read back as UG1393 specifies, the arguments read back as
+written and reach the kernel, one start per ap_start, the read-only cycle counts and status, the
+interrupt. The block is the top; a stub kernel in Python answers it: busy for RUN cycles after each
+start, then a one-cycle done with its cycle counts and status; it counts the starts."""
 import os
 
 import cocotb
@@ -11,7 +11,8 @@ from cocotb.triggers import ClockCycles, RisingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
 CTRL, GIE, IER, ISR, ARGS = 0x00, 0x04, 0x08, 0x0C, 0x10
-REGS = ARGS + 4 * 6
+NARGS = 10                    # act_rd, act_wr, wgt (64-bit), cmd_off, n_cmds, bank_step (64-bit)
+STAT = ARGS + 4 * NARGS       # cycles, status, run cycles
 AP_START, AP_DONE, AP_IDLE, AP_READY, AUTO_RESTART = 1, 2, 4, 8, 0x80
 
 
@@ -25,11 +26,12 @@ async def _wr(axil, addr, value):
 
 class StubEngine:
     def __init__(self, dut, run):
-        self.dut, self.run, self.starts, self.words = dut, run, 0, []
+        self.dut, self.run, self.starts = dut, run, 0
         dut.busy.value = 0
         dut.done.value = 0
         dut.cycles.value = 0
         dut.status.value = 0
+        dut.run_cycles.value = 0
         cocotb.start_soon(self._serve())
 
     async def _serve(self):
@@ -37,8 +39,6 @@ class StubEngine:
         await RisingEdge(dut.ap_rst_n)     # the block's outputs are defined from reset on
         while True:
             await RisingEdge(dut.ap_clk)
-            if int(dut.reg_we.value):
-                self.words.append(int(dut.reg_wdata.value))
             if int(dut.start.value):
                 self.starts += 1
                 dut.busy.value = 1
@@ -46,6 +46,7 @@ class StubEngine:
                 dut.busy.value = 0
                 dut.cycles.value = self.run + self.starts
                 dut.status.value = 1
+                dut.run_cycles.value = self.run + 100
                 dut.done.value = 1
                 await RisingEdge(dut.ap_clk)
                 dut.done.value = 0
@@ -63,22 +64,19 @@ async def control_registers(dut):
     # after reset: idle, nothing enabled, nothing pending
     assert await _rd(axil, CTRL) == AP_IDLE
     assert [await _rd(axil, a) for a in (GIE, IER, ISR)] == [0, 0, 0]
-    # arguments: 64-bit addresses as two words, and engine register words, read back as written
-    ptrs = [0x1000_0000_0000_0040, 0x2000_0000_0000_0080, 0x3000_0000_0000_00C0]
-    for i, p in enumerate(ptrs):
-        await _wr(axil, ARGS + 8 * i, p & 0xFFFF_FFFF)
-        await _wr(axil, ARGS + 8 * i + 4, p >> 32)
-    words = [(0x9E37_79B9 * (i + 1)) & 0xFFFF_FFFF for i in range(int(os.environ["NREG"]))]
-    for i, w in enumerate(words):
-        await _wr(axil, REGS + 4 * i, w)
-    for i, p in enumerate(ptrs):
-        assert await _rd(axil, ARGS + 8 * i) | (await _rd(axil, ARGS + 8 * i + 4)) << 32 == p
-    assert [await _rd(axil, REGS + 4 * i) for i in range(len(words))] == words
-    assert int(dut.act_rd_addr.value) == ptrs[0] and int(dut.wgt_addr.value) == ptrs[2]
-    assert engine.words == words
+    # arguments: 64-bit addresses as two words, the command list, the bank step: read back as written
+    args = [(0x9E37_79B9 * (i + 1)) & 0xFFFF_FFFF for i in range(NARGS)]
+    for i, w in enumerate(args):
+        await _wr(axil, ARGS + 4 * i, w)
+    assert [await _rd(axil, ARGS + 4 * i) for i in range(NARGS)] == args
+    assert int(dut.act_rd_addr.value) == args[0] | args[1] << 32
+    assert int(dut.act_wr_addr.value) == args[2] | args[3] << 32
+    assert int(dut.wgt_addr.value) == args[4] | args[5] << 32
+    assert (int(dut.cmd_off.value), int(dut.n_cmds.value)) == (args[6], args[7])
+    assert int(dut.bank_step.value) == args[8] | args[9] << 32
     # a byte-strobed write changes only its byte
-    await axil.write(REGS + 1, b"\x5A")
-    assert await _rd(axil, REGS) == (words[0] & 0xFFFF00FF) | 0x5A00
+    await axil.write(ARGS + 4 * 6 + 1, b"\x5A")
+    assert await _rd(axil, ARGS + 4 * 6) == (args[6] & 0xFFFF00FF) | 0x5A00
     # interrupts on done and ready; start: ap_start holds until the engine is done
     await _wr(axil, GIE, 1)
     await _wr(axil, IER, 3)
@@ -90,9 +88,8 @@ async def control_registers(dut):
     assert await _rd(axil, CTRL) == AP_DONE | AP_IDLE | AP_READY
     assert await _rd(axil, CTRL) == AP_IDLE                # ap_done, ap_ready: clear on read
     assert engine.starts == 1
-    # read-only after the engine registers: the last run's cycles, the status
-    nreg = int(os.environ["NREG"])
-    assert (await _rd(axil, REGS + 4 * nreg), await _rd(axil, REGS + 4 * nreg + 4)) == (engine.run + 1, 1)
+    # read-only after the arguments: the last run's cycles, the status, the run's cycles
+    assert [await _rd(axil, STAT + 4 * i) for i in range(3)] == [engine.run + 1, 1, engine.run + 100]
     await _wr(axil, ISR, 1)                                # toggle on write
     assert await _rd(axil, ISR) == 2 and int(dut.interrupt.value) == 1
     await _wr(axil, ISR, 2)

@@ -1,9 +1,10 @@
 """cocotb bench of the RTL kernel (OUT/rtl/hlsgen_rtl.v) as its own top, with cocotbext-axi on every
-interface: an AxiLiteMaster drives s_axi_control as XRT would (arguments, each invocation's register
-words, ap_start, polling ap_done), AxiRamRead on m_axi_act_rd and AxiRamWrite on m_axi_act_wr share one
-activation memory, AxiRamRead serves m_axi_wgt. The job file (``HLSGEN_SIM_JOB``) names the memory
-images (.npy) and holds the register words; per invocation the bench records the cycles register and
-checks the status register; at the end it saves the activation memory."""
+interface: an AxiLiteMaster drives s_axi_control as XRT would (arguments, the command list's offset and
+length, ap_start, polling ap_done), AxiRamRead on m_axi_act_rd and AxiRamWrite on m_axi_act_wr share one
+activation memory, AxiRamRead serves m_axi_wgt (weights.bin and the command list). The job file
+(``HLSGEN_SIM_JOB``) names the memory images (.npy) and the runs (command offset, count); per run the
+bench records the cycles and run-cycles registers and checks the status register; at the end it saves
+the activation memory."""
 import json
 import mmap
 import os
@@ -14,7 +15,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiRamRead, AxiRamWrite, AxiReadBus, AxiWriteBus
 
-CTRL, ARGS, REGS = 0x00, 0x10, 0x28
+CTRL, ARGS, CMD, N, STAT = 0x00, 0x10, 0x28, 0x2C, 0x38
 AP_START, AP_DONE = 1, 2
 
 
@@ -64,18 +65,17 @@ async def kernel_over_axi(dut):
     await ClockCycles(dut.ap_clk, 2)
     for i in range(6):                        # act_rd, act_wr, wgt: every buffer at address 0
         await _wr(axil, ARGS + 4 * i, 0)
-    nreg, shadow, cycles = job["nreg"], {}, []
-    for words in job["registers"]:
-        for i, w in enumerate(words):
-            if shadow.get(i) != w:
-                await _wr(axil, REGS + 4 * i, w)
-                shadow[i] = w
+    cycles, run_cycles = [], []
+    for offset, n in job["runs"]:
+        await _wr(axil, CMD, offset)
+        await _wr(axil, N, n)
         await _wr(axil, CTRL, AP_START)
         while not await _rd(axil, CTRL) & AP_DONE:
             await ClockCycles(dut.ap_clk, 8)
-        cycles.append(await _rd(axil, REGS + 4 * nreg))
-        assert await _rd(axil, REGS + 4 * nreg + 4) == 0, f"invocation {len(cycles) - 1}: a write was lost"
+        cycles.append(await _rd(axil, STAT))
+        assert await _rd(axil, STAT + 4) == 0, f"run {len(cycles) - 1}: a write was lost"
+        run_cycles.append(await _rd(axil, STAT + 8))
     act.seek(0)
     np.save(job["act_out"], np.frombuffer(act.read(len(act_image)), np.uint8))
     with open(job["results"], "w") as f:
-        json.dump({"cycles": cycles}, f)
+        json.dump({"cycles": cycles, "run_cycles": run_cycles}, f)

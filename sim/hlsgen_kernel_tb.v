@@ -1,13 +1,13 @@
 // Simulation top of the RTL kernel (OUT/rtl/hlsgen_rtl.v): the kernel between two AXI4 memories
-// (hlsgen_axi_mem.v: activations on m_axi_act_rd and m_axi_act_wr, weights on m_axi_wgt), and a
-// host that drives its AXI4-Lite control block as XRT would: per invocation it writes the register
-// words that changed (0x28 + 4i), sets ap_start, waits for the interrupt (ap_done enabled in
-// GIE/IER), reads the run's cycles (0x28 + 4*NREG) and the status, clears the interrupt (ISR, toggle
-// on write) and ap_done (a read of 0x00), then pulses `done`. Its ports are hlsgen_tb_top's, so the
-// same cocotb bench (hlsgen_cocotb.py) plays a plan on it. Buffers sit at address 0 of each memory.
+// (hlsgen_axi_mem.v: activations on m_axi_act_rd and m_axi_act_wr, weights and the command list on
+// m_axi_wgt), and a host that drives its AXI4-Lite control block as XRT would: per run it writes the
+// command list's offset and length (host_cmd, host_n: 0x28, 0x2C), sets ap_start, waits for the
+// interrupt (ap_done enabled in GIE/IER), reads the run's cycles (0x38), status (0x3C) and run cycles
+// (0x40), clears the interrupt (ISR, toggle on write) and ap_done (a read of 0x00), then pulses
+// `done`. The cocotb bench (hlsgen_cocotb.py) plays a plan on it. Buffers sit at address 0 of each
+// memory, both activation banks in one (bank_step 0).
 `timescale 1ns/1ps
 module hlsgen_kernel_tb #(
-    parameter NREG = 64,
     parameter ACT_SIZE = 4096,
     parameter WGT_SIZE = 4096,
     parameter BR = 8,
@@ -16,18 +16,21 @@ module hlsgen_kernel_tb #(
     parameter ML = 8
 ) (
     input  wire                     rst,
-    input  wire [32*NREG-1:0]       host_regs,
+    input  wire [31:0]              host_cmd,
+    input  wire [31:0]              host_n,
     input  wire                     host_go,
     output wire                     busy,
     output reg                      done,
     output reg  [31:0]              cycles,
     output reg  [31:0]              status,
+    output reg  [31:0]              run_cycles,
     input  wire                     load,
     input  wire                     dump
 );
     reg clk = 1'b0;
     always #5 clk = ~clk;
-    localparam A_CTRL = 12'h000, A_GIE = 12'h004, A_IER = 12'h008, A_ISR = 12'h00C, A_REGS = 12'h028;
+    localparam A_CTRL = 12'h000, A_GIE = 12'h004, A_IER = 12'h008, A_ISR = 12'h00C, A_CMD = 12'h028, A_N = 12'h02C,
+               A_STAT = 12'h038;
 
     // ---- AXI4-Lite host ----
     reg [11:0] awaddr, araddr;
@@ -36,11 +39,8 @@ module hlsgen_kernel_tb #(
     wire awready, wready, bvalid, arready, rvalid, interrupt;
     wire [1:0] bresp, rresp;
     wire [31:0] rdata;
-    reg [31:0] shadow [0:NREG-1];
-    reg [NREG-1:0] known;
-    integer hw;
-    localparam H_INIT = 0, H_IER = 1, H_IDLE = 2, H_REGS = 3, H_START = 4, H_RUN = 5, H_CYC = 6, H_STAT = 7,
-               H_ACK = 8, H_CLR = 9;
+    localparam H_INIT = 0, H_IER = 1, H_IDLE = 2, H_CMD = 3, H_START = 4, H_RUN = 5, H_CYC = 6, H_STAT = 7,
+               H_ACK = 8, H_CLR = 9, H_N = 10, H_RCYC = 11;
     reg [3:0] h, h_next;
     reg w_busy, aw_ok, w_ok, r_busy, go;
     assign busy = (h != H_IDLE) && (h != H_INIT) && (h != H_IER);
@@ -60,7 +60,7 @@ module hlsgen_kernel_tb #(
         if (host_go) go <= 1'b1;
         if (rst) begin
             go <= 1'b0;
-            h <= H_INIT; known <= {NREG{1'b0}}; awvalid <= 1'b0; wvalid <= 1'b0; arvalid <= 1'b0;
+            h <= H_INIT; awvalid <= 1'b0; wvalid <= 1'b0; arvalid <= 1'b0;
             w_busy <= 1'b0; r_busy <= 1'b0;
         end else if (w_busy) begin
             if (awvalid && awready) awvalid <= 1'b0;
@@ -72,26 +72,21 @@ module hlsgen_kernel_tb #(
                 r_busy <= 1'b0; h <= h_next;
                 if (h == H_CYC) cycles <= rdata;
                 if (h == H_STAT) status <= rdata;
+                if (h == H_RCYC) run_cycles <= rdata;
                 if (h == H_CLR) done <= 1'b1;
             end
         end else begin
             case (h)
             H_INIT: write(A_GIE, 32'd1, H_IER);
             H_IER: write(A_IER, 32'd1, H_IDLE);
-            H_IDLE: if (go) begin h <= H_REGS; hw = 0; go <= 1'b0; end
-            H_REGS: begin
-                while (hw < NREG && known[hw] && shadow[hw] == host_regs[32*hw +: 32]) hw = hw + 1;
-                if (hw == NREG) h <= H_START;
-                else begin
-                    write(A_REGS + 4 * hw, host_regs[32*hw +: 32], H_REGS);
-                    shadow[hw] <= host_regs[32*hw +: 32]; known[hw] <= 1'b1;
-                    hw = hw + 1;
-                end
-            end
+            H_IDLE: if (go) begin h <= H_CMD; go <= 1'b0; end
+            H_CMD: write(A_CMD, host_cmd, H_N);
+            H_N: write(A_N, host_n, H_START);
             H_START: write(A_CTRL, 32'd1, H_RUN);
             H_RUN: if (interrupt) h <= H_CYC;
-            H_CYC: read(A_REGS + 4 * NREG, H_STAT);
-            H_STAT: read(A_REGS + 4 * NREG + 4, H_ACK);
+            H_CYC: read(A_STAT, H_STAT);
+            H_STAT: read(A_STAT + 4, H_RCYC);
+            H_RCYC: read(A_STAT + 8, H_ACK);
             H_ACK: write(A_ISR, 32'd1, H_CLR);
             H_CLR: read(A_CTRL, H_IDLE);
             default: ;

@@ -12,7 +12,6 @@ import pytest
 from hlsgen import cli
 from hlsgen.emit import rtl
 from hlsgen.examples import testnets
-from hlsgen.plan.invocation import REGISTER_OFFSETS, REGISTERS
 
 from test_user_files import hlsgen, one_line_error
 
@@ -29,7 +28,8 @@ def streamed(tmp_path_factory):
 def _hls_arguments(project) -> list:
     """The HLS kernel's parameters, in order, from kernel/engine.cpp's signature."""
     text = (project / "kernel" / "engine.cpp").read_text()
-    sig = text[text.index('extern "C" void hlsgen_engine('):text.index(") {")]
+    start = text.index('extern "C" void hlsgen_engine(')
+    sig = text[start:text.index(") {", start)]
     return [re.split(r"[\s*&]+", p.strip())[-1] for p in sig.split("(", 1)[1].split(",")]
 
 
@@ -43,10 +43,12 @@ def test_kernel_xml_has_the_hls_kernels_arguments(streamed):
     for a, off in zip(args[:3], (0x10, 0x18, 0x20)):                    # 64-bit buffer addresses
         assert (a.get("addressQualifier"), int(a.get("offset"), 16), int(a.get("size"), 16)) == ("1", off, 8)
         assert a.get("port") == "m_axi_" + a.get("name")
-    for a, f in zip(args[3:], REGISTERS):                                # the control block's register words
-        assert int(a.get("offset"), 16) == 0x28 + REGISTER_OFFSETS[f.name]
-        assert int(a.get("size"), 16) == (8 if f.bits > 32 else 4)      # the host's int32/int64 argument types
-        assert a.get("port") == "s_axi_control"
+    # the command list and the bank step at the control block's offsets, in the host's argument sizes
+    assert [(a.get("name"), int(a.get("offset"), 16), int(a.get("size"), 16), a.get("port")) for a in args[3:]] == [
+        ("cmd_off", 0x28, 4, "s_axi_control"), ("n_cmds", 0x2C, 4, "s_axi_control"),
+        ("bank_step", 0x30, 8, "s_axi_control")]
+    control = (out / "rtl" / "hlsgen_control.v").read_text()
+    assert "0x28 cmd_off, 0x2C n_cmds" in control and "0x30 bank_step" in control
     # the ports are the top module's, with its data widths
     top = (out / "rtl" / rtl.KERNEL_FILE).read_text()
     for p in kernel.find("ports").findall("port"):

@@ -15,7 +15,8 @@ import jinja2
 
 from .. import package_data
 from ..plan.engine import get_target
-from ..plan.invocation import KIND_CODES, REGISTERS, Invocation
+from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTER_OFFSETS, REGISTERS, Invocation, command_offset,
+                               command_words)
 from . import names
 
 TEMPLATES = package_data.templates()
@@ -40,7 +41,8 @@ def registers() -> list:
     out = []
     for f in REGISTERS:
         native = 64 if f.bits > 32 else 32
-        out.append({"name": f.name, "doc": f.doc,
+        out.append({"name": f.name, "doc": f.doc, "bits": f.bits, "signed": f.signed,
+                    "word": REGISTER_OFFSETS[f.name] // 4, "words": f.words,
                     "ctype": f"{'int' if f.signed else 'uint'}{native}_t",
                     "argtype": f"ap_{'int' if f.signed else 'uint'}<{f.bits}>"})
     return out
@@ -74,7 +76,10 @@ def kernel_context(engine: dict) -> dict:
         "max_rows": int(engine["max_rows"]), "max_cols": max_cols,
         "max_cw": int(engine["max_cw"]), "max_groups": int(engine["max_groups"]),
         "max_pool_taps": int(engine.get("max_pool_taps", int(engine["max_rows"]) * max_cols)),
-        "act_words": -(-int(engine["act_bytes"]) // pi), "wgt_beats": -(-int(engine["wgt_bytes"]) // 64),
+        "act_words": -(-int(engine["act_bytes"]) // pi),
+        "wgt_beats": -(-(command_offset(int(engine["wgt_bytes"])) + CMD_BYTES * int(engine.get("max_commands", 1))) // 64),
+        "max_commands": int(engine.get("max_commands", 1)), "cmd_bytes": CMD_BYTES,
+        "reg_words": sum(f.words for f in REGISTERS),
         "resident": bool(line), "w_line_bytes": line or 64, "act_banks": int(engine.get("act_banks", 1)),
         "reg_rd_bank": reg_index["rd_bank"], "reg_wr_bank": reg_index["wr_bank"],
         "w_store_lines": max(1, -(-int(engine["wgt_bytes"]) // line)) if line else 0,
@@ -129,6 +134,7 @@ def engine_sizes(plan: dict) -> dict:
         "act_banks": len(e["ports"]["act_rd"]["banks"]),
         "t_words": max([i["t_words"] for i in invs if i["kind"] == "table"], default=0),
         "mul": any(i["kind"] == "mul" for i in invs),
+        "max_commands": max(len(invs), len(plan.get("preload", [])), 1),
     }
 
 
@@ -151,12 +157,13 @@ def host_context(plan: dict) -> dict:
     im2col = [{"src": _map(tensors[s["src"]]), "dst": _map(tensors[s["dst"]]), "k": s["k"],
                "stride": s["stride"], "pad_t": s["pad_t"], "pad_l": s["pad_l"], "zx": s["zx"]}
               for s in steps if s["kind"] == "im2col"]
-    invocations = [{"layer": names.c_string(d["layer"]), "regs": Invocation.from_json(d).registers()}
-                   for d in plan["invocations"]]
-    preload = [{"layer": names.c_string(d["layer"]), "regs": Invocation.from_json(d).registers()}
-               for d in plan.get("preload", [])]
-    return {"quantize": quantize, "dequantize": dequantize, "im2col": im2col, "invocations": invocations,
-            "preload": preload,
+    preload = [Invocation.from_json(d) for d in plan.get("preload", [])]
+    frame = [Invocation.from_json(d) for d in plan["invocations"]]
+    words = command_words(preload + frame)
+    return {"quantize": quantize, "dequantize": dequantize, "im2col": im2col,
+            "n_preload": len(preload), "n_frame": len(frame), "cmd_bytes": CMD_BYTES,
+            "commands": [words[i:i + CMD_BYTES // 4] for i in range(0, len(words), CMD_BYTES // 4)],
+            "command_offset": command_offset(int(plan["weights_bytes"])),
             "act_bytes": int(plan["act_bytes"]), "weight_bytes": int(plan["weights_bytes"])}
 
 

@@ -15,13 +15,14 @@ import jinja2
 from .. import package_data
 from ..errors import UserError
 from ..util import atomic_file
-from ..plan.invocation import KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS
+from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS, command_offset,
+                               command_words)
 
 TEMPLATES = package_data.templates() / "rtl"
 ENGINE_FILE = "hlsgen_engine.v"
 KERNEL = "hlsgen_rtl"                 # the RTL kernel's name: its top module, kernel.xml, the .xo
 KERNEL_FILE = KERNEL + ".v"
-KERNEL_UNITS = ("hlsgen_control.v", "hlsgen_axi_rd.v", "hlsgen_axi_wr.v")   # static, copied beside it
+KERNEL_UNITS = ("hlsgen_control.v", "hlsgen_walker.v", "hlsgen_axi_rd.v", "hlsgen_axi_wr.v")   # static, copied beside it
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -103,7 +104,8 @@ def config(data: dict) -> dict:
         "registers": [{"name": f.name, "bits": f.bits, "signed": f.signed, "words": f.words,
                        "word": REGISTER_OFFSETS[f.name] // 4} for f in REGISTERS],
         "act_size": int(data["act_bytes"]) + 64 * pi,
-        "wgt_size": max(int(data["weights_bytes"]), 64) + 64 * bw,
+        "wgt_size": command_offset(max(int(data["weights_bytes"]), 64)) + 64 * bw
+                    + CMD_BYTES * (len(invs) + len(data.get("preload", []))),    # the command list after weights.bin
     }
 
 
@@ -130,7 +132,8 @@ def kernel_config(data: dict, cfg: dict | None = None) -> dict:
                         "on chip); build with --weights streamed")
     invs = data["invocations"]
     act = [i.get(f, 0) for i in invs for f in ("in_addr", "out_addr", "add_addr", "a_addr", "b_addr")]
-    wgt = [i[f] for i in invs if i["kind"] in ("conv", "table") for f in ("w_addr", "w_group_bytes")]
+    wgt = [i[f] for i in invs if i["kind"] in ("conv", "table") for f in ("w_addr", "w_group_bytes")] + [
+        CMD_BYTES, command_offset(int(data["weights_bytes"]))]
     u_act = _pow2_dividing(act, min(cfg["pi"], cfg["brs"], cfg["br"]))
     u_wgt = _pow2_dividing(wgt, cfg["bw"])
     bl_act, bl_wgt = min(16, 4096 // cfg["br"]), min(16, 4096 // cfg["bw"])
@@ -138,7 +141,8 @@ def kernel_config(data: dict, cfg: dict | None = None) -> dict:
     def depth(units_per_beat, bl, lat):      # room for two bursts and the read-ahead of the latency
         need = max(2 * bl, lat) * units_per_beat
         return 1 << (need - 1).bit_length()
-    cfg.update(kernel=KERNEL, u_act=u_act, u_wgt=u_wgt, bl_act=bl_act, bl_wgt=bl_wgt,
+    cfg.update(kernel=KERNEL, u_act=u_act, u_wgt=u_wgt, bl_act=bl_act, bl_wgt=bl_wgt, cmd_bytes=CMD_BYTES,
+               rd_bank_word=REGISTER_OFFSETS["rd_bank"] // 4, wr_bank_word=REGISTER_OFFSETS["wr_bank"] // 4,
                depth_act=depth(cfg["br"] // u_act, bl_act, cfg["lr"]),
                depth_wgt=depth(cfg["bw"] // u_wgt, bl_wgt, cfg["lw"]), depth_wr=256,
                masters=[{"port": "m_axi_act_rd", "bytes": cfg["br"], "read": True},
@@ -160,12 +164,10 @@ def kernel_args(kcfg: dict) -> list:
     """kernel.xml's arguments: the HLS kernel's, in its order (the host sets them by index)."""
     args = [{"name": m, "qualifier": 1, "port": "m_axi_" + m, "size": 8, "offset": 0x10 + 8 * i, "type": "void*"}
             for i, m in enumerate(("act_rd", "act_wr", "wgt"))]
-    for f in REGISTERS:
-        size = 4 * f.words
-        ctype = ("long" if size == 8 else "int") if f.signed else ("ulong" if size == 8 else "uint")
-        args.append({"name": f.name, "qualifier": 0, "port": "s_axi_control", "size": size,
-                     "offset": 0x28 + REGISTER_OFFSETS[f.name], "type": ctype})
-    return args
+    return args + [{"name": "cmd_off", "qualifier": 0, "port": "s_axi_control", "size": 4, "offset": 0x28, "type": "uint"},
+                   {"name": "n_cmds", "qualifier": 0, "port": "s_axi_control", "size": 4, "offset": 0x2C, "type": "uint"},
+                   {"name": "bank_step", "qualifier": 0, "port": "s_axi_control", "size": 8, "offset": 0x30,
+                    "type": "ulong"}]
 
 
 def hw_files(data: dict, kcfg: dict) -> dict:

@@ -245,6 +245,28 @@ class Invocation:
         return cls(layer=d.pop("layer"), kind=d.pop("kind"), fields=d)
 
 
+# The command list (ENGINE.md section 4): the kernel reads each invocation's register file from the wgt
+# buffer, where the host puts the list after weights.bin: command i is the register words of invocation
+# i, CMD_BYTES apart from COMMANDS_ALIGN-byte aligned ``command_offset``.
+CMD_BYTES = 256
+COMMANDS_ALIGN = 64
+assert REGISTER_BYTES <= CMD_BYTES
+
+
+def command_offset(weights_bytes: int) -> int:
+    """Byte offset of the command list in the wgt buffer (after weights.bin)."""
+    return -(-weights_bytes // COMMANDS_ALIGN) * COMMANDS_ALIGN
+
+
+def command_words(invocations) -> list:
+    """The commands of INVOCATIONS, CMD_BYTES // 4 words each (the register words, then zeros)."""
+    out = []
+    for inv in invocations:
+        words = inv.register_words()
+        out.extend(words + [0] * (CMD_BYTES // 4 - len(words)))
+    return out
+
+
 def register_map_json() -> list:
     """The register map as data (for emitters and plan.json)."""
     return [{"name": f.name, "bits": f.bits, "signed": f.signed, "offset": REGISTER_OFFSETS[f.name],

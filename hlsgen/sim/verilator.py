@@ -22,7 +22,7 @@ import numpy as np
 from ..emit import rtl
 from .. import package_data
 from ..errors import UserError
-from ..plan.invocation import Invocation
+from ..plan.invocation import CMD_BYTES, Invocation, command_offset, command_words
 from ..plan.planner import Plan
 from ..plan import tiled
 from ..util import atomic_file, record, require
@@ -66,7 +66,7 @@ def parameters(cfg: dict) -> dict:
 
 def kernel_parameters(cfg: dict) -> dict:
     """Verilog parameters of the RTL kernel's bench for an engine configuration."""
-    return {"NREG": cfg["reg_words"], "ACT_SIZE": cfg["act_size"], "WGT_SIZE": cfg["wgt_size"],
+    return {"ACT_SIZE": cfg["act_size"], "WGT_SIZE": cfg["wgt_size"],
             "BR": cfg["br"], "BW": cfg["bw"], "BO": cfg["bo"], "ML": AXI_MEM_LATENCY}
 
 
@@ -147,8 +147,15 @@ def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool 
     top = KERNEL_TOP if kernel else TOP
     run_dir = folder / "sim" / (("kernel_" if kernel else "") + ("run_trace" if trace else "run"))
     run_dir.mkdir(parents=True, exist_ok=True)
+    image = np.frombuffer(weights, np.uint8)
+    preload = [Invocation.from_json(i) for i in data.get("preload", [])]
+    frame = [Invocation.from_json(i) for i in data["invocations"]]
+    if kernel:       # the RTL kernel reads its command list from the weight memory (ENGINE.md section 4)
+        offset = command_offset(len(weights))
+        image = np.concatenate([image, np.zeros(offset - len(weights), np.uint8),
+                                np.array(command_words(preload + frame), "<u4").view(np.uint8)])
     wgt = np.zeros(cfg["wgt_size"], np.uint8)
-    wgt[:len(weights)] = np.frombuffer(weights, np.uint8)
+    wgt[:len(image)] = image
     write_hex(run_dir / "wgt.hex", wgt)
     samples = []
     for s, image in enumerate(act):
@@ -157,8 +164,10 @@ def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool 
         write_hex(run_dir / f"act_in_{s}.hex", full)
         samples.append({"act_in": str(run_dir / f"act_in_{s}.hex"), "act_out": str(run_dir / f"act_out_{s}.hex")})
     job = {"wgt_in": str(run_dir / "wgt.hex"), "samples": samples, "kernel": kernel, "results": str(run_dir / "results.json"),
-           "registers": [Invocation.from_json(i).register_words() for i in data["invocations"]],
-           "preload": [Invocation.from_json(i).register_words() for i in data.get("preload", [])]}
+           "registers": [inv.register_words() for inv in frame], "preload": [inv.register_words() for inv in preload]}
+    if kernel:       # one kernel run per invocation (its cycles per layer), commands after the preload's
+        offset = command_offset(len(weights))
+        job["commands"] = [offset + CMD_BYTES * k for k in range(len(preload) + len(frame))]
     (run_dir / "job.json").write_text(json.dumps(job))
     (run_dir / "results.json").unlink(missing_ok=True)
     t0 = time.perf_counter()

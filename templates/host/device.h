@@ -1,6 +1,6 @@
 // {{ banner }}
-// The host's view of the engine: an activation memory, a weight memory and
-// "run one invocation".  Two backends implement it: device_xrt.cpp (the card,
+// The host's view of the engine: activation banks, a weight memory (weights.bin and the command
+// list after it) and "run these commands".  Two backends implement it: device_xrt.cpp (the card,
 // through XRT's native API) and device_csim.cpp (direct calls to the kernel).
 #ifndef HLSGEN_DEVICE_H
 #define HLSGEN_DEVICE_H
@@ -13,22 +13,20 @@
 
 namespace host {
 
-const int NUM_REGISTERS = {{ registers | length }};
 const int ACT_BANKS = {{ act_banks }};            // activation banks (docs/ENGINE.md section 3)
-const int REG_RD_BANK = {{ reg_rd_bank }};        // registers naming the banks act_rd / act_wr use
-const int REG_WR_BANK = {{ reg_wr_bank }};
 
 class Device {
 public:
-    // xclbin: path of the FPGA binary (ignored by the csim backend).
+    // xclbin: path of the FPGA binary (ignored by the csim backend); wgt: the weight memory's image
+    // (weights.bin, then the command list).
     static std::unique_ptr<Device> open(const std::string &xclbin, size_t act_bytes,
-                                        const std::vector<uint8_t> &weights);
+                                        const std::vector<uint8_t> &wgt);
     virtual ~Device() = default;
     virtual void write_act(int bank, size_t addr, const uint8_t *src, size_t n) = 0;
     virtual void read_act(int bank, size_t addr, uint8_t *dst, size_t n) = 0;
-    // Write the registers (REGISTERS order), bind act_rd / act_wr to the banks the
-    // invocation names (REG_RD_BANK, REG_WR_BANK), start the engine, wait for done.
-    virtual void run(const int64_t regs[NUM_REGISTERS]) = 0;
+    // One kernel run: the N commands at byte OFFSET of the weight memory, in order (each names the
+    // activation banks its invocation reads and writes); returns when the last one is done.
+    virtual void run_commands(size_t offset, size_t n) = 0;
     virtual const char *name() const = 0;
 };
 

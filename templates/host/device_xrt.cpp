@@ -1,8 +1,10 @@
 // {{ banner }}
 // XRT backend: the engine on an Alveo card through XRT's native C++ API.
-// act_rd and act_wr (kernel arguments 0 and 1) are bound per invocation to the
-// buffers of the activation banks it names (one buffer per bank, each spanning all
-// activation addresses); wgt (argument 2) holds weights.bin in its own bank.
+// One buffer per activation bank, each spanning all activation addresses; act_rd and act_wr
+// (kernel arguments 0 and 1) point at bank 0's, and bank_step (argument 5) is the distance from
+// it to bank 1's in device addresses (xrt::bo::address), so the kernel reaches either bank through
+// the same ports; wgt (argument 2) holds weights.bin and the command list in its own bank. A run is
+// a whole command list: one start and one wait per sample, not per invocation.
 // Where each buffer lives is read from the xclbin itself: the memories its kernel
 // argument is connected to (xrt::xclbin::arg::get_mems), not arithmetic on
 // xrt::kernel::group_id (which names one memory of the argument's connections only).
@@ -24,7 +26,7 @@ namespace host {
 namespace {
 
 const char *const KERNELS[] = {"hlsgen_engine", "hlsgen_rtl"};
-// The longest invocation takes well under a second at the kernel clock; a run that has not
+// A sample's whole command list takes well under a second at the kernel clock; a run that has not
 // completed after this long is reported (and aborted) instead of waited for forever.
 const std::chrono::milliseconds RUN_TIMEOUT{10000};
 
@@ -75,7 +77,10 @@ public:
         }
         wgt_.write(weights.data(), weights.size(), 0);
         wgt_.sync(XCL_BO_SYNC_BO_TO_DEVICE, weights.size(), 0);
+        run_.set_arg(0, act_.at(0));
+        run_.set_arg(1, act_.at(0));
         run_.set_arg(2, wgt_);
+        run_.set_arg(5, static_cast<uint64_t>(ACT_BANKS > 1 ? act_.at(ACT_BANKS - 1).address() - act_.at(0).address() : 0));
     }
 
     void write_act(int bank, size_t addr, const uint8_t *src, size_t n) override {
@@ -88,12 +93,9 @@ public:
         act_.at(bank).read(dst, n, addr);
     }
 
-    void run(const int64_t regs[NUM_REGISTERS]) override {
-        run_.set_arg(0, act_.at(regs[REG_RD_BANK]));
-        run_.set_arg(1, act_.at(regs[REG_WR_BANK]));
-{% for r in registers %}
-        run_.set_arg({{ loop.index0 + 3 }}, static_cast<{{ r.ctype }}>(regs[{{ loop.index0 }}]));
-{% endfor %}
+    void run_commands(size_t offset, size_t n) override {
+        run_.set_arg(3, static_cast<uint32_t>(offset));
+        run_.set_arg(4, static_cast<uint32_t>(n));
         run_.start();
         const ert_cmd_state state = run_.wait(RUN_TIMEOUT);
         if (state == ERT_CMD_STATE_COMPLETED) return;

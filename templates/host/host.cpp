@@ -120,12 +120,21 @@ void read_output(host::Device &dev, const plan::Dequantize &s, size_t n, host::A
             for (int x = 0; x < m.w; ++x) y.data[i++] = dequantize(img[lane_offset(m, c, yy, x)], m);
 }
 
-// One engine invocation; a failure (a run that timed out or did not complete) names its layer.
-void run(host::Device &dev, const plan::Invocation &inv) {
+// The weight memory's image: weights.bin, zeros up to COMMAND_OFFSET, the command list.
+std::vector<uint8_t> weight_memory(std::vector<uint8_t> weights) {
+    weights.resize(plan::COMMAND_OFFSET, 0);
+    for (size_t c = 0; c < plan::NUM_PRELOAD + plan::NUM_INVOCATIONS; ++c)
+        for (size_t i = 0; i < plan::CMD_BYTES / 4; ++i)
+            for (int b = 0; b < 4; ++b) weights.push_back((uint8_t)(plan::COMMANDS[c][i] >> (8 * b)));
+    return weights;
+}
+
+// One kernel run of commands [first, first + n); a failure says which run it was.
+void run(host::Device &dev, size_t first, size_t n, const std::string &what) {
     try {
-        dev.run(inv.regs);
+        dev.run_commands(plan::COMMAND_OFFSET + first * plan::CMD_BYTES, n);
     } catch (const std::runtime_error &e) {
-        throw std::runtime_error(std::string("layer ") + inv.layer + ": " + e.what());
+        throw std::runtime_error(what + ": " + e.what());
     }
 }
 
@@ -144,8 +153,8 @@ int main(int argc, char **argv) {
         std::vector<uint8_t> weights = read_file(opt.weights);
         if (weights.size() != plan::WEIGHT_BYTES)
             throw std::runtime_error(opt.weights + ": expected " + std::to_string(plan::WEIGHT_BYTES) + " bytes");
-        auto dev = host::Device::open(opt.xclbin, plan::ACT_BYTES, weights);
-        for (const plan::Invocation &inv : plan::PRELOAD) run(*dev, inv);
+        auto dev = host::Device::open(opt.xclbin, plan::ACT_BYTES, weight_memory(weights));
+        if (plan::NUM_PRELOAD) run(*dev, 0, plan::NUM_PRELOAD, "preload");
 
         std::vector<host::Array> xs;
         size_t batch = 0;
@@ -174,7 +183,7 @@ int main(int argc, char **argv) {
                 for (size_t i = 0; i < xs.size(); ++i) write_input(*dev, xs[i], n, plan::QUANTIZE[i].map);
                 for (const plan::Im2col &s : plan::IM2COL) im2col(*dev, s);
                 const auto t0 = std::chrono::steady_clock::now();
-                for (size_t k = 0; k < plan::NUM_INVOCATIONS; ++k) run(*dev, plan::INVOCATIONS[k]);
+                run(*dev, plan::NUM_PRELOAD, plan::NUM_INVOCATIONS, "sample " + std::to_string(n));
                 engine_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
                 for (size_t o = 0; o < ys.size(); ++o) read_output(*dev, plan::DEQUANTIZE[o], n, ys[o]);
             }

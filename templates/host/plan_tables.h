@@ -1,6 +1,5 @@
 // {{ banner }}
-// The plan (plan.json) as constant tables: memory sizes, host steps
-// and the engine invocation list (registers in hlsgen/plan/invocation.py order).
+// The plan (plan.json) as constant tables: memory sizes, host steps and the engine's command list.
 #ifndef HLSGEN_PLAN_TABLES_H
 #define HLSGEN_PLAN_TABLES_H
 
@@ -43,11 +42,6 @@ struct Dequantize {    // map -> float model output of shape (N, dims...)
     std::vector<size_t> dims;
 };
 
-struct Invocation {
-    const char *layer;
-    int64_t regs[host::NUM_REGISTERS];
-};
-
 {% macro map(m) %}{ {{ m.addr }}, {{ m.bank }}, {{ m.c }}, {{ m.h }}, {{ m.w }}, {{ m.map_cw }}, {{ m.c0w }}, {{ m.scale }}f, {{ m.zero_point }}, {{ m.signed }} }{% endmacro %}
 const std::vector<Quantize> QUANTIZE = {
 {% for s in quantize %}
@@ -67,19 +61,21 @@ const std::vector<Dequantize> DEQUANTIZE = {
 {% endfor %}
 };
 
-// Resident weights: run once after the device is opened (fills the on-chip weight store).
-const std::vector<Invocation> PRELOAD = {
-{% for inv in preload %}
-    { {{ inv.layer }}, { {{ inv.regs | join(", ") }} } },
+// The command list (docs/ENGINE.md section 4): every invocation's register words (hlsgen/plan/invocation.py
+// REGISTERS order), CMD_BYTES apart; the host puts it into the weight buffer at COMMAND_OFFSET, after
+// weights.bin. The first NUM_PRELOAD commands run once after the device is opened (resident weights:
+// they fill the on-chip store), the NUM_INVOCATIONS after them once per sample, as one kernel run each.
+const size_t CMD_BYTES = {{ cmd_bytes }};
+const size_t COMMAND_OFFSET = {{ command_offset }};
+const size_t NUM_PRELOAD = {{ n_preload }};
+const size_t NUM_INVOCATIONS = {{ n_frame }};
+const uint32_t COMMANDS[][CMD_BYTES / 4] = {
+{% for c in commands %}
+    { {{ c | join("u, ") }}u },
+{% else %}
+    { 0u },
 {% endfor %}
 };
-
-const Invocation INVOCATIONS[] = {
-{% for inv in invocations %}
-    { {{ inv.layer }}, { {{ inv.regs | join(", ") }} } },
-{% endfor %}
-};
-const size_t NUM_INVOCATIONS = sizeof(INVOCATIONS) / sizeof(INVOCATIONS[0]);
 
 }  // namespace plan
 

@@ -28,6 +28,8 @@ const int TILE_WORDS = {{ tile_words }};  // input buffer capacity in words
 const int W_ROWS = {{ w_rows }};          // weight buffer capacity in rows (K*K*Cw taps)
 const int POOL_COLS = {{ pool_cols }};    // fused max pool: row buffer capacity in pooled pixels
 const int BEAT_BYTES = 64;                // weight port width
+const int CMD_BYTES = {{ cmd_bytes }};                // a command: the register words of one invocation (then zeros)
+const int REG_WORDS = {{ reg_words }};                // register words in a command
 // Weight blocks are read in lines: {% if resident %}the resident store's lines (URAM, filled once by
 // a preload invocation){% else %}the weight port's beats (weights stream from DDR){% endif %}.
 const int W_LINE_BYTES = {{ w_line_bytes }};
@@ -92,10 +94,9 @@ inline int32_t clamp32(int64_t v, int32_t lo, int32_t hi) {
 
 }  // namespace hlsgen
 
-extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_wr,
-                              const hlsgen::beat_t *wgt,
-{% for r in registers %}
-                              {{ r.argtype }} {{ r.name }}{{ "," if not loop.last else ");" }}
-{% endfor %}
+// One run executes n_cmds commands read from wgt at byte cmd_off (ENGINE.md section 4); activation
+// bank 1 is bank_step bytes from bank 0 (act_rd, act_wr point at bank 0).
+extern "C" void hlsgen_engine(const hlsgen::word_t *act_rd, hlsgen::word_t *act_wr, const hlsgen::beat_t *wgt,
+                              ap_uint<32> cmd_off, ap_uint<32> n_cmds, ap_uint<64> bank_step);
 
 #endif

@@ -8,17 +8,15 @@
 //   0x08 IER      bit 0 ap_done, bit 1 ap_ready interrupt enables
 //   0x0C ISR      bit 0 ap_done, bit 1 ap_ready status (toggle on write)
 //   0x10 act_rd, 0x18 act_wr, 0x20 wgt: 64-bit buffer addresses (low word first)
-//   0x28 + 4*i    engine register word i (hlsgen/plan/invocation.py REGISTERS; ENGINE.md section 4):
-//                 each write is forwarded to the engine's register file as it lands.
-//   0x28 + 4*NREG cycles of the last run (read-only: the engine's cycle counter, ENGINE.md section 5)
-//   0x2C + 4*NREG status (read-only): bit 0 a write was lost (the act_wr FIFO overflowed)
-// The engine starts on `start` (a one-cycle pulse) and reports `done` (a one-cycle pulse); a
+//   0x28 cmd_off, 0x2C n_cmds: the run's command list (ENGINE.md section 4), 0x30 bank_step (64 bits)
+//   0x38 cycles of the last run (read-only: the engine's cycles, ENGINE.md section 5)
+//   0x3C status (read-only): bit 0 a write was lost (the act_wr FIFO overflowed)
+//   0x40 run cycles (read-only): ap_start to ap_done of the last run
+// A run starts on `start` (a one-cycle pulse) and reports `done` (a one-cycle pulse); a
 // sequential kernel is ready for the next start when it is done, so ap_ready rises with ap_done.
 // Verilog-2001.
 `timescale 1ns/1ps
 module hlsgen_control #(
-    parameter NREG = 64,                 // engine register words
-    parameter REG_ADDR_BITS = 6,
     parameter ADDR_BITS = 12
 ) (
     input  wire                     ap_clk,
@@ -47,32 +45,35 @@ module hlsgen_control #(
     /* verilator lint_off SYMRSVDWORD */
     output wire                     interrupt,        // (the name Vitis requires)
     /* verilator lint_on SYMRSVDWORD */
-    // to the engine
-    output reg                      reg_we,
-    output reg  [REG_ADDR_BITS-1:0] reg_addr,
-    output reg  [31:0]              reg_wdata,
+    // to the kernel
     output reg                      start,
     input  wire                     busy,
     input  wire                     done,
     input  wire [31:0]              cycles,
     input  wire [31:0]              status,
+    input  wire [31:0]              run_cycles,
     output wire [63:0]              act_rd_addr,
     output wire [63:0]              act_wr_addr,
-    output wire [63:0]              wgt_addr
+    output wire [63:0]              wgt_addr,
+    output wire [31:0]              cmd_off,
+    output wire [31:0]              n_cmds,
+    output wire [63:0]              bank_step
 );
     localparam A_CTRL = 12'h000, A_GIE = 12'h004, A_IER = 12'h008, A_ISR = 12'h00C, A_ARGS = 12'h010;
-    localparam NPTR = 6;                 // three 64-bit addresses: six words from 0x10
-    localparam A_REGS = A_ARGS + 4 * NPTR;
-    localparam [ADDR_BITS-1:0] A_ARGS_B = A_ARGS, A_REGS_B = A_REGS;
-    localparam [ADDR_BITS-3:0] W_ARGS = A_ARGS_B[ADDR_BITS-1:2], W_REGS = A_REGS_B[ADDR_BITS-1:2];   // in words
+    localparam NPTR = 10;                // the arguments: ten words from 0x10
+    localparam A_STAT = A_ARGS + 4 * NPTR;    // 0x38: cycles, status, run cycles
+    localparam [ADDR_BITS-1:0] A_ARGS_B = A_ARGS;
+    localparam [ADDR_BITS-3:0] W_ARGS = A_ARGS_B[ADDR_BITS-1:2];   // in words
 
     reg ap_start, ap_done, ap_ready, auto_restart, started, gie;
     reg [1:0] ier, isr;
     reg [31:0] ptr [0:NPTR-1];
-    reg [31:0] regs [0:NREG-1];
     assign act_rd_addr = {ptr[1], ptr[0]};
     assign act_wr_addr = {ptr[3], ptr[2]};
     assign wgt_addr = {ptr[5], ptr[4]};
+    assign cmd_off = ptr[6];
+    assign n_cmds = ptr[7];
+    assign bank_step = {ptr[9], ptr[8]};
     wire ap_idle = !started && !busy;
     assign interrupt = gie && (isr != 2'b00);
 
@@ -95,10 +96,9 @@ module hlsgen_control #(
     wire [ADDR_BITS-1:0] r_addr = {s_axi_control_araddr[ADDR_BITS-1:2], 2'b00};
     wire [ADDR_BITS-3:0] r_word = s_axi_control_araddr[ADDR_BITS-1:2];
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [ADDR_BITS-3:0] r_rel = r_word - W_REGS, r_prel = r_word - W_ARGS;   // (in range where used)
+    wire [ADDR_BITS-3:0] r_prel = r_word - W_ARGS;   // (in range where used)
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [REG_ADDR_BITS-1:0] r_reg = r_rel[REG_ADDR_BITS-1:0];
-    wire [2:0] r_ptr = r_prel[2:0];
+    wire [3:0] r_ptr = r_prel[3:0];
     reg [31:0] r_value;
     always @* begin
         r_value = 32'd0;
@@ -106,22 +106,19 @@ module hlsgen_control #(
         else if (r_addr == A_GIE) r_value = {31'd0, gie};
         else if (r_addr == A_IER) r_value = {30'd0, ier};
         else if (r_addr == A_ISR) r_value = {30'd0, isr};
-        else if (r_addr >= A_ARGS && r_addr < A_REGS) r_value = ptr[r_ptr];
-        else if (r_addr >= A_REGS && r_addr < A_REGS + 4 * NREG) r_value = regs[r_reg];
-        else if (r_addr == A_REGS + 4 * NREG) r_value = cycles;
-        else if (r_addr == A_REGS + 4 * NREG + 4) r_value = status;
+        else if (r_addr >= A_ARGS && r_addr < A_STAT) r_value = ptr[r_ptr];
+        else if (r_addr == A_STAT) r_value = cycles;
+        else if (r_addr == A_STAT + 4) r_value = status;
+        else if (r_addr == A_STAT + 8) r_value = run_cycles;
     end
 
     integer i;
     wire [1:0] isr_toggle = (do_write && aw_addr == A_ISR && w_strb[0]) ? w_data[1:0] : 2'b00;  // toggle on write
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [ADDR_BITS-3:0] w_rel = w_word - W_REGS, w_prel = w_word - W_ARGS;   // (in range where used)
+    wire [ADDR_BITS-3:0] w_prel = w_word - W_ARGS;   // (in range where used)
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [REG_ADDR_BITS-1:0] w_reg = w_rel[REG_ADDR_BITS-1:0];      // engine register word written
-    wire [2:0] w_ptr = w_prel[2:0];                                 // argument word written
-    wire [31:0] w_merged = (regs[w_reg] & ~strb_mask) | (w_data & strb_mask);
+    wire [3:0] w_ptr = w_prel[3:0];                                 // argument word written
     always @(posedge ap_clk) begin
-        reg_we <= 1'b0;
         start <= 1'b0;
         if (!ap_rst_n) begin
             ap_start <= 1'b0; ap_done <= 1'b0; ap_ready <= 1'b0; auto_restart <= 1'b0; started <= 1'b0;
@@ -148,13 +145,8 @@ module hlsgen_control #(
                     if (w_strb[0]) gie <= w_data[0];
                 end else if (aw_addr == A_IER) begin
                     if (w_strb[0]) ier <= w_data[1:0];
-                end else if (aw_addr >= A_ARGS && aw_addr < A_REGS) begin
+                end else if (aw_addr >= A_ARGS && aw_addr < A_STAT) begin
                     ptr[w_ptr] <= (ptr[w_ptr] & ~strb_mask) | (w_data & strb_mask);
-                end else if (aw_addr >= A_REGS && aw_addr < A_REGS + 4 * NREG) begin
-                    regs[w_reg] <= w_merged;
-                    reg_we <= 1'b1;
-                    reg_addr <= w_reg;
-                    reg_wdata <= w_merged;
                 end
             end
             // AXI4-Lite read; ap_done and ap_ready clear when control is read

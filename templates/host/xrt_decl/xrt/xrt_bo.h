@@ -12,5 +12,6 @@ public:
     void write(const void *src, size_t size, size_t seek);
     void read(void *dst, size_t size, size_t skip);
     void sync(xclBOSyncDirection dir, size_t size, size_t offset);
+    uint64_t address() const;
 };
 }  // namespace xrt
