@@ -75,14 +75,7 @@ class Build:
         where = f"{self.folder}: " if self.folder is not None else ""
         return (f"{where}{d['target']} PP={e['pp']} PO={e['po']} PI={e['pi']} ({e['macs_per_cycle']} MACs/cycle), "
                 f"{d['total_cycles']} cycles, {d['fps']:.1f} fps at {d['clock_mhz']:g} MHz, "
-                f"{d['resources']['dsp']} DSPs; see report.md{self._kernel_note()}")
-
-    def _kernel_note(self) -> str:
-        if self.folder is None or "rtl" in self.kernels or not self.kernels:
-            return ""
-        if self.data.get("preload"):
-            return " (no RTL kernel: it needs streamed weights, --weights streamed)"
-        return ""
+                f"{d['resources']['dsp']} DSPs; see report.md")
 
 
 @dataclass
@@ -113,8 +106,7 @@ def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None
     """Plan MODEL (an ONNX path or a loaded graph) for TARGET; with OUTPUT, write the accelerator
     project to that folder (new, empty or one hlsgen wrote: nothing else in it is touched).
     GUIDANCE: the plan also carries the pruning guidance (report.md's table; a few re-plans).
-    KERNEL: the Vitis kernels written, 'hls', 'rtl' or 'both' (the RTL kernel needs streamed weights:
-    'both' writes the HLS kernel alone for a plan that keeps them resident, 'rtl' refuses it)."""
+    KERNEL: the Vitis kernels written, 'hls', 'rtl' or 'both'."""
     from .emit import KERNELS, write_project
     from .plan.planner import make_plan
     from .util import check_writable_folder

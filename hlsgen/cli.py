@@ -68,8 +68,7 @@ def _parser() -> argparse.ArgumentParser:
                          "instead of letting the planner choose")
     sp.add_argument("--kernel", default="both", metavar="KIND",
                     help="Vitis kernels to write: hls (kernel/, C++ for Vitis HLS), rtl (rtl/hlsgen_rtl.v, the "
-                         "simulated RTL twin packaged as an RTL kernel; needs streamed weights) or both (default; "
-                         "the RTL kernel only when the weights stream)")
+                         "simulated RTL twin packaged as an RTL kernel) or both (default)")
     sp.add_argument("--synth", action="store_true", help="also run yosys synthesis estimates")
     sp.add_argument("-o", "--output", required=True, help="output folder")
 

@@ -1,5 +1,6 @@
-"""The RTL kernel (rtl/hlsgen_rtl.v): the twin of the engine behind the AXI4-Lite control block and three
-AXI4 masters, as Vitis links it (hw/kernel.xml, hw/package_xo.tcl).
+"""The RTL kernel (rtl/hlsgen_rtl.v): the twin of the engine behind the AXI4-Lite control block, the command
+walker and three AXI4 masters (and the on-chip weight store when weights are resident), as Vitis links it
+(hw/kernel.xml, hw/package_xo.tcl).
 
 Verilator runs it on whole nets through `hlsgen simulate --engine rtl-kernel` (AXI4 memories in Verilog,
 the host's register writes over AXI4-Lite): outputs equal onnxruntime's and the engine's cycles equal
@@ -20,7 +21,7 @@ from hlsgen.emit import rtl
 from hlsgen.examples import testnets
 from hlsgen.golden.reference import ort_run
 from hlsgen.plan import tiled
-from hlsgen.plan.invocation import Invocation, command_offset, command_words
+from hlsgen.plan.invocation import CMD_BYTES, Invocation, command_offset, command_words
 from hlsgen.plan.planner import Plan
 from hlsgen.sim import verilator
 
@@ -83,29 +84,33 @@ def test_kernel_top_elaborates(resnet):
 def test_rtl_kernel_over_cocotbext_axi(tmp_path):
     """The kernel as the top, its host and memories cocotbext-axi's (AxiLiteMaster, AxiRamRead and
     AxiRamWrite on one shared activation memory, AxiRamRead for weights.bin and the command list) in
-    Icarus: a small net's whole command list as ONE kernel run, bit-exact with onnxruntime, the engine's
-    cycles equal to the model's total; the walker's own cycles per command are printed."""
+    Icarus, on a small net whose weights are resident: the preload's commands as one kernel run (the
+    on-chip store filled through the wgt master), then the whole frame's as ONE run; bit-exact with
+    onnxruntime, the engine's cycles equal to the model's; the walker's own cycles per command printed."""
     import cocotbext.axi  # noqa: F401 - the test extra brings it
     from cocotb_tools.runner import get_results, get_runner
-    model, out = _build(tmp_path, "chain", 0.5, extra=STREAMED)
+    model, out = _build(tmp_path, "chain", 0.5)
     plan = Plan.load(out)
+    assert plan.data["preload"]
     cfg = rtl.ensure(plan.data, out, kernel=True)
     x = testnets.random_input(model, n=1)
     mem = tiled.host_input(plan, x)
     act = np.zeros(cfg["act_size"], np.uint8)
     act[:mem.a.shape[1]] = mem.a[0]
     np.save(tmp_path / "act_in.npy", act)
+    preload = [Invocation.from_json(i) for i in plan.data["preload"]]
     frame = [Invocation.from_json(i) for i in plan.data["invocations"]]
     offset = command_offset(len(plan.weights))
     wgt = np.zeros(cfg["wgt_size"], np.uint8)
-    image = np.frombuffer(plan.weights.ljust(offset, b"\0") + np.array(command_words(frame), "<u4").tobytes(), np.uint8)
+    image = np.frombuffer(plan.weights.ljust(offset, b"\0") + np.array(command_words(preload + frame), "<u4").tobytes(),
+                          np.uint8)
     wgt[:len(image)] = image
     np.save(tmp_path / "wgt.npy", wgt)
     job = tmp_path / "job.json"
     job.write_text(json.dumps({
         "act_in": str(tmp_path / "act_in.npy"), "wgt_in": str(tmp_path / "wgt.npy"),
         "act_out": str(tmp_path / "act_out.npy"), "results": str(tmp_path / "results.json"),
-        "runs": [[offset, len(frame)]]}))
+        "runs": [[offset, len(preload)], [offset + CMD_BYTES * len(preload), len(frame)]]}))
     runner = get_runner("icarus")
     runner.build(sources=[str(s) for s in rtl.kernel_sources(out)], hdl_toplevel=rtl.KERNEL,
                  build_dir=str(tmp_path / "build"), always=True, log_file=str(tmp_path / "build.log"))
@@ -117,11 +122,12 @@ def test_rtl_kernel_over_cocotbext_axi(tmp_path):
     total, failed = get_results(results)
     assert total == 1 and failed == 0, (tmp_path / "sim.log").read_text()[-3000:]
     res = json.loads((tmp_path / "results.json").read_text())
-    assert res["cycles"] == [plan.data["total_cycles"]]
-    walk = (res["run_cycles"][0] - res["cycles"][0]) / len(frame)
-    print(f"\n{len(frame)} commands in one run: engine {res['cycles'][0]} cycles (model {plan.data['total_cycles']}), "
-          f"run {res['run_cycles'][0]}: {walk:.1f} cycles per command outside the engine")
-    assert 0 < walk < 3 * cfg["lw"]
+    assert res["cycles"] == [plan.data["preload_cycles"], plan.data["total_cycles"]]
+    walk = (res["run_cycles"][1] - res["cycles"][1]) / len(frame)
+    print(f"\n{len(frame)} commands in one run: engine {res['cycles'][1]} cycles (model {plan.data['total_cycles']}), "
+          f"run {res['run_cycles'][1]}: {walk:.1f} cycles per command outside the engine")
+    kcfg = rtl.kernel_config(plan.data)         # a command: its read (the wgt master's latency, 4 beats), its words
+    assert kcfg["ddr_lat"] < walk < kcfg["ddr_lat"] + 4 + 2 * kcfg["reg_words"]
     mem.a = np.load(tmp_path / "act_out.npy")[None, :mem.a.shape[1]]
     y = tiled.host_output(plan, mem)[0]
     assert np.array_equal(y, ort_run(model, x)[0])

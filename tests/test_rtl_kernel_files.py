@@ -78,22 +78,16 @@ def test_package_script_and_makefile_link_the_rtl_kernel(streamed):
     assert "vivado" not in hls_flow.stdout
 
 
-def test_rtl_kernel_needs_streamed_weights(tmp_path):
-    """--kernel rtl on a plan that keeps its weights resident: one line, exit 2, nothing written; the
-    default (both) writes the HLS kernel alone and says why; an unknown --kernel is refused."""
+def test_kernel_option(tmp_path):
+    """--kernel: both (default) writes the HLS and the RTL kernel, also for resident weights (the RTL
+    kernel then has the on-chip store); hls leaves the RTL kernel out; an unknown value is refused in one
+    line, nothing written."""
     model = testnets.make("chain", tmp_path / "c.onnx")
-    one_line_error(hlsgen("build", model, "--kernel", "rtl", "-o", tmp_path / "r"), "--kernel rtl", "--weights streamed")
-    assert not (tmp_path / "r").exists()
     one_line_error(hlsgen("build", model, "--kernel", "verilog", "-o", tmp_path / "v"), "--kernel verilog")
     assert not (tmp_path / "v").exists()
-    done = hlsgen("build", model, "-o", tmp_path / "b")
-    assert done.returncode == 0 and "no RTL kernel" in done.stdout
-    assert not (tmp_path / "b" / "rtl" / rtl.KERNEL_FILE).exists() and not (tmp_path / "b" / "hw" / "kernel.xml").exists()
-    assert (tmp_path / "b" / "rtl" / rtl.ENGINE_FILE).is_file()          # the twin is simulated all the same
-    np_in = tmp_path / "x.npy"
-    import numpy as np
-    np.save(np_in, testnets.random_input(model, n=1))
-    one_line_error(hlsgen("simulate", tmp_path / "b", "--engine", "rtl-kernel", "--input", np_in,
-                          "--output", tmp_path / "y.npy"), "streamed weights")
-    done = hlsgen("build", model, "--kernel", "hls", "--weights", "streamed", "-o", tmp_path / "h")
-    assert done.returncode == 0 and not (tmp_path / "h" / "hw" / "kernel.xml").exists()
+    assert hlsgen("build", model, "-o", tmp_path / "b").returncode == 0
+    assert (tmp_path / "b" / "rtl" / rtl.KERNEL_FILE).is_file() and (tmp_path / "b" / "hw" / "kernel.xml").is_file()
+    assert "hlsgen_store" in (tmp_path / "b" / "rtl" / rtl.KERNEL_FILE).read_text()      # resident: the store
+    assert hlsgen("build", model, "--kernel", "hls", "-o", tmp_path / "h").returncode == 0
+    assert not (tmp_path / "h" / "hw" / "kernel.xml").exists() and not (tmp_path / "h" / "rtl" / rtl.KERNEL_FILE).exists()
+    assert (tmp_path / "h" / "rtl" / rtl.ENGINE_FILE).is_file()          # the twin is simulated all the same

@@ -6,16 +6,10 @@ KERNELS = ("both", "hls", "rtl")     # hlsgen build --kernel
 
 def write_project(plan, folder, kernel: str = "both") -> tuple:
     """The whole accelerator project in FOLDER: plan.json, weights.bin, report.md and every emitter's
-    files (HLS kernel, host program, Vitis build files, RTL twin; KERNEL 'rtl' or 'both': the RTL kernel,
-    which needs streamed weights: 'rtl' refuses a plan that keeps them resident, 'both' leaves it out).
+    files (HLS kernel, host program, Vitis build files, RTL twin; KERNEL 'rtl' or 'both': the RTL kernel).
     Returns the Vitis kernels written ('hls', 'rtl')."""
     from . import hls, rtl
-    from ..errors import UserError
-    resident = bool(plan.data.get("preload"))
-    if kernel == "rtl" and resident:
-        raise UserError("--kernel rtl: the RTL kernel needs streamed weights and this plan keeps them resident; "
-                        "add --weights streamed")
-    kernels = tuple(k for k in ("hls", "rtl") if kernel in (k, "both") and not (k == "rtl" and resident))
+    kernels = tuple(k for k in ("hls", "rtl") if kernel in (k, "both"))
     flow = "rtl" if kernel == "rtl" else "hls"
     plan.write(folder)
     hls.emit(plan, folder, rtl_kernel="rtl" in kernels, flow=flow)

@@ -22,7 +22,8 @@ TEMPLATES = package_data.templates() / "rtl"
 ENGINE_FILE = "hlsgen_engine.v"
 KERNEL = "hlsgen_rtl"                 # the RTL kernel's name: its top module, kernel.xml, the .xo
 KERNEL_FILE = KERNEL + ".v"
-KERNEL_UNITS = ("hlsgen_control.v", "hlsgen_walker.v", "hlsgen_axi_rd.v", "hlsgen_axi_wr.v")   # static, copied beside it
+KERNEL_UNITS = ("hlsgen_control.v", "hlsgen_walker.v", "hlsgen_axi_rd.v", "hlsgen_axi_wr.v",
+                "hlsgen_store.v")     # static, copied beside it
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -127,27 +128,31 @@ def kernel_config(data: dict, cfg: dict | None = None) -> dict:
     """The RTL kernel's configuration (templates/rtl/kernel.v.j2): the engine's, plus the AXI masters'
     widths, units and FIFO depths. UserError when the plan cannot run as an RTL kernel."""
     cfg = dict(cfg or config(data))
-    if data.get("preload"):
-        raise UserError("plan.json: the RTL kernel needs streamed weights (this plan keeps them resident "
-                        "on chip); build with --weights streamed")
     invs = data["invocations"]
+    resident = bool(data.get("preload"))
+    # the wgt master (DDR): the command list, and the weight blocks or (resident) the preload's fill
+    ddr_bw, ddr_lat = (cfg["pre_bpc"], cfg["pre_lat"]) if resident else (cfg["bw"], cfg["lw"])
     act = [i.get(f, 0) for i in invs for f in ("in_addr", "out_addr", "add_addr", "a_addr", "b_addr")]
     wgt = [i[f] for i in invs if i["kind"] in ("conv", "table") for f in ("w_addr", "w_group_bytes")] + [
         CMD_BYTES, command_offset(int(data["weights_bytes"]))]
     u_act = _pow2_dividing(act, min(cfg["pi"], cfg["brs"], cfg["br"]))
-    u_wgt = _pow2_dividing(wgt, cfg["bw"])
-    bl_act, bl_wgt = min(16, 4096 // cfg["br"]), min(16, 4096 // cfg["bw"])
+    if resident:
+        wgt = [CMD_BYTES, command_offset(int(data["weights_bytes"])), cfg["bw"]]
+    u_wgt = _pow2_dividing(wgt, ddr_bw)
+    bl_act, bl_wgt = min(16, 4096 // cfg["br"]), min(16, 4096 // ddr_bw)
 
     def depth(units_per_beat, bl, lat):      # room for two bursts and the read-ahead of the latency
         need = max(2 * bl, lat) * units_per_beat
         return 1 << (need - 1).bit_length()
     cfg.update(kernel=KERNEL, u_act=u_act, u_wgt=u_wgt, bl_act=bl_act, bl_wgt=bl_wgt, cmd_bytes=CMD_BYTES,
                rd_bank_word=REGISTER_OFFSETS["rd_bank"] // 4, wr_bank_word=REGISTER_OFFSETS["wr_bank"] // 4,
+               w_lines_word=REGISTER_OFFSETS["w_lines"] // 4, resident=resident, ddr_bw=ddr_bw, ddr_lat=ddr_lat,
+               store_lines=max(1, _cdiv(int(data["weights_bytes"]), cfg["bw"])),
                depth_act=depth(cfg["br"] // u_act, bl_act, cfg["lr"]),
-               depth_wgt=depth(cfg["bw"] // u_wgt, bl_wgt, cfg["lw"]), depth_wr=256,
+               depth_wgt=depth(ddr_bw // u_wgt, bl_wgt, ddr_lat), depth_wr=256,
                masters=[{"port": "m_axi_act_rd", "bytes": cfg["br"], "read": True},
                         {"port": "m_axi_act_wr", "bytes": cfg["bo"], "read": False},
-                        {"port": "m_axi_wgt", "bytes": cfg["bw"], "read": True}])
+                        {"port": "m_axi_wgt", "bytes": ddr_bw, "read": True}])
     return cfg
 
 

@@ -13,7 +13,8 @@ module hlsgen_walker #(
     parameter REG_ADDR_BITS = 6,
     parameter CMD_BYTES = 256,
     parameter RD_BANK_WORD = 44,        // the words holding rd_bank and wr_bank (bit 0)
-    parameter WR_BANK_WORD = 45
+    parameter WR_BANK_WORD = 45,
+    parameter W_LINES_WORD = 55         // the word holding a preload's w_lines
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -35,7 +36,9 @@ module hlsgen_walker #(
     output reg                      e_start,
     input  wire                     inv_done,
     output wire                     rd_bank,
-    output wire                     wr_bank
+    output wire                     wr_bank,
+    output wire [3:0]               kind,           // the running command's kind code and w_lines
+    output wire [31:0]              w_lines
 );
     localparam WPB = BW / 4;            // words per beat
     localparam NW = CMD_BYTES / 4;
@@ -49,6 +52,8 @@ module hlsgen_walker #(
     assign w_addr = off + c * CMD32;
     assign rd_bank = words[RD_BANK_WORD][0];
     assign wr_bank = words[WR_BANK_WORD][0];
+    assign kind = words[0][3:0];
+    assign w_lines = words[W_LINES_WORD];
 
     integer j;
     always @(posedge clk) begin
