@@ -44,6 +44,15 @@ def test_rtl_kernel_equals_onnxruntime_cycle_for_cycle(resnet):
     _check_network(*resnet, engine="rtl-kernel")
 
 
+def test_rtl_kernel_with_resident_weights(tmp_path):
+    """Resident weights: the preload command fills the on-chip store (128-byte lines) from 64-byte beats of
+    the weight memory; then every layer as the model says, outputs equal onnxruntime's."""
+    model, out = _build(tmp_path, "chain", 0.5, budget=128, array="1x16x8")
+    ports = Plan.load(out).data["engine"]["ports"]
+    assert ports["wgt"]["bytes_per_cycle"] > ports["preload"]["bytes_per_cycle"]
+    _check_network(model, out, n=1, engine="rtl-kernel")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind,array", [("vgg", "1x8x4"), ("resnet", "4x2x2"), ("mobile", None), ("se", None)])
 def test_rtl_kernel_on_more_nets(tmp_path, kind, array):
@@ -84,14 +93,16 @@ def test_kernel_top_elaborates(resnet):
 def test_rtl_kernel_over_cocotbext_axi(tmp_path):
     """The kernel as the top, its host and memories cocotbext-axi's (AxiLiteMaster, AxiRamRead and
     AxiRamWrite on one shared activation memory, AxiRamRead for weights.bin and the command list) in
-    Icarus, on a small net whose weights are resident: the preload's commands as one kernel run (the
+    Icarus, on a small net whose weights are resident (store lines of 128 bytes, preload beats of 64): the
+    preload's commands as one kernel run (the
     on-chip store filled through the wgt master), then the whole frame's as ONE run; bit-exact with
     onnxruntime, the engine's cycles equal to the model's; the walker's own cycles per command printed."""
     import cocotbext.axi  # noqa: F401 - the test extra brings it
     from cocotb_tools.runner import get_results, get_runner
-    model, out = _build(tmp_path, "chain", 0.5)
+    model, out = _build(tmp_path, "chain", 0.5, budget=128, array="1x16x8")
     plan = Plan.load(out)
-    assert plan.data["preload"]
+    ports = plan.data["engine"]["ports"]     # store lines wider than the preload port's beats
+    assert plan.data["preload"] and ports["wgt"]["bytes_per_cycle"] > ports["preload"]["bytes_per_cycle"]
     cfg = rtl.ensure(plan.data, out, kernel=True)
     x = testnets.random_input(model, n=1)
     mem = tiled.host_input(plan, x)

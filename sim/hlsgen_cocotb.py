@@ -15,7 +15,7 @@ import os
 import shutil
 
 import cocotb
-from cocotb.triggers import RisingEdge, Timer
+from cocotb.triggers import First, RisingEdge, Timer
 
 
 async def _pulse(signal):
@@ -55,7 +55,9 @@ async def play(dut):
             dut.host_go.value = 1
             await RisingEdge(dut.clk)
             dut.host_go.value = 0
-            await RisingEdge(dut.done)
+            ended = RisingEdge(dut.done)    # a run that never ends fails instead of hanging the simulator
+            if await First(ended, Timer(job.get("run_limit_ns", 10 ** 8), unit="ns")) is not ended:
+                raise AssertionError(f"run {k}: not done within {job.get('run_limit_ns', 10 ** 8)} ns")
             per.append(int(dut.cycles.value))
             if job.get("kernel"):          # the RTL kernel's status register: no write lost
                 assert int(dut.status.value) == 0, f"invocation {len(per) - 1}: status {int(dut.status.value)}"

@@ -212,14 +212,15 @@ def emit(plan, folder, kernel: bool = True) -> Path:
 
 
 def ensure(data: dict, folder, write: bool = False, kernel: bool = False) -> dict:
-    """The engine configuration of plan DATA, with FOLDER/rtl/ holding its engine (KERNEL: and the RTL
-    kernel's files): in a built project a missing or edited file is a one-line error naming it, never
-    silently replaced; WRITE (a scratch folder of a test harness, which has no rtl/ of its own) writes
-    them when missing or stale."""
+    """The engine configuration of plan DATA (KERNEL: the RTL kernel's, ``kernel_config``), with FOLDER/rtl/
+    holding its engine (KERNEL: and the RTL kernel's files): in a built project a missing or edited file is
+    a one-line error naming it, never silently replaced; WRITE (a scratch folder of a test harness, which
+    has no rtl/ of its own) writes them when missing or stale."""
     cfg = config(data)
     files = {ENGINE_FILE: render(cfg)}
     if kernel:
-        files[KERNEL_FILE] = render_kernel(kernel_config(data, cfg))
+        cfg = kernel_config(data, cfg)
+        files[KERNEL_FILE] = render_kernel(cfg)
         files.update({u: (TEMPLATES / u).read_text() for u in KERNEL_UNITS})
     for name, text in files.items():
         path = Path(folder) / "rtl" / name

@@ -65,9 +65,11 @@ def parameters(cfg: dict) -> dict:
 
 
 def kernel_parameters(cfg: dict) -> dict:
-    """Verilog parameters of the RTL kernel's bench for an engine configuration."""
+    """Verilog parameters of the RTL kernel's bench for a kernel configuration (``rtl.kernel_config``): the
+    memories' data widths are the kernel's masters' (the wgt master's is the preload port's when the
+    weights are resident, not the store's)."""
     return {"ACT_SIZE": cfg["act_size"], "WGT_SIZE": cfg["wgt_size"],
-            "BR": cfg["br"], "BW": cfg["bw"], "BO": cfg["bo"], "ML": AXI_MEM_LATENCY}
+            "BR": cfg["br"], "BW": cfg["ddr_bw"], "BO": cfg["bo"], "ML": AXI_MEM_LATENCY}
 
 
 def sources(project: Path, kernel: bool = False) -> list:
