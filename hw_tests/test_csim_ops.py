@@ -18,7 +18,7 @@ from hlsgen.golden import ops
 from hlsgen.golden.ops import add_layer_consts
 from hlsgen.golden.requant import add_int, avgpool_int, requant_int, y_recip
 from hlsgen.ir import QParams
-from hlsgen.plan.invocation import Invocation, command_offset, command_words
+from hlsgen.plan.invocation import Invocation, command_offset, weight_memory
 from hlsgen.sim import csim
 
 pytestmark = pytest.mark.hw
@@ -42,11 +42,10 @@ def engine(request, tmp_path_factory):
 def replay(engine, act: np.ndarray, wgt: np.ndarray, invocations) -> np.ndarray:
     d = engine["dir"]
     weights = wgt.astype(np.uint8).tobytes()
-    offset = command_offset(len(weights))
-    image = weights.ljust(offset, b"\0") + np.array(command_words(invocations), "<u4").tobytes()
     (d / "act.bin").write_bytes(act.astype(np.uint8).tobytes())
-    (d / "wgt.bin").write_bytes(image)
-    subprocess.run([str(engine["exe"]), d / "act.bin", d / "wgt.bin", str(offset), str(len(invocations)),
+    (d / "wgt.bin").write_bytes(weight_memory(weights, invocations))
+    subprocess.run([str(engine["exe"]), d / "act.bin", d / "wgt.bin", str(command_offset(len(weights))),
+                    str(len(invocations)),
                     d / "out.bin"], check=True)
     return np.frombuffer((d / "out.bin").read_bytes(), dtype=np.uint8)
 

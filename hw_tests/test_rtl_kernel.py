@@ -21,7 +21,7 @@ from hlsgen.emit import rtl
 from hlsgen.examples import testnets
 from hlsgen.golden.reference import ort_run
 from hlsgen.plan import tiled
-from hlsgen.plan.invocation import CMD_BYTES, Invocation, command_offset, command_words
+from hlsgen.plan.invocation import CMD_BYTES, Invocation, command_offset, weight_memory
 from hlsgen.plan.planner import Plan
 from hlsgen.sim import verilator
 
@@ -113,8 +113,7 @@ def test_rtl_kernel_over_cocotbext_axi(tmp_path):
     frame = [Invocation.from_json(i) for i in plan.data["invocations"]]
     offset = command_offset(len(plan.weights))
     wgt = np.zeros(cfg["wgt_size"], np.uint8)
-    image = np.frombuffer(plan.weights.ljust(offset, b"\0") + np.array(command_words(preload + frame), "<u4").tobytes(),
-                          np.uint8)
+    image = np.frombuffer(weight_memory(plan.weights, preload + frame), np.uint8)
     wgt[:len(image)] = image
     np.save(tmp_path / "wgt.npy", wgt)
     job = tmp_path / "job.json"

@@ -42,11 +42,11 @@ module hlsgen_kernel_tb #(
     localparam H_INIT = 0, H_IER = 1, H_IDLE = 2, H_CMD = 3, H_START = 4, H_RUN = 5, H_CYC = 6, H_STAT = 7,
                H_ACK = 8, H_CLR = 9, H_N = 10, H_RCYC = 11;
     reg [3:0] h, h_next;
-    reg w_busy, aw_ok, w_ok, r_busy, go;
+    reg w_busy, r_busy, go;
     assign busy = (h != H_IDLE) && (h != H_INIT) && (h != H_IER);
     task write(input [11:0] a, input [31:0] d, input [3:0] nxt);
         begin
-            awaddr <= a; wdata <= d; awvalid <= 1'b1; wvalid <= 1'b1; w_busy <= 1'b1; aw_ok <= 1'b0; w_ok <= 1'b0;
+            awaddr <= a; wdata <= d; awvalid <= 1'b1; wvalid <= 1'b1; w_busy <= 1'b1;
             h_next <= nxt;
         end
     endtask

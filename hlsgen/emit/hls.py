@@ -15,8 +15,8 @@ import jinja2
 
 from .. import package_data
 from ..plan.engine import get_target
-from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTER_OFFSETS, REGISTERS, Invocation, command_offset,
-                               command_words)
+from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTER_BYTES, REGISTER_OFFSETS, REGISTERS, Invocation,
+                               command_offset, command_words)
 from . import names
 
 TEMPLATES = package_data.templates()
@@ -61,7 +61,6 @@ def kernel_context(engine: dict) -> dict:
     mul (a map times a per-channel vector runs).
     """
     pi, po, pp = int(engine["pi"]), int(engine["po"]), int(engine.get("pp", 1))
-    reg_index = {f.name: i for i, f in enumerate(REGISTERS)}
     line = int(engine.get("w_line_bytes", 0))
     if pi < 1 or pi & (pi - 1):
         raise ValueError(f"PI={pi}: the activation port width must be a power of two bytes")
@@ -79,9 +78,8 @@ def kernel_context(engine: dict) -> dict:
         "act_words": -(-int(engine["act_bytes"]) // pi),
         "wgt_beats": -(-(command_offset(int(engine["wgt_bytes"])) + CMD_BYTES * int(engine.get("max_commands", 1))) // 64),
         "max_commands": int(engine.get("max_commands", 1)), "cmd_bytes": CMD_BYTES,
-        "reg_words": sum(f.words for f in REGISTERS),
+        "reg_words": REGISTER_BYTES // 4,
         "resident": bool(line), "w_line_bytes": line or 64, "act_banks": int(engine.get("act_banks", 1)),
-        "reg_rd_bank": reg_index["rd_bank"], "reg_wr_bank": reg_index["wr_bank"],
         "w_store_lines": max(1, -(-int(engine["wgt_bytes"]) // line)) if line else 0,
         "t_words": int(engine.get("t_words", 0)), "mul": bool(engine.get("mul", False)),
         "registers": registers(), "kinds": sorted(KIND_CODES.items(), key=lambda kv: kv[1]),

@@ -15,8 +15,7 @@ import jinja2
 from .. import package_data
 from ..errors import UserError
 from ..util import atomic_file
-from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS, command_offset,
-                               command_words)
+from ..plan.invocation import CMD_BYTES, KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS, command_offset
 
 TEMPLATES = package_data.templates() / "rtl"
 ENGINE_FILE = "hlsgen_engine.v"
@@ -111,9 +110,7 @@ def config(data: dict) -> dict:
 
 
 def render(cfg: dict) -> str:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    return env.get_template("engine.v.j2").render(**cfg)
+    return _env().get_template("engine.v.j2").render(**cfg)
 
 
 def _pow2_dividing(values, cap: int) -> int:
@@ -126,19 +123,18 @@ def _pow2_dividing(values, cap: int) -> int:
 
 def kernel_config(data: dict, cfg: dict | None = None) -> dict:
     """The RTL kernel's configuration (templates/rtl/kernel.v.j2): the engine's, plus the AXI masters'
-    widths, units and FIFO depths. UserError when the plan cannot run as an RTL kernel."""
+    widths, units and FIFO depths, the command list and (resident weights) the store."""
     cfg = dict(cfg or config(data))
     invs = data["invocations"]
     resident = bool(data.get("preload"))
     # the wgt master (DDR): the command list, and the weight blocks or (resident) the preload's fill
     ddr_bw, ddr_lat = (cfg["pre_bpc"], cfg["pre_lat"]) if resident else (cfg["bw"], cfg["lw"])
     act = [i.get(f, 0) for i in invs for f in ("in_addr", "out_addr", "add_addr", "a_addr", "b_addr")]
-    wgt = [i[f] for i in invs if i["kind"] in ("conv", "table") for f in ("w_addr", "w_group_bytes")] + [
-        CMD_BYTES, command_offset(int(data["weights_bytes"]))]
+    # what the wgt master reads: the commands, and the store's lines (resident) or the weight blocks
+    blocks = [cfg["bw"]] if resident else [i[f] for i in invs if i["kind"] in ("conv", "table")
+                                           for f in ("w_addr", "w_group_bytes")]
     u_act = _pow2_dividing(act, min(cfg["pi"], cfg["brs"], cfg["br"]))
-    if resident:
-        wgt = [CMD_BYTES, command_offset(int(data["weights_bytes"])), cfg["bw"]]
-    u_wgt = _pow2_dividing(wgt, ddr_bw)
+    u_wgt = _pow2_dividing(blocks + [CMD_BYTES, command_offset(int(data["weights_bytes"]))], ddr_bw)
     bl_act, bl_wgt = min(16, 4096 // cfg["br"]), min(16, 4096 // ddr_bw)
 
     def depth(units_per_beat, bl, lat):      # room for two bursts and the read-ahead of the latency
@@ -192,21 +188,30 @@ def kernel_sources(folder) -> list:
     return [rtl / KERNEL_FILE, rtl / ENGINE_FILE] + [rtl / u for u in KERNEL_UNITS]
 
 
+def _rtl_files(data: dict, kernel: bool) -> tuple:
+    """(configuration, {file name in rtl/: text}) of plan DATA: the engine, and with KERNEL the RTL kernel's
+    top and the static units it instantiates (the configuration is then ``kernel_config``'s)."""
+    cfg = config(data)
+    files = {ENGINE_FILE: render(cfg)}
+    if kernel:
+        cfg = kernel_config(data, cfg)
+        files[KERNEL_FILE] = render_kernel(cfg)
+        files.update({u: (TEMPLATES / u).read_text() for u in KERNEL_UNITS})
+    return cfg, files
+
+
 def emit(plan, folder, kernel: bool = True) -> Path:
     """Write OUT/rtl/hlsgen_engine.v for PLAN (a hlsgen.plan Plan) into FOLDER; KERNEL: also the RTL
-    kernel (OUT/rtl/hlsgen_rtl.v and the static units it instantiates)."""
+    kernel (OUT/rtl/hlsgen_rtl.v and the static units it instantiates, hw/kernel.xml, hw/package_xo.tcl)."""
     out = Path(folder) / "rtl"
     out.mkdir(parents=True, exist_ok=True)
-    cfg = config(plan.data)
-    (out / ENGINE_FILE).write_text(render(cfg))
+    cfg, files = _rtl_files(plan.data, kernel)
+    for name, text in files.items():
+        (out / name).write_text(text)
     if kernel:
-        kcfg = kernel_config(plan.data, cfg)
-        (out / KERNEL_FILE).write_text(render_kernel(kcfg))
-        for unit in KERNEL_UNITS:
-            (out / unit).write_text((TEMPLATES / unit).read_text())
         hw = Path(folder) / "hw"
         hw.mkdir(parents=True, exist_ok=True)
-        for name, text in hw_files(plan.data, kcfg).items():
+        for name, text in hw_files(plan.data, cfg).items():
             (hw / name).write_text(text)
     return out / ENGINE_FILE
 
@@ -216,12 +221,7 @@ def ensure(data: dict, folder, write: bool = False, kernel: bool = False) -> dic
     holding its engine (KERNEL: and the RTL kernel's files): in a built project a missing or edited file is
     a one-line error naming it, never silently replaced; WRITE (a scratch folder of a test harness, which
     has no rtl/ of its own) writes them when missing or stale."""
-    cfg = config(data)
-    files = {ENGINE_FILE: render(cfg)}
-    if kernel:
-        cfg = kernel_config(data, cfg)
-        files[KERNEL_FILE] = render_kernel(cfg)
-        files.update({u: (TEMPLATES / u).read_text() for u in KERNEL_UNITS})
+    cfg, files = _rtl_files(data, kernel)
     for name, text in files.items():
         path = Path(folder) / "rtl" / name
         current = path.read_text() if path.is_file() else None

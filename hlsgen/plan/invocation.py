@@ -267,6 +267,13 @@ def command_words(invocations) -> list:
     return out
 
 
+def weight_memory(weights: bytes, invocations) -> bytes:
+    """The weight buffer's image: WEIGHTS (weights.bin), zeros up to ``command_offset``, then the commands of
+    INVOCATIONS (the preload's first, then a frame's)."""
+    words = command_words(invocations)
+    return weights.ljust(command_offset(len(weights)), b"\0") + b"".join(w.to_bytes(4, "little") for w in words)
+
+
 def register_map_json() -> list:
     """The register map as data (for emitters and plan.json)."""
     return [{"name": f.name, "bits": f.bits, "signed": f.signed, "offset": REGISTER_OFFSETS[f.name],

@@ -22,7 +22,7 @@ import numpy as np
 from ..emit import rtl
 from .. import package_data
 from ..errors import UserError
-from ..plan.invocation import CMD_BYTES, Invocation, command_offset, command_words
+from ..plan.invocation import CMD_BYTES, Invocation, command_offset, weight_memory
 from ..plan.planner import Plan
 from ..plan import tiled
 from ..util import atomic_file, record, require
@@ -149,13 +149,10 @@ def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool 
     top = KERNEL_TOP if kernel else TOP
     run_dir = folder / "sim" / (("kernel_" if kernel else "") + ("run_trace" if trace else "run"))
     run_dir.mkdir(parents=True, exist_ok=True)
-    image = np.frombuffer(weights, np.uint8)
     preload = [Invocation.from_json(i) for i in data.get("preload", [])]
     frame = [Invocation.from_json(i) for i in data["invocations"]]
-    if kernel:       # the RTL kernel reads its command list from the weight memory (ENGINE.md section 4)
-        offset = command_offset(len(weights))
-        image = np.concatenate([image, np.zeros(offset - len(weights), np.uint8),
-                                np.array(command_words(preload + frame), "<u4").view(np.uint8)])
+    # the RTL kernel reads its command list from the weight memory (ENGINE.md section 4)
+    image = np.frombuffer(weight_memory(weights, preload + frame) if kernel else weights, np.uint8)
     wgt = np.zeros(cfg["wgt_size"], np.uint8)
     wgt[:len(image)] = image
     write_hex(run_dir / "wgt.hex", wgt)
@@ -168,8 +165,7 @@ def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool 
     job = {"wgt_in": str(run_dir / "wgt.hex"), "samples": samples, "kernel": kernel, "results": str(run_dir / "results.json"),
            "registers": [inv.register_words() for inv in frame], "preload": [inv.register_words() for inv in preload]}
     if kernel:       # one kernel run per invocation (its cycles per layer), commands after the preload's
-        offset = command_offset(len(weights))
-        job["commands"] = [offset + CMD_BYTES * k for k in range(len(preload) + len(frame))]
+        job["commands"] = [command_offset(len(weights)) + CMD_BYTES * k for k in range(len(preload) + len(frame))]
     (run_dir / "job.json").write_text(json.dumps(job))
     (run_dir / "results.json").unlink(missing_ok=True)
     t0 = time.perf_counter()
