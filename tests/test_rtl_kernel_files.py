@@ -7,6 +7,7 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
 from hlsgen import cli
@@ -91,3 +92,7 @@ def test_kernel_option(tmp_path):
     assert hlsgen("build", model, "--kernel", "hls", "-o", tmp_path / "h").returncode == 0
     assert not (tmp_path / "h" / "hw" / "kernel.xml").exists() and not (tmp_path / "h" / "rtl" / rtl.KERNEL_FILE).exists()
     assert (tmp_path / "h" / "rtl" / rtl.ENGINE_FILE).is_file()          # the twin is simulated all the same
+    np.save(tmp_path / "x.npy", testnets.random_input(model, n=1))
+    one_line_error(hlsgen("simulate", tmp_path / "h", "--engine", "rtl-kernel", "--input", tmp_path / "x.npy",
+                          "--output", tmp_path / "y.npy"), rtl.KERNEL_FILE, "--kernel both")
+    assert not (tmp_path / "y.npy").exists()

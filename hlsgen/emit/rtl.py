@@ -227,7 +227,8 @@ def ensure(data: dict, folder, write: bool = False, kernel: bool = False) -> dic
         current = path.read_text() if path.is_file() else None
         if current != text and not write:
             why = "missing" if current is None else "differs from what plan.json gives (edited, or another hlsgen)"
-            raise UserError(f"{path}: {why}; rebuild with 'hlsgen build'")
+            how = "'hlsgen build'" if name == ENGINE_FILE else "'hlsgen build --kernel both' (or rtl)"
+            raise UserError(f"{path}: {why}; rebuild with {how}")
         if current != text:
             path.parent.mkdir(parents=True, exist_ok=True)
             with atomic_file(path) as tmp:
