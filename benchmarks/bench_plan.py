@@ -22,6 +22,9 @@ alveo-u200, default DSP budget, prints side by side, measured in this run:
   (c_px = ceil(PP*PO/BO) above k*k*in_cw), waits (input, residual, weight streams), the fixed cost
   per invocation, vector ops; and the bound this memory system sets: per layer max(ideal, memory
   traffic) with perfect overlap and no rounding, plus the vector ops.
+* every Alveo card (cards()): compute units one per SLR, each inside its SLR, batch-1 latency and
+  throughput for ResNet-50, ResNet-18 and VGG-16/CIFAR, throughput against the budget's ideal
+  (goal >= 0.8 for ResNet-50), and the SLR resource that limits each engine.
 * the efficient families (DSP efficiency = model MACs / (cycles x 2 int8 MACs x the plan's DSPs), the
   figure the depthwise/grouped goals use: MobileNetV2 >= 0.5, ResNeXt-50 >= 0.6, RegNetX-400MF >= 0.5),
   MobileNetV3-Small beside them, and MobileNetV2 pruned 50% by coupled groups, zeroed vs removed.
@@ -182,7 +185,35 @@ def main() -> int:
     pruned_residual(results["resnet50", 0.0])
     print()
     families()
+    print()
+    cards()
     return 0
+
+
+CARDS = ("alveo-u200", "alveo-u250", "alveo-u280", "alveo-u50", "alveo-u55c")
+CARD_NETS = ("resnet50", "resnet18", "vgg16-cifar")
+
+
+def cards() -> None:
+    """Every Alveo target, default budget: compute units one per SLR, each inside its SLR; batch-1
+    latency beside throughput; throughput against the budget's ideal (budget DSPs x 2 int8 MACs x
+    clock / model MACs; goal >= 0.8 for ResNet-50); the SLR resource each CU uses most."""
+    print("cards, default budget, batch 1 latency and throughput (every compute unit inside one SLR; "
+          "ideal = budget DSPs x 2 x clock / MACs):")
+    print(f"  {'target':11s} {'network':12s} {'CUs':>3s} {'SLRs':14s} {'PPxPOxPI':>9s} {'latency ms':>10s} "
+          f"{'fps':>9s} {'ideal fps':>9s} {'ratio':>6s} {'1 CU fps':>9s}  most-used SLR resource per CU")
+    for key in CARDS:
+        for name in CARD_NETS:
+            graph = load(model(name, 0.0))
+            d = make_plan(graph, target=key).data
+            one = make_plan(graph, target=key, compute_units=1).data
+            cus = d["compute_units"]
+            ideal = d["dsp_budget"] * 2 * d["clock_mhz"] * 1e6 / d["macs"]
+            worst = max(eng_mod.RESOURCE_KEYS, key=lambda k: cus[0]["use"][k])
+            print(f"  {key:11s} {name:12s} {len(cus):>3d} {','.join(c['slr'] for c in cus):14s} "
+                  f"{shape(d['engine']):>9s} {d['latency_ms']:>10.3f} {d['fps']:>9.1f} {ideal:>9.1f} "
+                  f"{d['fps'] / ideal:>6.3f} {one['fps']:>9.1f}  {worst} {cus[0]['use'][worst]:.0%} "
+                  f"(dsp {cus[0]['use']['dsp']:.0%})")
 
 
 FAMILY_GOALS = (("mobilenet-v2", 0.5), ("resnext50", 0.6), ("regnetx-400mf", 0.5), ("mobilenet-v3-small", None))

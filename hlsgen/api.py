@@ -70,12 +70,20 @@ class Build:
         return int(self.data["macs_live"])
 
     def summary(self) -> str:
-        """The line ``hlsgen build`` prints."""
+        """The lines ``hlsgen build`` prints: the engine, batch-1 latency and throughput, then each compute
+        unit's SLR and the share of that SLR it uses."""
         d, e = self.data, self.data["engine"]
         where = f"{self.folder}: " if self.folder is not None else ""
-        return (f"{where}{d['target']} PP={e['pp']} PO={e['po']} PI={e['pi']} ({e['macs_per_cycle']} MACs/cycle), "
-                f"{d['total_cycles']} cycles, {d['fps']:.1f} fps at {d['clock_mhz']:g} MHz, "
-                f"{d['resources']['dsp']} DSPs; see report.md")
+        cus = d["compute_units"]
+        lines = [f"{where}{d['target']} PP={e['pp']} PO={e['po']} PI={e['pi']} ({e['macs_per_cycle']} MACs/cycle) "
+                 f"x {len(cus)} compute unit(s): latency {d['latency_ms']:.3f} ms ({d['total_cycles']} cycles), "
+                 f"throughput {d['fps']:.1f} fps at {d['clock_mhz']:g} MHz, {d['resources']['dsp']} DSPs per unit; "
+                 "see report.md"]
+        for i, cu in enumerate(cus):
+            use = ", ".join(f"{k} {100 * cu['use'][k]:.0f}%" for k in ("dsp", "lut", "ff", "bram36", "uram"))
+            lines.append(f"  unit {i + 1} in {cu['slr']} ({use} of the SLR), memory {' '.join(cu['act_banks'])}"
+                         f" + {cu['wgt_bank']}")
+        return "\n".join(lines)
 
 
 @dataclass
@@ -102,11 +110,12 @@ def _graph(model, calibrate=None):
 
 
 def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None, weights="auto", array=None,
-          calibrate=None, progress=None, guidance=False, kernel="both") -> Build:
+          calibrate=None, progress=None, guidance=False, kernel="both", compute_units=None) -> Build:
     """Plan MODEL (an ONNX path or a loaded graph) for TARGET; with OUTPUT, write the accelerator
     project to that folder (new, empty or one hlsgen wrote: nothing else in it is touched).
     GUIDANCE: the plan also carries the pruning guidance (report.md's table; a few re-plans).
-    KERNEL: the Vitis kernels written, 'hls', 'rtl' or 'both'."""
+    KERNEL: the Vitis kernels written, 'hls', 'rtl' or 'both'; COMPUTE_UNITS: engines on the card (one per
+    SLR; default: the count with the highest throughput)."""
     from .emit import KERNELS, write_project
     from .plan.planner import make_plan
     from .util import check_writable_folder
@@ -115,7 +124,7 @@ def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None
     if output is not None:
         check_writable_folder(output)     # before the planning, not after
     p = make_plan(_graph(model, calibrate), target=target, dsp_budget=dsp_budget, clock_mhz=clock_mhz,
-                  weights=weights, array=array, progress=progress, guidance=guidance)
+                  weights=weights, array=array, progress=progress, guidance=guidance, compute_units=compute_units)
     if output is None:
         return Build(p)
     with output_dir(output) as tmp:

@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("build", help="plan the engine and emit the accelerator project")
     model_args(sp)
     sp.add_argument("--target", default="alveo", help="target card (default: alveo = alveo-u200)")
-    sp.add_argument("--dsp-budget", type=int, help="DSPs the engine may use")
+    sp.add_argument("--dsp-budget", type=int, help="DSPs the engines may use, all compute units together "
+                    "(default: 60%% of the user region's)")
     sp.add_argument("--clock-mhz", type=float, help="kernel clock (default: the target's)")
     sp.add_argument("--weights", choices=WEIGHTS_MODES, default="auto",
                     help="weights resident on chip (preloaded once) or streamed from DDR per group "
@@ -66,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--array", metavar="PPxPOxPI",
                     help="fix the engine's MAC array (pixel lanes x output lanes x input lanes, e.g. 4x32x32) "
                          "instead of letting the planner choose")
+    sp.add_argument("--compute-units", type=int, metavar="N",
+                    help="engines on the card, one per SLR, each running its own images (default: the count "
+                         "with the highest throughput; 1: the lowest latency)")
     sp.add_argument("--kernel", default="both", metavar="KIND",
                     help="Vitis kernels to write: hls (kernel/, C++ for Vitis HLS), rtl (rtl/hlsgen_rtl.v, the "
                          "simulated RTL twin packaged as an RTL kernel) or both (default)")

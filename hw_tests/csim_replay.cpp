@@ -23,9 +23,10 @@ int main(int argc, char **argv) {
     }
     std::vector<uint8_t> act = slurp(argv[1]), wgt = slurp(argv[2]);
     auto dev = host::Device::open("", act.size(), wgt);
-    dev->write_act(0, 0, act.data(), act.size());
-    dev->run_commands(std::strtoull(argv[3], nullptr, 10), std::strtoull(argv[4], nullptr, 10));
-    dev->read_act(0, 0, act.data(), act.size());
+    dev->write_act(0, 0, 0, act.data(), act.size());
+    dev->start(0, std::strtoull(argv[3], nullptr, 10), std::strtoull(argv[4], nullptr, 10));
+    dev->wait(0);
+    dev->read_act(0, 0, 0, act.data(), act.size());
     std::ofstream(argv[5], std::ios::binary).write((const char *)act.data(), act.size());
     return 0;
 }

@@ -224,10 +224,32 @@ def test_example_zoo_matches_onnxruntime(tmp_path, name, prune, style):
 def test_vitis_files_follow_the_target(tmp_path, target, platform, act, wgt, slr):
     model = testnets.make("chain", tmp_path / "c.onnx", fmt="qop")
     out = tmp_path / "out"
-    assert cli.main(["build", str(model), "--target", target, "--dsp-budget", "64", "-o", str(out)]) == 0
+    assert cli.main(["build", str(model), "--target", target, "--dsp-budget", "64", "--compute-units", "1",
+                     "-o", str(out)]) == 0
     cfg = (out / "hw" / "connectivity.cfg").read_text()
     assert f"sp=hlsgen_engine_1.act_rd:{act}\n" in cfg and f"sp=hlsgen_engine_1.act_wr:{act}\n" in cfg
     assert f"sp=hlsgen_engine_1.wgt:{wgt}\n" in cfg and ("slr=hlsgen_engine_1:SLR0" in cfg) == slr
     assert f"PLATFORM ?= {platform}" in (out / "hw" / "Makefile").read_text()
     part = get_target(target)[1]["device"]["part"]
     assert f"set_part {part}\n" in (out / "hw" / "hls.tcl").read_text()
+
+
+def test_batch_over_two_compute_units(tmp_path):
+    """Two compute units on alveo-u200 (SLR0 and SLR2, each on banks of its own SLR first): the csim host
+    spreads a batch of 5 over them (sample n on unit n % 2) and writes the outputs in order, equal to
+    onnxruntime's; connectivity.cfg links two CUs, each placed in its SLR."""
+    model = testnets.make("resnet", tmp_path / "r.onnx", fmt="qdq", prune=0.5)
+    out = tmp_path / "out"
+    assert cli.main(["build", str(model), "--target", "alveo-u200", "--dsp-budget", "64", "--compute-units", "2",
+                     "-o", str(out)]) == 0
+    plan = plan_of(out)
+    assert [cu["slr"] for cu in plan["compute_units"]] == ["SLR0", "SLR2"]
+    cfg = (out / "hw" / "connectivity.cfg").read_text()
+    assert "nk=hlsgen_engine:2:hlsgen_engine_1.hlsgen_engine_2\n" in cfg
+    assert "slr=hlsgen_engine_1:SLR0\n" in cfg and "slr=hlsgen_engine_2:SLR2\n" in cfg
+    assert csim_vs_ort(model, out, tmp_path, n=5) == 0
+    exe = csim.build(out)
+    done = subprocess.run([str(exe), "--weights", str(out / "weights.bin"), "--input", str(tmp_path / "x.npy"),
+                           "--output", str(tmp_path / "y2.npy")], capture_output=True, text=True)
+    assert done.returncode == 0 and "5 sample(s)" in done.stdout and "on 2 compute unit(s)" in done.stdout, done.stdout
+    assert np.array_equal(np.load(tmp_path / "y2.npy"), np.load(tmp_path / "y.npy"))

@@ -92,8 +92,10 @@ def test_xrt_host_reads_memories_from_the_xclbin(tmp_path):
     text = (tmp_path / "device_xrt.cpp").read_text()
     assert "group_id" not in text.split("#include")[-1]
     assert ".get_mems()" in text and "get_index()" in text
-    assert "run_.wait(RUN_TIMEOUT)" in text and "ERT_CMD_STATE_COMPLETED" in text and "run_.abort()" in text
-    assert "run_.wait();" not in text
+    assert "run.wait(RUN_TIMEOUT)" in text and "ERT_CMD_STATE_COMPLETED" in text and "run.abort()" in text
+    assert "run.wait();" not in text
+    # each compute unit's memories from its own connections, its kernel object opened on it by name
+    assert "get_cus()" in text and 'kernel + ":{"' in text
 
 
 # --- The kernel's structure, read from the generated C++ (a small parser, not a compiler) -------------

@@ -27,7 +27,7 @@ from hlsgen.sim import verilator
 def _build(tmp_path, kind, prune, budget=32, array=None, extra=(), **size):
     model = testnets.make(kind, tmp_path / f"{kind}.onnx", prune=prune, **size)
     out = tmp_path / "out"
-    assert cli(["build", str(model), "--dsp-budget", str(budget), "-o", str(out)]
+    assert cli(["build", str(model), "--dsp-budget", str(budget), "--compute-units", "1", "-o", str(out)]
                + (["--array", array] if array else []) + list(extra)) == 0
     if array:
         e = json.loads((out / "plan.json").read_text())["engine"]

@@ -64,7 +64,8 @@ def test_engine_that_does_not_fit_stops(model, tmp_path, capsys, monkeypatch):
 
     def small():
         data = json.loads(json.dumps(real))
-        data["targets"]["alveo-u200"]["user"]["bram36"] = 10      # less than the AXI FIFOs need
+        for slr in data["targets"]["alveo-u200"]["slrs"]:
+            slr["bram36"] = 10                                        # less than the AXI FIFOs need
         return data
     monkeypatch.setattr(engine, "load_targets", small)
     assert main(["build", str(model), "-o", str(tmp_path / "o")]) == 2

@@ -3,6 +3,7 @@ in the same order at the control block's offsets, package_xo.tcl packages the Ve
 Makefile and connectivity link either kernel, and a plan the RTL kernel cannot run is refused clearly."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -69,7 +70,13 @@ def test_package_script_and_makefile_link_the_rtl_kernel(streamed):
     assert all((out / "rtl" / f).is_file() for f in files)
     assert f"-kernel_name {rtl.KERNEL}" in tcl and "-kernel_xml kernel.xml" in tcl
     conn = (hw / "connectivity_rtl.cfg").read_text()
-    assert f"nk={rtl.KERNEL}:1:{rtl.KERNEL}_1" in conn and f"sp={rtl.KERNEL}_1.wgt:" in conn
+    cus = json.loads((out / "plan.json").read_text())["compute_units"]
+    names = [f"{rtl.KERNEL}_{i + 1}" for i in range(len(cus))]
+    assert f"nk={rtl.KERNEL}:{len(cus)}:{'.'.join(names)}\n" in conn
+    for name, cu in zip(names, cus):      # each CU in its SLR, its ports on the banks the plan gave it
+        for line in (f"sp={name}.act_rd:{cu['act_sp']}", f"sp={name}.act_wr:{cu['act_sp']}",
+                     f"sp={name}.wgt:{cu['wgt_bank']}", f"slr={name}:{cu['slr']}"):
+            assert line + "\n" in conn
     rtl_flow = subprocess.run(["make", "-n", "-C", str(hw), "hw", "KERNEL_FLOW=rtl", "PLATFORM=p"],
                               capture_output=True, text=True)
     assert rtl_flow.returncode == 0, rtl_flow.stderr

@@ -1,5 +1,5 @@
 """hlsgen build MODEL --target T [--dsp-budget N] [--clock-mhz F] [--weights auto|resident|streamed]
-[--kernel hls|rtl|both] -o OUT.
+[--compute-units N] [--kernel hls|rtl|both] -o OUT.
 
 Loads the model, compacts pruned channels, plans the engine and its schedule, and writes
 OUT/plan.json, OUT/weights.bin, OUT/report.md and every emitter's files (hlsgen.api.build): OUT
@@ -18,7 +18,7 @@ def main(args) -> int:
         b = api.build(args.model, args.output, target=args.target, dsp_budget=args.dsp_budget,
                       clock_mhz=args.clock_mhz, weights=args.weights, array=args.array,
                       calibrate=args.calibrate, progress=progress, guidance=True,
-                      kernel=args.kernel)
+                      kernel=args.kernel, compute_units=args.compute_units)
     if args.synth:
         from . import synth
         synth.main(type(args)(project=args.output))

@@ -167,14 +167,12 @@ def host_context(plan: dict) -> dict:
 
 def hw_context(plan: dict) -> dict:
     """Platform, part, clock and memory banks of the target for the Vitis build files."""
-    key, target = get_target(plan["target"])
-    ports = plan["engine"]["ports"]
+    _, target = get_target(plan["target"])
     clock = float(plan["clock_mhz"])
     return {"target_name": names.text(target["name"]), "platform": target["platform"],
             "part": target["device"]["part"], "clock_mhz": int(round(clock)),
-            "clock_period_ns": f"{1000.0 / clock:.3f}", "act_bank_names": ports["act_rd"]["banks"],
-            "wgt_bank": ports.get("preload", ports["wgt"])["bank"], "slr": "SLR0" if key.startswith("alveo") else None,
-            "n_invocations": len(plan["invocations"])}
+            "clock_period_ns": f"{1000.0 / clock:.3f}", "compute_units": plan["compute_units"],
+            "multi_slr": len(target.get("slrs", ())) > 1, "n_invocations": len(plan["invocations"])}
 
 
 def load_plan(plan, folder: Path) -> dict:

@@ -64,17 +64,20 @@ def ports(target: dict, clock_mhz: float, store_bytes: int = 0) -> dict:
     ``wgt`` (where conv weight blocks come from) is then the store, and ``preload`` is the
     DDR/HBM port that fills it once per model."""
     mem = target["memory"]
+    ids = mem.get("bank_ids", list(range(mem["banks"])))      # the banks this compute unit reaches
     bank = min(PORT_BYTES_MAX * 2, int(mem["gbps_per_bank"] * 1e9 / (clock_mhz * 1e6)))
-    act_share = 2 if mem["banks"] > 1 else 3
+    act_share = 2 if len(ids) > 1 else 3
     act = pow2_floor(min(PORT_BYTES_MAX, bank // act_share))
-    own = pow2_floor(min(PORT_BYTES_MAX, bank)) if mem["banks"] > 2 else act
-    wgt = pow2_floor(min(PORT_BYTES_MAX, bank if mem["banks"] > 1 else bank // act_share))
+    own = pow2_floor(min(PORT_BYTES_MAX, bank)) if len(ids) > 2 else act
+    wgt = pow2_floor(min(PORT_BYTES_MAX, bank if len(ids) > 1 else bank // act_share))
     name = mem["vitis_bank"].format
-    act_banks = [name(i=0), name(i=1)] if mem["banks"] > 2 else [name(i=0)]
-    wgt_bank = name(i=min(len(act_banks), mem["banks"] - 1))
+    act_banks = [name(i=ids[0]), name(i=ids[1])] if len(ids) > 2 else [name(i=ids[0])]
+    wgt_bank = name(i=ids[min(len(act_banks), len(ids) - 1)])
+    assert len(act_banks) == 1 or ids[1] == ids[0] + 1, ids      # cu_layouts hands out consecutive banks
+    act_sp = act_banks[0] if len(act_banks) == 1 else name(i=f"{ids[0]}:{ids[1]}")   # v++ sp: a bank or a range
     out = {
         "act_rd": {"bytes_per_cycle": own, "shared_bytes_per_cycle": act, "latency": TIMING["act_rd_latency"],
-                   "banks": act_banks},
+                   "banks": act_banks, "sp": act_sp},
         "act_wr": {"bytes_per_cycle": own, "shared_bytes_per_cycle": act, "latency": 0, "banks": act_banks},
         "wgt": {"bytes_per_cycle": wgt, "latency": TIMING["wgt_latency"], "bank": wgt_bank},
     }
@@ -163,6 +166,55 @@ def candidates(dsp_budget: int, per_dsp: int) -> list:
                 if mac_dsps(pi, po, per_dsp, pp) <= dsp_budget:
                     out.append((pp, pi, po))
     return out
+
+
+MAX_CU_BANKS = 3                # a compute unit uses at most three banks (two activation, one weight)
+
+
+def cu_layouts(target: dict, dsp_budget: int) -> list:
+    """Ways to place identical compute units (CUs) on TARGET, one per SLR, the largest SLRs first
+    (ENGINE.md section 7): for n = 1 .. number of SLRs, the n CUs as dicts ``slr`` (its name),
+    ``budget`` (its DSP budget: ``dsp_budget`` split over the n CUs in proportion to their SLRs' DSPs,
+    at most its SLR's DSPs),
+    ``user`` (the SLR's resources: the CU must fit inside them) and ``banks`` (memory bank indices:
+    the CU's own SLR's banks first, then banks of SLRs without a CU, reached across the SLR
+    boundary; at most MAX_CU_BANKS each, no bank shared)."""
+    slrs = target.get("slrs") or [dict(target["user"], name="SLR0", banks=list(range(target["memory"]["banks"])))]
+    order = sorted(range(len(slrs)), key=lambda i: (-slrs[i]["dsp"], i))
+    layouts = []
+    for n in range(1, len(slrs) + 1):
+        chosen = sorted(order[:n])
+        banks = {i: list(slrs[i]["banks"][:MAX_CU_BANKS]) for i in chosen}
+        used = {b for bs in banks.values() for b in bs}
+        pool = sorted(b for i in range(len(slrs)) for b in slrs[i]["banks"] if b not in used)
+        extra = dict.fromkeys(chosen, 0)        # how many pooled banks each CU gets: the fewest first
+        for _ in pool:
+            i = min(chosen, key=lambda j: (len(banks[j]) + extra[j], j))
+            if len(banks[i]) + extra[i] >= MAX_CU_BANKS:
+                break
+            extra[i] += 1
+        for i in chosen:                        # consecutive banks, so two activation banks form a range
+            banks[i] += pool[:extra[i]]
+            del pool[:extra[i]]
+        if any(not banks[i] for i in chosen):
+            continue
+        dsps = sum(slrs[i]["dsp"] for i in chosen)
+        layouts.append([{"slr": slrs[i]["name"], "budget": min(slrs[i]["dsp"], dsp_budget * slrs[i]["dsp"] // dsps),
+                         "user": {k: slrs[i][k] for k in RESOURCE_KEYS}, "banks": banks[i]} for i in chosen])
+    return layouts
+
+
+RESOURCE_KEYS = ("dsp", "lut", "ff", "bram36", "uram")
+
+
+def cu_target(target: dict, cus: list) -> dict:
+    """TARGET as one of the identical CUS sees it: the resources every CU's SLR has (the least of
+    each), the bank count the CU with the fewest banks has (the plan's cycle model is that CU's)."""
+    t = dict(target)
+    t["user"] = {k: min(cu["user"][k] for cu in cus) for k in RESOURCE_KEYS}
+    least = min(cus, key=lambda cu: len(cu["banks"]))
+    t["memory"] = dict(target["memory"], bank_ids=least["banks"])
+    return t
 
 
 def buffer_budget_bytes(target: dict, dsp_budget: int) -> int:

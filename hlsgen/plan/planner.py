@@ -86,10 +86,11 @@ class Plan:
 
 # plan.json's format: raised whenever a reader would misread an older file (a key's meaning, the layout of
 # weights.bin or of the activation memory); Plan.load refuses any other.
-PLAN_FORMAT = 1
+PLAN_FORMAT = 2
 
 # What every reader of plan.json relies on (Plan.load checks them before anything runs).
 PLAN_KEYS = ("target", "clock_mhz", "engine", "resources", "total_cycles", "fps", "macs", "macs_live",
+             "compute_units",
              "act_bytes", "weights_bytes", "inputs", "outputs", "host", "layers", "tensors", "invocations",
              "preload", "registers")
 
@@ -185,13 +186,15 @@ def parse_array(text: str, budget: int, per: int) -> tuple:
 
 
 def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None, weights="auto",
-                  array=None):
+                  array=None, label=None):
     """The (PP, PI, PO) shape with the fewest total cycles over the whole network (only ARRAY, a
-    "PPxPOxPI" string, when given): the engine."""
+    "PPxPOxPI" string, when given): the engine. LABEL names the budget in errors (default --dsp-budget
+    BUDGET)."""
+    label = label or f"--dsp-budget {budget}"
     per = eng.macs_per_dsp(target)
     shapes = [parse_array(array, budget, per)] if array else eng.candidates(budget, per)
     if not shapes:
-        raise UserError(f"--dsp-budget {budget}: too small for the smallest engine "
+        raise UserError(f"{label}: too small for the smallest engine "
                         f"({eng.mac_dsps(2, 2, per)} DSPs)")
     if progress:
         progress.total = len(shapes)
@@ -214,7 +217,7 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
     if best is None and failure is not None:
         raise failure
     if best is None and weights == "resident":
-        raise UserError(f"--weights resident: the weights do not fit on chip beside any engine of budget {budget} "
+        raise UserError(f"--weights resident: the weights do not fit on chip beside any engine of {label} "
                         "(use --weights auto or streamed)")
     if best is None:
         fit = _largest_fitting_budget(graph, target, clock)
@@ -222,9 +225,39 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
         misfit = resources.misfit(resources.estimate(
             _engine_for(target, clock, budget, *lean, buffer_needs(graph, *lean[1:])), **_units(graph)),
             target["user"])
-        raise UserError(f"--dsp-budget {budget}: no engine fits the target ({', '.join(misfit)}); "
+        raise UserError(f"{label}: no engine fits the target ({', '.join(misfit)}); "
                         f"largest DSP budget that fits: {fit or 'none'}")
     return best[1]
+
+
+def choose_layout(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None, weights="auto",
+                  array=None, compute_units=None):
+    """(engine, CUs): identical compute units, one per SLR (``engine.cu_layouts``), each inside its
+    SLR's resources and its share of the DSP budget, that give the highest throughput (CUs / cycles;
+    on a tie the fewer CUs: the lower latency). COMPUTE_UNITS: only layouts of that many CUs."""
+    layouts = eng.cu_layouts(target, budget)
+    if compute_units is not None:
+        if not 1 <= compute_units <= len(layouts):
+            raise UserError(f"--compute-units {compute_units}: {target['name']} takes 1 to {len(layouts)} "
+                            "(one per SLR)")
+        layouts = [cus for cus in layouts if len(cus) == compute_units]
+    best, failure = None, None
+    for cus in layouts:
+        cu_budget = min(cu["budget"] for cu in cus)
+        label = (f"--dsp-budget {budget}" if cu_budget == budget else
+                 f"--dsp-budget {budget} ({cu_budget} per compute unit, {len(cus)} in {', '.join(c['slr'] for c in cus)})")
+        try:
+            e = choose_engine(graph, eng.cu_target(target, cus), clock, cu_budget, progress, weights, array, label)
+        except UserError as err:
+            failure = failure or err
+            continue
+        total = cycles.total_cycles(e, lower(graph, e, pack=False).invocations)
+        key = (-len(cus) / max(total, 1), len(cus))
+        if best is None or key < best[0]:
+            best = (key, e, cus)
+    if best is None:
+        raise failure
+    return best[1], best[2]
 
 
 def shape_cycles(graph, target, clock, budget, pp, pi, po, weights) -> int | None:
@@ -238,9 +271,10 @@ def shape_cycles(graph, target, clock, budget, pp, pi, po, weights) -> int | Non
 
 
 def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, progress=None,
-              weights="auto", array=None, guidance=False) -> Plan:
+              weights="auto", array=None, guidance=False, compute_units=None) -> Plan:
     """The plan of GRAPH on TARGET; GUIDANCE: also the pruning guidance (``guidance.suggestions``,
-    plan ``guidance``: a few re-plans of the graph, about a second on ResNet-50)."""
+    plan ``guidance``: a few re-plans of the graph, about a second on ResNet-50); COMPUTE_UNITS: that
+    many CUs (default: the count with the highest throughput)."""
     t0 = time.perf_counter()
     key, tgt = eng.get_target(target)
     clock = float(clock_mhz) if clock_mhz is not None else float(tgt["clock_mhz"])
@@ -256,14 +290,34 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
         raise UserError(f"--weights {weights}: must be one of {', '.join(eng.WEIGHTS_MODES)}")
     compacted, compaction = _compact(graph)
     g2 = with_concat_tables(without_gathers(compacted))
-    e = choose_engine(g2, tgt, clock, budget, progress, weights, array)
+    e, cus = choose_layout(g2, tgt, clock, budget, progress, weights, array, compute_units)
     sched = lower(g2, e, pack=True)
     data = _plan_data(graph, compacted, g2, key, tgt, clock, budget, e, sched, compaction)
+    data.update(compute_unit_data(tgt, clock, e, cus, data["resources"], data["total_cycles"]))
     if guidance:
         from .guidance import suggestions
+        cu_tgt, cu_budget = eng.cu_target(tgt, cus), min(cu["budget"] for cu in cus)
         data["guidance"] = suggestions(
-            g2, lambda g: shape_cycles(g, tgt, clock, budget, e.pp, e.pi, e.po, weights), e.pi, e.po)
+            g2, lambda g: shape_cycles(g, cu_tgt, clock, cu_budget, e.pp, e.pi, e.po, weights), e.pi, e.po)
     return Plan(data, sched.weights, render(data), seconds=time.perf_counter() - t0)
+
+
+def compute_unit_data(tgt: dict, clock: float, e: eng.Engine, cus: list, res: dict, total: int) -> dict:
+    """plan.json's compute units: each CU's SLR and the memory banks its ports bind (the plan's port
+    layout on the CU's own banks), each SLR's use (the CU's resources against the SLR's), batch-1
+    latency and throughput (every CU running its own images)."""
+    n_banks = len(eng.cu_target(tgt, cus)["memory"]["bank_ids"])
+    units = []
+    for cu in cus:
+        p = eng.ports(dict(tgt, memory=dict(tgt["memory"], bank_ids=cu["banks"][:n_banks])), clock)
+        units.append({"slr": cu["slr"], "act_banks": p["act_rd"]["banks"], "act_sp": p["act_rd"]["sp"],
+                      "wgt_bank": p["wgt"]["bank"],
+                      "dsp_budget": cu["budget"],
+                      "use": {k: round(res[k] / cu["user"][k], 4) if cu["user"][k] else 0.0
+                              for k in eng.RESOURCE_KEYS}})
+    return {"compute_units": units,
+            "fps": round(len(cus) * clock * 1e6 / total, 3) if total else 0.0,
+            "fps_per_cu": round(clock * 1e6 / total, 3) if total else 0.0}
 
 
 def _model_macs(graph, g2, layer) -> int:

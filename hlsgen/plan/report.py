@@ -21,6 +21,9 @@ def efficiency(d: dict) -> float:
     return conv_macs(d) / (d["engine"]["macs_per_cycle"] * d["total_cycles"]) if d["total_cycles"] else 0.0
 
 
+RESOURCES = ("dsp", "lut", "ff", "bram36", "uram")
+
+
 def render(d: dict) -> str:
     e = d["engine"]
     lines = [
@@ -57,21 +60,32 @@ def render(d: dict) -> str:
                      f"{r['channels_live']}/{r['channels_total']} | {r['macs']} | {r['macs_live']} | "
                      f"{r['invocations']} | {r['cycles']} | {note} | {util} |")
     eff = d["macs"] / (e["macs_per_cycle"] * d["total_cycles"]) if d["total_cycles"] else 0.0
-    res, avail = d["resources"], d["resources_available"]
+    res, avail, cus = d["resources"], d["resources_available"], d["compute_units"]
     lines += [""] + notes if notes else []
     lines += [
         "",
-        f"Totals: {d['total_cycles']} cycles, latency {d['latency_ms']:.3f} ms, {d['fps']:.1f} fps at "
-        f"{d['clock_mhz']:g} MHz (batch 1). MACs dense {d['macs']}, live {d['macs_live']}; "
+        f"Totals: {d['total_cycles']} cycles per image: batch-1 latency {d['latency_ms']:.4g} ms; throughput "
+        f"{d['fps']:.1f} fps with {len(cus)} compute unit(s) each running its own images ({d['fps_per_cu']:.1f} "
+        f"each) at {d['clock_mhz']:g} MHz. MACs dense {d['macs']}, live {d['macs_live']}; "
         f"efficiency (dense MACs / (MACs per cycle x cycles)) {eff:.3f}.",
-        f"Memory: activations {d['act_bytes']} bytes, weights.bin {d['weights_bytes']} bytes, "
+        f"Memory: activations {d['act_bytes']} bytes, weights.bin {d['weights_bytes']} bytes (per compute unit), "
         f"{len(d['invocations'])} invocations.",
         "",
-        "| resource | engine | available (user region) | share |",
-        "|---|---:|---:|---:|",
+        "Compute units (one engine each, inside one SLR; hw/connectivity.cfg places them):",
+        "",
+        "| unit | SLR | memory banks (activations + weights) | " + " | ".join(RESOURCES) + " |",
+        "|---|---|---|" + "---:|" * len(RESOURCES),
     ]
-    for k in ("dsp", "lut", "ff", "bram36", "uram"):
-        lines.append(f"| {k} | {res[k]} | {avail[k]} | {res[k] / avail[k]:.1%} |")
+    for i, cu in enumerate(cus):
+        lines.append(f"| {i + 1} | {cu['slr']} | {' '.join(cu['act_banks'])} + {cu['wgt_bank']} | "
+                     + " | ".join(f"{res[k]} ({cu['use'][k]:.0%})" for k in RESOURCES) + " |")
+    lines += [
+        "",
+        "| resource | one engine | all units | available (user region) | share |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for k in RESOURCES:
+        lines.append(f"| {k} | {res[k]} | {res[k] * len(cus)} | {avail[k]} | {res[k] * len(cus) / avail[k]:.1%} |")
     if "guidance" in d:
         lines += _guidance(d)
     return "\n".join(lines) + "\n"

@@ -1,17 +1,21 @@
 // {{ banner }}
-// XRT backend: the engine on an Alveo card through XRT's native C++ API.
-// One buffer per activation bank, each spanning all activation addresses; act_rd and act_wr
+// XRT backend: the engine on an Alveo card through XRT's native C++ API, one unit per compute unit
+// (CU) of the xclbin's hlsgen kernel (hw/connectivity.cfg: hlsgen_engine_1 .. _N, each in its SLR).
+// Per CU: one buffer per activation bank, each spanning all activation addresses; act_rd and act_wr
 // (kernel arguments 0 and 1) point at bank 0's, and bank_step (argument 5) is the distance from
 // it to bank 1's in device addresses (xrt::bo::address), so the kernel reaches either bank through
-// the same ports; wgt (argument 2) holds weights.bin and the command list in its own bank. A run is
-// a whole command list: one start and one wait per sample, not per invocation.
-// Where each buffer lives is read from the xclbin itself: the memories its kernel
-// argument is connected to (xrt::xclbin::arg::get_mems), not arithmetic on
-// xrt::kernel::group_id (which names one memory of the argument's connections only).
+// the same ports; wgt (argument 2) holds weights.bin and the command list in the CU's weight bank.
+// A run is a whole command list: one start and one wait per sample, not per invocation; the CUs run
+// at the same time (start returns at once), each on its own sample.
+// Where each buffer lives is read from the xclbin itself: the memories the CU's argument is
+// connected to (xrt::xclbin::ip::get_arg(i).get_mems()), not arithmetic on xrt::kernel::group_id
+// (which names one memory of the argument's connections only). A kernel object per CU:
+// "kernel:{cu}" (XRT native API: a kernel object opened on named compute units).
 // The kernel is the xclbin's own: the HLS kernel (hlsgen_engine) or the RTL kernel (hlsgen_rtl),
 // which have the same arguments in the same order (hw/kernel.xml).
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -43,65 +47,87 @@ std::string kernel_name(const xrt::xclbin &xclbin) {
     return found;
 }
 
-// Memory indices (the xclbin's memory topology) kernel argument ARG is connected to, ascending.
-std::vector<int32_t> arg_memories(const xrt::xclbin &xclbin, const std::string &kernel, int arg, size_t need) {
+// Memory indices (the xclbin's memory topology) argument ARG of compute unit CU is connected to, ascending.
+std::vector<int32_t> arg_memories(const xrt::xclbin::ip &cu, int arg, size_t need) {
     std::vector<int32_t> out;
-    for (const xrt::xclbin::mem &m : xclbin.get_kernel(kernel).get_arg(arg).get_mems()) out.push_back(m.get_index());
+    for (const xrt::xclbin::mem &m : cu.get_arg(arg).get_mems()) out.push_back(m.get_index());
     std::sort(out.begin(), out.end());
     if (out.size() < need)
-        throw std::runtime_error(kernel + " argument " + std::to_string(arg) + " is connected to " +
+        throw std::runtime_error(cu.get_name() + " argument " + std::to_string(arg) + " is connected to " +
                                  std::to_string(out.size()) + " memory bank(s) in the xclbin, the plan needs " +
                                  std::to_string(need) + ": link with hw/connectivity.cfg");
     return out;
 }
 
+// One CU: its kernel object, buffers and run.
+struct Unit {
+    Unit(xrt::device &device, const xrt::uuid &uuid, const std::string &kernel, const xrt::xclbin::ip &cu,
+         size_t act_bytes, const std::vector<uint8_t> &weights)
+        : kernel_(device, uuid, kernel + ":{" + cu.get_name().substr(cu.get_name().find(':') + 1) + "}"),
+          wgt(device, weights.size(), static_cast<xrt::memory_group>(arg_memories(cu, 2, 1)[0])),
+          run(kernel_) {
+        // Activation bank b is the b-th memory (in topology order) act_rd is connected to; act_wr
+        // must reach the same memories (connectivity.cfg links both to the same banks).
+        const std::vector<int32_t> rd = arg_memories(cu, 0, ACT_BANKS), wr = arg_memories(cu, 1, ACT_BANKS);
+        for (int b = 0; b < ACT_BANKS; ++b) {
+            if (std::find(wr.begin(), wr.end(), rd[b]) == wr.end())
+                throw std::runtime_error(cu.get_name() + ": act_wr is not connected to memory " + std::to_string(rd[b]) +
+                                         " (act_rd's bank " + std::to_string(b) + "): link with hw/connectivity.cfg");
+            act.emplace_back(device, act_bytes, static_cast<xrt::memory_group>(rd[b]));
+        }
+        wgt.write(weights.data(), weights.size(), 0);
+        wgt.sync(XCL_BO_SYNC_BO_TO_DEVICE, weights.size(), 0);
+        run.set_arg(0, act.at(0));
+        run.set_arg(1, act.at(0));
+        run.set_arg(2, wgt);
+        run.set_arg(5, static_cast<uint64_t>(ACT_BANKS > 1 ? act.at(ACT_BANKS - 1).address() - act.at(0).address() : 0));
+    }
+    xrt::kernel kernel_;
+    std::vector<xrt::bo> act;
+    xrt::bo wgt;
+    xrt::run run;
+};
+
 class XrtDevice : public Device {
 public:
     XrtDevice(const std::string &path, size_t act_bytes, const std::vector<uint8_t> &weights)
-        : device_(0u),
-          xclbin_(path),
-          uuid_(device_.load_xclbin(xclbin_)),
-          name_(kernel_name(xclbin_)),
-          kernel_(device_, uuid_, name_),
-          wgt_(device_, weights.size(), static_cast<xrt::memory_group>(arg_memories(xclbin_, name_, 2, 1)[0])),
-          run_(kernel_) {
-        // Activation bank b is the b-th memory (in topology order) act_rd is connected to; act_wr
-        // must reach the same memories (connectivity.cfg links both to the same banks).
-        const std::vector<int32_t> rd = arg_memories(xclbin_, name_, 0, ACT_BANKS),
-                                   wr = arg_memories(xclbin_, name_, 1, ACT_BANKS);
-        for (int b = 0; b < ACT_BANKS; ++b) {
-            if (std::find(wr.begin(), wr.end(), rd[b]) == wr.end())
-                throw std::runtime_error("act_wr is not connected to memory " + std::to_string(rd[b]) +
-                                         " (act_rd's bank " + std::to_string(b) + "): link with hw/connectivity.cfg");
-            act_.emplace_back(device_, act_bytes, static_cast<xrt::memory_group>(rd[b]));
-        }
-        wgt_.write(weights.data(), weights.size(), 0);
-        wgt_.sync(XCL_BO_SYNC_BO_TO_DEVICE, weights.size(), 0);
-        run_.set_arg(0, act_.at(0));
-        run_.set_arg(1, act_.at(0));
-        run_.set_arg(2, wgt_);
-        run_.set_arg(5, static_cast<uint64_t>(ACT_BANKS > 1 ? act_.at(ACT_BANKS - 1).address() - act_.at(0).address() : 0));
+        : device_(0u), xclbin_(path), uuid_(device_.load_xclbin(xclbin_)), name_(kernel_name(xclbin_)) {
+        std::vector<xrt::xclbin::ip> cus = xclbin_.get_kernel(name_).get_cus();
+        std::sort(cus.begin(), cus.end(), [](const xrt::xclbin::ip &a, const xrt::xclbin::ip &b) {
+            return a.get_name() < b.get_name();     // _1, _2, ... (at most one CU per SLR)
+        });
+        for (const xrt::xclbin::ip &cu : cus) units_.emplace_back(new Unit(device_, uuid_, name_, cu, act_bytes, weights));
+        if (units_.empty()) throw std::runtime_error("the xclbin has no compute unit of " + name_);
     }
 
-    void write_act(int bank, size_t addr, const uint8_t *src, size_t n) override {
-        act_.at(bank).write(src, n, addr);
-        act_.at(bank).sync(XCL_BO_SYNC_BO_TO_DEVICE, n, addr);
+    int units() const override { return (int)units_.size(); }
+
+    void write_act(int unit, int bank, size_t addr, const uint8_t *src, size_t n) override {
+        xrt::bo &bo = units_.at(unit)->act.at(bank);
+        bo.write(src, n, addr);
+        bo.sync(XCL_BO_SYNC_BO_TO_DEVICE, n, addr);
     }
 
-    void read_act(int bank, size_t addr, uint8_t *dst, size_t n) override {
-        act_.at(bank).sync(XCL_BO_SYNC_BO_FROM_DEVICE, n, addr);
-        act_.at(bank).read(dst, n, addr);
+    void read_act(int unit, int bank, size_t addr, uint8_t *dst, size_t n) override {
+        xrt::bo &bo = units_.at(unit)->act.at(bank);
+        bo.sync(XCL_BO_SYNC_BO_FROM_DEVICE, n, addr);
+        bo.read(dst, n, addr);
     }
 
-    void run_commands(size_t offset, size_t n) override {
-        run_.set_arg(3, static_cast<uint32_t>(offset));
-        run_.set_arg(4, static_cast<uint32_t>(n));
-        run_.start();
-        const ert_cmd_state state = run_.wait(RUN_TIMEOUT);
+    void start(int unit, size_t offset, size_t n) override {
+        xrt::run &run = units_.at(unit)->run;
+        run.set_arg(3, static_cast<uint32_t>(offset));
+        run.set_arg(4, static_cast<uint32_t>(n));
+        run.start();
+    }
+
+    void wait(int unit) override {
+        xrt::run &run = units_.at(unit)->run;
+        const ert_cmd_state state = run.wait(RUN_TIMEOUT);
         if (state == ERT_CMD_STATE_COMPLETED) return;
         if (state == ERT_CMD_STATE_NEW || state == ERT_CMD_STATE_QUEUED || state == ERT_CMD_STATE_SUBMITTED ||
             state == ERT_CMD_STATE_RUNNING) {  // still in flight: timed out
-            run_.abort();
+            run.abort();
             throw std::runtime_error("the engine did not finish within " + std::to_string(RUN_TIMEOUT.count()) +
                                      " ms (aborted)");
         }
@@ -116,10 +142,7 @@ private:
     xrt::xclbin xclbin_;
     xrt::uuid uuid_;
     std::string name_;
-    xrt::kernel kernel_;
-    std::vector<xrt::bo> act_;
-    xrt::bo wgt_;
-    xrt::run run_;
+    std::vector<std::unique_ptr<Unit>> units_;
 };
 
 }  // namespace

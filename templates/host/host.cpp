@@ -1,6 +1,6 @@
 // {{ banner }}
-// Host program: quantize the input batch, run the plan's
-// invocations sample by sample on the engine, dequantize the outputs.
+// Host program: quantize the input batch, run the plan's invocations on the engine's compute
+// units (sample n on unit n % units, the units at the same time), dequantize the outputs in order.
 //
 //   host [--xclbin FILE] --weights weights.bin --input X.npy --output Y.npy
 //        [--golden G.npy] [--repeat N]
@@ -81,20 +81,20 @@ float dequantize(uint8_t q, const plan::Map &m) {
 }
 
 // Sample n of a float NCHW batch -> the map's bytes (whole words; padding lanes hold zx).
-void write_input(host::Device &dev, const host::Array &x, size_t n, const plan::Map &m) {
+void write_input(host::Device &dev, int unit, const host::Array &x, size_t n, const plan::Map &m) {
     std::vector<uint8_t> img(map_bytes(m), (uint8_t)m.zero_point);
     const size_t plane = (size_t)m.h * m.w, sample = plane * m.c;
     for (int c = 0; c < m.c; ++c)
         for (int y = 0; y < m.h; ++y)
             for (int xx = 0; xx < m.w; ++xx)
                 img[lane_offset(m, c, y, xx)] = quantize(x.data[n * sample + c * plane + y * m.w + xx], m);
-    dev.write_act(m.bank, m.addr, img.data(), img.size());
+    dev.write_act(unit, m.bank, m.addr, img.data(), img.size());
 }
 
 // Stem packing: a 1x1-conv input whose channel (kh*k + kw)*C + c is tap (kh, kw) of channel c.
-void im2col(host::Device &dev, const plan::Im2col &s) {
+void im2col(host::Device &dev, int unit, const plan::Im2col &s) {
     std::vector<uint8_t> src(map_bytes(s.src)), dst(map_bytes(s.dst), (uint8_t)s.zx);
-    dev.read_act(s.src.bank, s.src.addr, src.data(), src.size());
+    dev.read_act(unit, s.src.bank, s.src.addr, src.data(), src.size());
     for (int oy = 0; oy < s.dst.h; ++oy)
         for (int ox = 0; ox < s.dst.w; ++ox)
             for (int kh = 0; kh < s.k; ++kh)
@@ -105,14 +105,14 @@ void im2col(host::Device &dev, const plan::Im2col &s) {
                         dst[lane_offset(s.dst, (kh * s.k + kw) * s.src.c + c, oy, ox)] =
                             src[lane_offset(s.src, c, iy, ix)];
                 }
-    dev.write_act(s.dst.bank, s.dst.addr, dst.data(), dst.size());
+    dev.write_act(unit, s.dst.bank, s.dst.addr, dst.data(), dst.size());
 }
 
 // The map -> sample n of the float output, in ONNX (C-major) element order.
-void read_output(host::Device &dev, const plan::Dequantize &s, size_t n, host::Array &y) {
+void read_output(host::Device &dev, int unit, const plan::Dequantize &s, size_t n, host::Array &y) {
     const plan::Map &m = s.map;
     std::vector<uint8_t> img(map_bytes(m));
-    dev.read_act(m.bank, m.addr, img.data(), img.size());
+    dev.read_act(unit, m.bank, m.addr, img.data(), img.size());
     const size_t sample = (size_t)m.c * m.h * m.w;
     size_t i = n * sample;
     for (int c = 0; c < m.c; ++c)
@@ -129,12 +129,23 @@ std::vector<uint8_t> weight_memory(std::vector<uint8_t> weights) {
     return weights;
 }
 
-// One kernel run of commands [first, first + n); a failure says which run it was.
-void run(host::Device &dev, size_t first, size_t n, const std::string &what) {
-    try {
-        dev.run_commands(plan::COMMAND_OFFSET + first * plan::CMD_BYTES, n);
-    } catch (const std::runtime_error &e) {
-        throw std::runtime_error(what + ": " + e.what());
+// Kernel runs of commands [first, first + n) on units [0, k), at the same time; a failure says which
+// run it was.
+void run(host::Device &dev, int k, size_t first, size_t n, const std::string &what) {
+    const size_t offset = plan::COMMAND_OFFSET + first * plan::CMD_BYTES;
+    for (int u = 0; u < k; ++u) {
+        try {
+            dev.start(u, offset, n);
+        } catch (const std::runtime_error &e) {
+            throw std::runtime_error(what + " (compute unit " + std::to_string(u + 1) + "): " + e.what());
+        }
+    }
+    for (int u = 0; u < k; ++u) {
+        try {
+            dev.wait(u);
+        } catch (const std::runtime_error &e) {
+            throw std::runtime_error(what + " (compute unit " + std::to_string(u + 1) + "): " + e.what());
+        }
     }
 }
 
@@ -154,7 +165,8 @@ int main(int argc, char **argv) {
         if (weights.size() != plan::WEIGHT_BYTES)
             throw std::runtime_error(opt.weights + ": expected " + std::to_string(plan::WEIGHT_BYTES) + " bytes");
         auto dev = host::Device::open(opt.xclbin, plan::ACT_BYTES, weight_memory(weights));
-        if (plan::NUM_PRELOAD) run(*dev, 0, plan::NUM_PRELOAD, "preload");
+        const int units = dev->units();
+        if (plan::NUM_PRELOAD) run(*dev, units, 0, plan::NUM_PRELOAD, "preload");
 
         std::vector<host::Array> xs;
         size_t batch = 0;
@@ -177,19 +189,25 @@ int main(int argc, char **argv) {
                               plan::DEQUANTIZE[o].map.w);
         }
 
+        // Samples n0 .. n0 + k - 1 run at the same time, sample n0 + u on unit u.
         double engine_ms = 0;
         for (int rep = 0; rep < opt.repeat; ++rep)
-            for (size_t n = 0; n < batch; ++n) {
-                for (size_t i = 0; i < xs.size(); ++i) write_input(*dev, xs[i], n, plan::QUANTIZE[i].map);
-                for (const plan::Im2col &s : plan::IM2COL) im2col(*dev, s);
+            for (size_t n0 = 0; n0 < batch; n0 += units) {
+                const int k = (int)std::min<size_t>(units, batch - n0);
+                for (int u = 0; u < k; ++u) {
+                    for (size_t i = 0; i < xs.size(); ++i) write_input(*dev, u, xs[i], n0 + u, plan::QUANTIZE[i].map);
+                    for (const plan::Im2col &s : plan::IM2COL) im2col(*dev, u, s);
+                }
                 const auto t0 = std::chrono::steady_clock::now();
-                run(*dev, plan::NUM_PRELOAD, plan::NUM_INVOCATIONS, "sample " + std::to_string(n));
+                run(*dev, k, plan::NUM_PRELOAD, plan::NUM_INVOCATIONS, "samples " + std::to_string(n0) + ".." +
+                    std::to_string(n0 + k - 1));
                 engine_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-                for (size_t o = 0; o < ys.size(); ++o) read_output(*dev, plan::DEQUANTIZE[o], n, ys[o]);
+                for (int u = 0; u < k; ++u)
+                    for (size_t o = 0; o < ys.size(); ++o) read_output(*dev, u, plan::DEQUANTIZE[o], n0 + u, ys[o]);
             }
         for (size_t o = 0; o < ys.size(); ++o) host::save_npy(opt.outputs[o], ys[o]);
-        std::printf("%s: %zu sample(s) x %zu invocation(s), engine time %.3f ms per sample\n", dev->name(), batch,
-                    plan::NUM_INVOCATIONS, batch ? engine_ms / (batch * opt.repeat) : 0.0);
+        std::printf("%s: %zu sample(s) x %zu invocation(s) on %d compute unit(s), engine time %.3f ms per sample\n",
+                    dev->name(), batch, plan::NUM_INVOCATIONS, units, batch ? engine_ms / (batch * opt.repeat) : 0.0);
 
         size_t bad = 0;
         for (size_t o = 0; o < opt.goldens.size(); ++o) {

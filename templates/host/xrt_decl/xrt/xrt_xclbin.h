@@ -1,4 +1,4 @@
-// Declarations only (see ../README.md): xrt::xclbin and its kernel, arg and mem views.
+// Declarations only (see ../README.md): xrt::xclbin and its kernel, ip (compute unit), arg and mem views.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -16,8 +16,14 @@ public:
         std::vector<mem> get_mems() const;
         std::string get_name() const;
     };
+    class ip {
+    public:
+        std::string get_name() const;
+        arg get_arg(int32_t index) const;
+    };
     class kernel {
     public:
+        std::vector<ip> get_cus() const;
         std::vector<arg> get_args() const;
         arg get_arg(int32_t index) const;
         std::string get_name() const;
