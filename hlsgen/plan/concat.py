@@ -1,7 +1,7 @@
 """Concat inputs the engine cannot write in place get a table layer in front (ENGINE.md section 1).
 
 The engine runs a concat for free when every input is written by its producer straight into
-its channel slice of the concat's map (schedule ``_plan_concats``).  That needs the input in the
+its channel slice of the concat's map (plan.memory ``_plan_concats``).  That needs the input in the
 concat's quantization, written by a conv, a pool or a table, and read by nothing else.  Any other
 input -- a requantizing concat (fire modules, inception blocks), a tensor also read elsewhere (a
 dense block's input), a graph input -- goes through a ``table`` layer that writes it into the slice:
