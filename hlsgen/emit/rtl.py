@@ -19,7 +19,8 @@ from ..plan.invocation import CMD_BYTES, KIND_CODES, REGISTERS, REGISTER_BYTES, 
 
 TEMPLATES = package_data.templates() / "rtl"
 ENGINE_FILE = "hlsgen_engine.v"     # the generated top of the engine
-ENGINE_UNITS = ("hlsgen_mac_pair.v", "hlsgen_requant.v", "hlsgen_round24.v", "hlsgen_to_int.v", "hlsgen_f32_parts.v",
+ENGINE_UNITS = ("hlsgen_sequencer.v", "hlsgen_delay.v", "hlsgen_act_buf.v", "hlsgen_wgt_buf.v", "hlsgen_tables.v",
+                "hlsgen_mac_array.v", "hlsgen_vector.v", "hlsgen_epilogue.v", "hlsgen_writer.v", "hlsgen_mac_pair.v", "hlsgen_requant.v", "hlsgen_round24.v", "hlsgen_to_int.v", "hlsgen_f32_parts.v",
                 "hlsgen_add.v", "hlsgen_mul_fabric.v", "hlsgen_mul.v", "hlsgen_umul.v", "hlsgen_plus_zy.v",
                 "hlsgen_avg_tap.v", "hlsgen_avg_out.v", "hlsgen_div_sig.v", "hlsgen_div_sig_recip.v")
 # the engine's static units (one module each, copied beside it, all of them: a plan without an optional
