@@ -24,7 +24,7 @@ ENGINE_UNITS = ("hlsgen_sequencer.v", "hlsgen_delay.v", "hlsgen_act_buf.v", "hls
                 "hlsgen_add.v", "hlsgen_mul_fabric.v", "hlsgen_mul.v", "hlsgen_umul.v", "hlsgen_plus_zy.v",
                 "hlsgen_avg_tap.v", "hlsgen_avg_out.v", "hlsgen_div_sig.v", "hlsgen_div_sig_recip.v")
 # the engine's static units (one module each, copied beside it, all of them: a plan without an optional
-# unit leaves its file unused); ENGINE.md section 6 names them
+# unit leaves its file unused); ENGINE.md section 5 names them
 KERNEL = "hlsgen_rtl"                 # the RTL kernel's name: its top module, kernel.xml, the .xo
 KERNEL_FILE = KERNEL + ".v"
 KERNEL_UNITS = ("hlsgen_control.v", "hlsgen_walker.v", "hlsgen_axi_rd.v", "hlsgen_axi_wr.v",

@@ -22,7 +22,7 @@ module hlsgen_act_buf #(parameter PP = 2, PI = 4, NWO = 1, AL = 32, BR = 64, BRS
     input  wire [31:0]           b_idx,
     output wire [10*PP*PI-1:0]   xin,             // lane p*PI + i at bits 10 (p*PI + i)
     output wire [10*PI-1:0]      bin,
-    output reg  [PP-1:0]         s1_in,
+    output wire                  in0,             // lane 0 inside the map
     // stage 8 -> 9: residual words
     input  wire [32*PP-1:0]      r_idx,           // pixel lane p's first residual word
     output wire [8*PI*PP*NWO-1:0] res_w
@@ -36,6 +36,7 @@ module hlsgen_act_buf #(parameter PP = 2, PI = 4, NWO = 1, AL = 32, BR = 64, BRS
     localparam BN = (BR < AL) ? BR : 1;           // a narrow beat's bytes (BR, BRS: beats narrower than a line)
     localparam SN = (BRS < AL) ? BRS : 1;
     reg [8*AL-1:0] astage;                        // a line assembled from narrow beats
+    wire unused_stage = &{1'b0, astage};          // (its last beat is never staged)
     wire [31:0] wline = a_rcv / AL;
     wire [31:0] wbyte = a_rcv % AL;
     integer ai;
@@ -63,28 +64,32 @@ module hlsgen_act_buf #(parameter PP = 2, PI = 4, NWO = 1, AL = 32, BR = 64, BRS
         end
     end
 
+    // ---------------- the read ports: PP lanes' words and the second operand's (stage 1), residual words ----
+    localparam NRD = PP + 1 + (RES ? PP * NWO : 0);
+    wire [32*NRD-1:0] rd_idx;
+    wire [8*PI*NRD-1:0] rd_word;
+    assign rd_idx[32*(PP+1)-1:0] = {b_idx, x_idx};
+    genvar gp, gi;
+    generate for (gi = 0; gi < NRD; gi = gi + 1) begin : rd
+        wire [31:0] ln = rd_idx[32 * gi +: 32] / WPL;
+        wire [31:0] wd = rd_idx[32 * gi +: 32] % WPL;
+        wire unused_rd = &{1'b0, ln[31:AB], wd[31:SB]};      // (in range where used)
+        assign rd_word[8 * PI * gi +: 8 * PI] = abuf[ln[AB-1:0]][8 * PI * wd[SB-1:0] +: 8 * PI];
+    end endgenerate
+
     // ---------------- stage 1: one word per pixel lane, the second operand ----------------
-    reg [8*PI-1:0] s1_x [0:PP-1];
+    reg [8*PI*PP-1:0] s1_x;
     reg [8*PI-1:0] s1_b;
-    function [8*PI-1:0] word;                     // word IDX of the buffer
-        input [31:0] idx;
-        reg [31:0] ln, wd;
-        begin
-            ln = idx / WPL;
-            wd = idx % WPL;
-            word = abuf[ln[AB-1:0]][8 * PI * wd[SB-1:0] +: 8 * PI];
-        end
-    endfunction
-    integer li;
+    reg [PP-1:0] s1_in;
     always @(posedge clk) if (ce) begin
         s1_in <= all_in ? {PP{1'b1}} : x_in;
-        for (li = 0; li < PP; li = li + 1) s1_x[li] <= word(x_idx[32 * li +: 32]);
-        s1_b <= word(b_idx);
+        s1_x <= rd_word[8*PI*PP-1:0];
+        s1_b <= rd_word[8 * PI * PP +: 8 * PI];
     end
-    genvar gp, gi;
+    assign in0 = s1_in[0];
     generate for (gp = 0; gp < PP; gp = gp + 1) begin : lanes_px
         for (gi = 0; gi < PI; gi = gi + 1) begin : lanes_in
-            wire [7:0] xb8 = s1_x[gp][8 * gi +: 8];
+            wire [7:0] xb8 = s1_x[8 * (gp * PI + gi) +: 8];
             assign xin[10 * (gp * PI + gi) +: 10] = !s1_in[gp] ? zx : x_signed ? { {2{xb8[7]}}, xb8 } : {2'b00, xb8};
         end
     end endgenerate
@@ -95,15 +100,14 @@ module hlsgen_act_buf #(parameter PP = 2, PI = 4, NWO = 1, AL = 32, BR = 64, BRS
 
     // ---------------- stage 8: residual words of each lane's pixel, for stage 9 ----------------
     generate if (RES) begin : residual
-        reg [8*PI-1:0] res [0:PP*NWO-1];
-        integer rp, ri;
-        always @(posedge clk) if (ce)
-            for (rp = 0; rp < PP; rp = rp + 1)
-                for (ri = 0; ri < NWO; ri = ri + 1)
-                    res[rp * NWO + ri] <= word(r_idx[32 * rp +: 32] + ri);
-        for (gi = 0; gi < PP * NWO; gi = gi + 1) begin : words
-            assign res_w[8 * PI * gi +: 8 * PI] = res[gi];
+        reg [8*PI*PP*NWO-1:0] res;
+        for (gp = 0; gp < PP; gp = gp + 1) begin : lanes
+            for (gi = 0; gi < NWO; gi = gi + 1) begin : words
+                assign rd_idx[32 * (PP + 1 + gp * NWO + gi) +: 32] = r_idx[32 * gp +: 32] + gi;
+            end
         end
+        always @(posedge clk) if (ce) res <= rd_word[8 * PI * (PP + 1) +: 8 * PI * PP * NWO];
+        assign res_w = res;
     end else begin : no_residual
         wire unused_r = &{1'b0, r_idx};
         assign res_w = {8*PI*PP*NWO{1'b0}};

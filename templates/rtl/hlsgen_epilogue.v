@@ -79,6 +79,7 @@ module hlsgen_epilogue #(parameter PP = 2, PO = 4, PI = 4, NWO = 1, ADD = 0, MUL
             wire [9:0] t_lane = (TABLE && V) ? {2'b00, t_out[8 * L +: 8]} : 10'd0;
             wire [31:0] ya = (TABLE && is_tab) ? {22'd0, t_lane} : is_mul ? y_mul : y_add;
             assign y[10 * (gp * PO + gj) +: 10] = ya[9:0];
+            wire unused_y = &{1'b0, rq[31:10], ya[31:10], vb_in};   // (clamped to 10 bits)
         end
     end endgenerate
 endmodule

@@ -40,7 +40,7 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     // the shape and the walk, for the buffers and the epilogue
     output wire [31:0]          kkc,              // taps per pixel
     output wire [31:0]          c_t_out,          // cycle in the pixel group
-    output wire [15:0]          g_out,            // group
+    output wire                 bank,             // the group's weight bank
     output wire                 pool_on,          // a fused max pool
     output wire [3:0]           pk,               // its window (1 without)
     // stage 0: the tap
@@ -110,7 +110,7 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     reg [31:0] w_next_addr;
     assign begin_inv = (st == S_IDLE) && start;
     assign c_t_out = c_t;
-    assign g_out = g;
+    assign bank = g[0];
 
     // readiness of the row (oy, g), ENGINE.md section 5
     wire signed [31:0] yb32 = {{14{yb[17]}}, yb};
@@ -152,6 +152,7 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     wire [17:0] xb_lo = -{14'd0, f_pad_l};
     wire [4:0] q0_step = r0_s / pk5;
     wire [4:0] r0_next = r0_s % pk5;
+    wire unused_w = &{1'b0, yb_lo[31:18], r0_next[4], xstep[31:18], iy_t[17:16], g3[15:2]};   // (zero, or wrapping as intended)
 
     always @(posedge clk) if (ce) begin
         if (rst) begin
@@ -276,6 +277,7 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
         wire [4:0] s = {1'b0, r0} + gp;
         wire [4:0] dq = s / pk5;
         wire [4:0] rp = s % pk5;
+        wire unused_l = &{1'b0, ldx[31:17], rp[4]};
         assign l_in[gp] = row_in && (lx >= 0) && (lx < $signed({2'b00, f_in_w}));
         assign l_v[gp] = is_conv ? (ox + gp < n_px) : (gp == 0);
         assign l_aidx[32 * gp +: 32] = a_idx + lane_words * gp;

@@ -28,9 +28,12 @@ module hlsgen_tables #(parameter PP = 2, PO = 4, PI = 4, BW = 64, TBYTES = 0, CT
     output wire [10*PP*PO-1:0]  y_out
 );
     genvar gi, gp;
-    integer ti;
+    generate if (TBYTES == 0 && !CTAB) begin : none
+        wire unused_w = &{1'b0, clk, ce, w_we, wr_data, w_off};
+    end endgenerate
     generate if (TBYTES > 0) begin : table_mem
         localparam TB = $clog2(TBYTES);
+        integer ti;
         reg [7:0] tbuf [0:TBYTES-1];
         always @(posedge clk) if (ce && w_we && is_tab)
             for (ti = 0; ti < BW; ti = ti + 1)
@@ -38,6 +41,7 @@ module hlsgen_tables #(parameter PP = 2, PO = 4, PI = 4, BW = 64, TBYTES = 0, CT
         for (gi = 0; gi < PI; gi = gi + 1) begin : lookup
             wire [31:0] a = ({16'd0, tw} * PI + gi) * 256 + {24'd0, t_in[8 * gi +: 8]};
             reg [7:0] t1, t2;
+            wire unused_a = &{1'b0, a[31:TB]};
             always @(posedge clk) if (ce) begin t1 <= tbuf[a[TB-1:0]]; t2 <= t1; end
             assign t_out[8 * gi +: 8] = t2;
         end
@@ -51,6 +55,7 @@ module hlsgen_tables #(parameter PP = 2, PO = 4, PI = 4, BW = 64, TBYTES = 0, CT
         wire [31:0] t_off = c_off + ((8 * PO + 63) & ~63);
         wire [31:0] bank_base = {16'd0, w_load_g % 16'd3} * PO * 256;
         integer tc;
+        wire unused_b = &{1'b0, bank_base[31:CB]};
         always @(posedge clk) if (ce && w_we && conv_tab)
             for (tc = 0; tc < BW; tc = tc + 1)
                 if (w_off + tc >= t_off && w_off + tc < t_off + PO * 256)
@@ -58,6 +63,7 @@ module hlsgen_tables #(parameter PP = 2, PO = 4, PI = 4, BW = 64, TBYTES = 0, CT
         for (gp = 0; gp < PP * PO; gp = gp + 1) begin : lanes
             wire [31:0] a = ({30'd0, tb} * PO + gp % PO) * 256 + {24'd0, y_in[10 * gp +: 8]};
             wire [7:0] tv = tbufc[a[CB-1:0]];
+            wire unused_a = &{1'b0, a[31:CB]};
             assign y_out[10 * gp +: 10] = conv_tab ? (out_signed ? { {2{tv[7]}}, tv } : {2'b00, tv}) : y_in[10 * gp +: 10];
         end
     end else begin : no_conv_table

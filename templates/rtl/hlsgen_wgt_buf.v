@@ -38,7 +38,7 @@ module hlsgen_wgt_buf #(parameter PO = 4, PI = 4, BW = 64, WL = 64, WLINES = 2, 
     localparam SB = (WL > BW) ? BW : WL / 2;      // a narrow beat (BW < WL) is assembled into a line
     reg [8*WL-1:0] wbuf [0:2*WLINES-1];
     reg [8*BW-1:0] cbuf [0:2*CL-1];               // per bank: PO x (bias', scale bits), little-endian
-    reg [8*WL-1:0] wstage;
+    reg [8*WL-1:0] wstage;                        // (BW < WL: its last beat is never staged)
     wire [31:0] w_bytes = kkc * WLB;              // weight bytes of a block
     assign c_off = (w_bytes + 32'd63) & ~32'd63;   // constants: next 64-byte boundary (BW | 64)
     assign w_we = !rst && !begin_inv && wr_valid;
@@ -70,10 +70,12 @@ module hlsgen_wgt_buf #(parameter PO = 4, PI = 4, BW = 64, WL = 64, WLINES = 2, 
     wire [31:0] w_idx = (c_t < WLINES * LPL) ? c_t : 32'd0;
     wire [31:0] r_i = {31'd0, bank} * WLINES + w_idx / LPL;
     wire [31:0] r_s = w_idx % LPL;
+    wire unused_r = &{1'b0, r_i[31:WB], r_s[31:LB], wstage};
     always @(posedge clk) if (ce) w_line <= wbuf[r_i[WB-1:0]][8 * WLB * r_s[LB-1:0] +: 8 * WLB];
 
     // the constants of each bank as one vector: bias' of lane j at bits 64j, its scale at 64j + 32
     wire [8*BW*CL-1:0] cflat0, cflat1;
+    wire unused_c = &{1'b0, cflat0, cflat1};      // (the constant lines' padding)
     genvar l, j;
     generate for (l = 0; l < CL; l = l + 1) begin : consts
         assign cflat0[8 * BW * l +: 8 * BW] = cbuf[l];

@@ -45,15 +45,17 @@ module hlsgen_writer #(parameter PP = 2, PO = 4, NWO = 1, POOL = 0, POOL_W = 1) 
     end
     genvar gp;
     generate if (POOL) begin : pool
+        localparam XB = (POOL_W > 1) ? $clog2(POOL_W) : 1;
         reg [10*PO-1:0] rowmax [0:POOL_W-1];
+        wire unused_px = &{1'b0, px};                // (< POOL_W where used)
         for (gp = 0; gp < PP; gp = gp + 1) begin : rd
-            assign old[10 * PO * gp +: 10 * PO] = rowmax[px[16 * gp +: 16]];
+            assign old[10 * PO * gp +: 10 * PO] = rowmax[px[16 * gp +: XB]];
         end
         integer pw;
         always @(posedge clk) if (ce)
             for (pw = 0; pw < PP; pw = pw + 1)              // the last lane of each pooled pixel in the group
                 if (v && pool_on && lv[pw] && (rp[4 * pw +: 4] == pk_m1 || pw == PP - 1))
-                    rowmax[px[16 * pw +: 16]] <= pv[10 * PO * pw +: 10 * PO];
+                    rowmax[px[16 * pw +: XB]] <= pv[10 * PO * pw +: 10 * PO];
     end else begin : no_pool
         wire unused_px = &{1'b0, px};
         assign old = {10*PP*PO{1'b0}};
