@@ -124,3 +124,23 @@ def test_no_import_cycles():
         if m not in state:
             visit(m, [m])
     assert not cycle, cycle[0]
+
+
+# files over the limit that are being split on another branch (remove each entry when it lands)
+LONG_PENDING = {"hlsgen/plan/schedule.py", "hlsgen/examples/zoo.py"}
+
+
+def test_no_source_file_over_400_lines():
+    """Every file under hlsgen/, templates/ and sim/ stays readable: at most 400 lines."""
+    long = []
+    for folder in ("hlsgen", "templates", "sim"):
+        for f in (ROOT / folder).rglob("*"):
+            if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".onnx", ".npy", ".bin"):
+                try:
+                    n = len(f.read_text().splitlines())
+                except UnicodeDecodeError:
+                    continue
+                rel = f.relative_to(ROOT).as_posix()
+                if n > 400 and rel not in LONG_PENDING:
+                    long.append((rel, n))
+    assert not long, long
