@@ -1,4 +1,4 @@
-"""The RTL requantizer (hlsgen_requant in the generated engine) vs requant_int, in iverilog.
+"""The RTL requantizer (templates/rtl/hlsgen_requant.v, a static unit of the engine) vs requant_int, in iverilog.
 
 Edge cases the networks rarely reach: |acc| above 2^24 (f32(acc) rounds), exact
 ties at every rounding step (power-of-two scales), subnormal and zero scales,
@@ -12,7 +12,6 @@ import numpy as np
 
 from hlsgen.emit import rtl
 from hlsgen.golden.requant import requant_float, requant_int
-from hlsgen.plan.engine import TIMING
 from hlsgen.sim.verilator import read_hex
 
 TB = """
@@ -72,15 +71,13 @@ def _vectors(n, rng):
 def test_requant_rtl_equals_requant_int(tmp_path):
     n = 4000
     acc, scale, zy, lo, hi = _vectors(n, np.random.default_rng(7))
-    ports = {p: {"bytes_per_cycle": 8, "latency": 64} for p in ("act_rd", "act_wr", "wgt")}
-    data = {"engine": {"pi": 4, "po": 8, "ports": ports, "timing": dict(TIMING)},
-            "invocations": [], "act_bytes": 64, "weights_bytes": 64}
-    (tmp_path / "engine.v").write_text(rtl.render(rtl.config(data)))
+    units = [str(rtl.TEMPLATES / u) for u in ("hlsgen_requant.v", "hlsgen_round24.v", "hlsgen_to_int.v",
+                                               "hlsgen_f32_parts.v")]     # the static unit and its leaves
     (tmp_path / "tb.v").write_text(TB % {"n": n})
     for name, v in (("acc", acc), ("scale", scale.view(np.uint32)), ("zy", zy), ("lo", lo), ("hi", hi)):
         (tmp_path / f"{name}.hex").write_text("\n".join(f"{int(x) & 0xFFFFFFFF:08x}" for x in v) + "\n")
     subprocess.run(["iverilog", "-g2001", "-s", "tb", "-o", str(tmp_path / "tb.vvp"),
-                    str(tmp_path / "engine.v"), str(tmp_path / "tb.v")], check=True)
+                    *units, str(tmp_path / "tb.v")], check=True)
     subprocess.run(["vvp", "-n", str(tmp_path / "tb.vvp")], cwd=tmp_path, check=True, capture_output=True)
     y = read_hex(tmp_path / "y.hex", n, np.uint32).view(np.int32).astype(np.int64)
     ref = requant_int(acc, scale, zy, lo, hi).astype(np.int64)

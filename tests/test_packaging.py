@@ -127,20 +127,18 @@ def test_no_import_cycles():
 
 
 MAX_LINES = 400    # issue 12: no source file over this many lines
-# Files still over MAX_LINES while they are being split; delete an entry once its file is under.
-LONG_FILES_ALLOWED = {
-    "templates/rtl/engine.v.j2",    # split in progress
-}
 
 
-def test_no_source_file_is_over_the_line_limit():
+def test_no_source_file_over_400_lines():
+    """Every file under hlsgen/, templates/ and sim/ stays readable: at most MAX_LINES lines."""
     long = []
     for folder in ("hlsgen", "templates", "sim"):
-        for p in sorted((ROOT / folder).rglob("*")):
-            if p.suffix not in (".py", ".j2", ".v", ".h", ".cpp") or "__pycache__" in p.parts or not p.is_file():
-                continue
-            rel = p.relative_to(ROOT).as_posix()
-            n = len(p.read_text().splitlines())
-            if n > MAX_LINES and rel not in LONG_FILES_ALLOWED:
-                long.append(f"{rel}: {n} lines")
+        for f in (ROOT / folder).rglob("*"):
+            if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".onnx", ".npy", ".bin"):
+                try:
+                    n = len(f.read_text().splitlines())
+                except UnicodeDecodeError:
+                    continue
+                if n > MAX_LINES:
+                    long.append((f.relative_to(ROOT).as_posix(), n))
     assert not long, long

@@ -1,11 +1,12 @@
 """hlsgen synth OUT: yosys synthesis estimate of the RTL twin, beside the analytic model.
 
 Runs ``synth_xilinx -family xcup`` (UltraScale+, the Alveo cards' family) on
-OUT/rtl/hlsgen_engine.v hierarchically: the modules the top instantiates (its units) get the
-``keep_hierarchy`` attribute, so ``-flatten`` flattens each unit's own submodules into it and the
-top's own logic around the units, but every distinct unit (every parameter set) is synthesized
-once, and ``stat -top hlsgen_engine`` counts the engine as the top's own cells plus each unit's
-cells times its instance count. A fully flattened run had not finished in 25 minutes: it sits in
+OUT/rtl/hlsgen_engine.v and its units hierarchically: the per-lane units (``LANE_UNITS``, the ones
+the analytic model counts) get the ``keep_hierarchy`` attribute, so ``-flatten`` flattens each lane
+unit's own submodules into it and the engine's other units (control, buffers, the arrays around the
+lane units) into the top, but every distinct lane unit (every parameter set) is synthesized once,
+and ``stat -top hlsgen_engine`` counts the engine as the top's own cells plus each unit's cells
+times its instance count. A fully flattened run had not finished in 25 minutes: it sits in
 ``share`` (SAT-based resource sharing, synth_xilinx's coarse step), which compares the like cells
 of every flattened unit instance with each other. Nothing is optimized across a unit's
 boundary (a constant on a unit's port is not folded into it); the units are the ones the
@@ -31,6 +32,9 @@ from ..plan.planner import Plan
 from ..util import atomic_file, record
 
 TOP = "hlsgen_engine"
+# the engine's per-lane units: synthesized once each, counted by instances (the analytic LUT model's units)
+LANE_UNITS = ("hlsgen_mac_pair", "hlsgen_requant", "hlsgen_add", "hlsgen_mul", "hlsgen_avg_tap", "hlsgen_avg_out",
+              "hlsgen_f32_parts")
 TIMEOUT_S = 1800
 PROGRESS_S = 30                 # a progress line on stderr at most this often
 TOOL = "yosys synth_xilinx -family xcup -flatten, the top's units kept (each synthesized once)"
@@ -166,15 +170,18 @@ def run_yosys(script: str, log: Path, timeout: float = TIMEOUT_S, progress=sys.s
     return time.perf_counter() - t0
 
 
-def synth_verilog(verilog: Path, out: Path, top: str = TOP, progress=sys.stderr) -> tuple[float, dict, list]:
-    """synth_xilinx on VERILOG with TOP's direct submodules kept as modules (each synthesized once,
-    its own submodules flattened into it) and TOP flattened around them; OUT gets yosys.log and
-    stat.txt. Returns (seconds, total, rows) as ``count``."""
+def synth_verilog(verilog, out: Path, top: str = TOP, keep=None, progress=sys.stderr) -> tuple[float, dict, list]:
+    """synth_xilinx on VERILOG (a file or a list of files) with the modules named in KEEP (None: TOP's
+    direct submodules) kept as modules (each synthesized once, its own submodules flattened into it)
+    and TOP flattened around them; OUT gets yosys.log and stat.txt. Returns (seconds, total, rows)
+    as ``count``."""
     out.mkdir(parents=True, exist_ok=True)
     stat = out / "stat.txt"
     stat.unlink(missing_ok=True)
-    script = (f"read_verilog {verilog}; hierarchy -top {top}; "
-              f"setattr -mod -set keep_hierarchy 1 {top}/t:* %M; "         # the top's units stay modules
+    files = " ".join(str(v) for v in ([verilog] if isinstance(verilog, (str, Path)) else verilog))
+    kept = f"{top}/t:* %M" if keep is None else " ".join(keep)
+    script = (f"read_verilog {files}; hierarchy -top {top}; "
+              f"setattr -mod -set keep_hierarchy 1 {kept}; "               # the units stay modules
               f"synth_xilinx -family xcup -top {top} -flatten; "          # ... their insides are flattened
               f"tee -o {stat} stat -top {top}")
     seconds = run_yosys(script, out / "yosys.log", progress=progress)
@@ -186,7 +193,8 @@ def synthesize(project: Path, progress=sys.stderr) -> dict:
     """Run yosys on the project's engine; returns the measured resources and the run's facts."""
     plan = Plan.load(project)
     rtl.ensure(plan.data, project)
-    seconds, total, rows = synth_verilog(project / "rtl" / f"{TOP}.v", project / "synth", progress=progress)
+    seconds, total, rows = synth_verilog(rtl.engine_sources(project), project / "synth", keep=LANE_UNITS,
+                                         progress=progress)
     e = plan.data["engine"]
     return {"tool": TOOL, "seconds": round(seconds, 1),
             "engine": {k: e[k] for k in ("pp", "po", "pi") if k in e},
@@ -196,7 +204,7 @@ def synthesize(project: Path, progress=sys.stderr) -> dict:
 def table(r: dict) -> str:
     """The report section: analytic model beside yosys, per resource, then yosys per module."""
     lines = [SECTION, "",
-             f"{r['tool']} on rtl/{TOP}.v ({' x '.join(k.upper() for k in r['engine'])} = "
+             f"{r['tool']} on rtl/{TOP}.v and its units ({' x '.join(k.upper() for k in r['engine'])} = "
              f"{' x '.join(str(v) for v in r['engine'].values())}), "
              f"{r['seconds']} s. The analytic model is hlsgen.plan.resources (plan.json `resources`).", "",
              "| resource | analytic model | yosys | yosys / model |", "|---|---:|---:|---:|"]

@@ -18,7 +18,13 @@ from ..util import atomic_file
 from ..plan.invocation import CMD_BYTES, KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS, command_offset
 
 TEMPLATES = package_data.templates() / "rtl"
-ENGINE_FILE = "hlsgen_engine.v"
+ENGINE_FILE = "hlsgen_engine.v"     # the generated top of the engine
+ENGINE_UNITS = ("hlsgen_sequencer.v", "hlsgen_delay.v", "hlsgen_act_buf.v", "hlsgen_wgt_buf.v", "hlsgen_tables.v",
+                "hlsgen_mac_array.v", "hlsgen_vector.v", "hlsgen_epilogue.v", "hlsgen_writer.v", "hlsgen_mac_pair.v", "hlsgen_requant.v", "hlsgen_round24.v", "hlsgen_to_int.v", "hlsgen_f32_parts.v",
+                "hlsgen_add.v", "hlsgen_mul_fabric.v", "hlsgen_mul.v", "hlsgen_umul.v", "hlsgen_plus_zy.v",
+                "hlsgen_avg_tap.v", "hlsgen_avg_out.v", "hlsgen_div_sig.v", "hlsgen_div_sig_recip.v")
+# the engine's static units (one module each, copied beside it, all of them: a plan without an optional
+# unit leaves its file unused); ENGINE.md section 5 names them
 KERNEL = "hlsgen_rtl"                 # the RTL kernel's name: its top module, kernel.xml, the .xo
 KERNEL_FILE = KERNEL + ".v"
 KERNEL_UNITS = ("hlsgen_control.v", "hlsgen_walker.v", "hlsgen_axi_rd.v", "hlsgen_axi_wr.v",
@@ -176,23 +182,30 @@ def hw_files(data: dict, kcfg: dict) -> dict:
     from .hls import BANNER
     from ..plan.engine import get_target
     ctx = dict(kcfg, banner=BANNER, args=kernel_args(kcfg), part=get_target(data["target"])[1]["device"]["part"],
-               sources=[KERNEL_FILE, ENGINE_FILE] + list(KERNEL_UNITS))
+               sources=[KERNEL_FILE, ENGINE_FILE] + list(ENGINE_UNITS) + list(KERNEL_UNITS))
     env = _env()
     return {"kernel.xml": env.get_template("kernel.xml.j2").render(**ctx),
             "package_xo.tcl": env.get_template("package_xo.tcl.j2").render(**ctx)}
 
 
-def kernel_sources(folder) -> list:
-    """The RTL kernel's Verilog files in a project FOLDER: the generated top and engine, the static units."""
+def engine_sources(folder) -> list:
+    """The engine's Verilog files in a project FOLDER: the generated top, the static units."""
     rtl = Path(folder) / "rtl"
-    return [rtl / KERNEL_FILE, rtl / ENGINE_FILE] + [rtl / u for u in KERNEL_UNITS]
+    return [rtl / ENGINE_FILE] + [rtl / u for u in ENGINE_UNITS]
+
+
+def kernel_sources(folder) -> list:
+    """The RTL kernel's Verilog files in a project FOLDER: the generated top, the engine's, the kernel's units."""
+    rtl = Path(folder) / "rtl"
+    return [rtl / KERNEL_FILE] + engine_sources(folder) + [rtl / u for u in KERNEL_UNITS]
 
 
 def _rtl_files(data: dict, kernel: bool) -> tuple:
-    """(configuration, {file name in rtl/: text}) of plan DATA: the engine, and with KERNEL the RTL kernel's
-    top and the static units it instantiates (the configuration is then ``kernel_config``'s)."""
+    """(configuration, {file name in rtl/: text}) of plan DATA: the engine and its static units, and with
+    KERNEL the RTL kernel's top and the static units it instantiates (the configuration is then
+    ``kernel_config``'s)."""
     cfg = config(data)
-    files = {ENGINE_FILE: render(cfg)}
+    files = {ENGINE_FILE: render(cfg), **{u: (TEMPLATES / u).read_text() for u in ENGINE_UNITS}}
     if kernel:
         cfg = kernel_config(data, cfg)
         files[KERNEL_FILE] = render_kernel(cfg)
@@ -201,7 +214,7 @@ def _rtl_files(data: dict, kernel: bool) -> tuple:
 
 
 def emit(plan, folder, kernel: bool = True) -> Path:
-    """Write OUT/rtl/hlsgen_engine.v for PLAN (a hlsgen.plan Plan) into FOLDER; KERNEL: also the RTL
+    """Write OUT/rtl/hlsgen_engine.v and its units for PLAN (a hlsgen.plan Plan) into FOLDER; KERNEL: also the RTL
     kernel (OUT/rtl/hlsgen_rtl.v and the static units it instantiates, hw/kernel.xml, hw/package_xo.tcl)."""
     out = Path(folder) / "rtl"
     out.mkdir(parents=True, exist_ok=True)
@@ -227,7 +240,7 @@ def ensure(data: dict, folder, write: bool = False, kernel: bool = False) -> dic
         current = path.read_text() if path.is_file() else None
         if current != text and not write:
             why = "missing" if current is None else "differs from what plan.json gives (edited, or another hlsgen)"
-            how = "'hlsgen build'" if name == ENGINE_FILE else "'hlsgen build --kernel both' (or rtl)"
+            how = "'hlsgen build'" if name == ENGINE_FILE or name in ENGINE_UNITS else "'hlsgen build --kernel both' (or rtl)"
             raise UserError(f"{path}: {why}; rebuild with {how}")
         if current != text:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -75,7 +75,7 @@ def kernel_parameters(cfg: dict) -> dict:
 def sources(project: Path, kernel: bool = False) -> list:
     if kernel:
         return rtl.kernel_sources(project) + [SIM_DIR / s for s in KERNEL_SIM_SOURCES]
-    return [project / "rtl" / rtl.ENGINE_FILE] + [SIM_DIR / s for s in SIM_SOURCES]
+    return rtl.engine_sources(project) + [SIM_DIR / s for s in SIM_SOURCES]
 
 
 def _runner():

@@ -34,7 +34,7 @@ module hlsgen_control #(
     output reg                      s_axi_control_bvalid,
     input  wire                     s_axi_control_bready,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [ADDR_BITS-1:0]     s_axi_control_araddr,
+    input  wire [ADDR_BITS-1:0]     s_axi_control_araddr,     // (word addresses: bits 1:0 unused)
     /* verilator lint_on UNUSEDSIGNAL */
     input  wire                     s_axi_control_arvalid,
     output wire                     s_axi_control_arready,

@@ -27,14 +27,11 @@ module hlsgen_store #(
     localparam PER = LINE / FB;         // fill beats per line
     localparam [31:0] LINE32 = LINE, PER32 = PER, LAT32 = LAT;
     reg [8*LINE-1:0] lines [0:LINES-1];
-    /* verilator lint_off UNUSEDSIGNAL */
     reg [8*LINE-1:0] stage;             // a line assembled from fill beats (none when a beat is a line)
-    /* verilator lint_on UNUSEDSIGNAL */
     reg [31:0] f_beat;                  // fill beats received
     reg [31:0] now, first, line, left;
-    /* verilator lint_off UNUSEDSIGNAL */
     wire [31:0] f_line = f_beat / PER32;    // (< LINES)
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire unused_fill = &{1'b0, stage, f_line};   // stage: unread when a beat is a line; f_line: its high bits
     wire [31:0] f_part = f_beat % PER32;
     wire [8*LINE-1:0] f_whole;          // the line with this fill beat in its place
     generate

@@ -1,0 +1,36 @@
+`timescale 1ns/1ps
+
+// Quantized add (fused residual add, standalone add), hlsgen.golden.requant.add_int, 2 stages:
+// xw = b*mb + k rounded to 24 bits, w = xw * 2^wsh, x = a*ma + w rounded to 24 bits,
+// y = clamp(rne(x * 2^-sh), lo, hi); bypass: y = a.
+module hlsgen_add (
+    input  wire               clk,
+    input  wire               ce,
+    input  wire               bypass,
+    input  wire signed [9:0]  a,
+    input  wire signed [9:0]  b,
+    input  wire signed [63:0] ma,
+    input  wire signed [63:0] mb,
+    input  wire signed [63:0] k,
+    input  wire        [5:0]  wsh,
+    input  wire signed [7:0]  sh,
+    input  wire signed [9:0]  lo,
+    input  wire signed [9:0]  hi,
+    output reg  signed [31:0] y
+);
+    wire signed [63:0] pa, pb;
+    hlsgen_mul_fabric mul_a (.a(a), .m(ma), .y(pa));
+    hlsgen_mul_fabric mul_b (.a(b), .m(mb), .y(pb));
+    reg signed [63:0] r_pa, r_xw; reg byp; reg signed [9:0] a1;
+    always @(posedge clk) if (ce) begin
+        r_pa <= pa; r_xw <= pb + k; byp <= bypass; a1 <= a;
+    end
+    wire [24:0] mw, m; wire [6:0] ew, e;
+    hlsgen_round24 round_w (.v(r_xw[63] ? -r_xw : r_xw), .m(mw), .e(ew));
+    wire signed [63:0] w = $signed({39'd0, mw}) <<< (ew + wsh);
+    wire signed [63:0] x = r_pa + (r_xw[63] ? -w : w);
+    hlsgen_round24 round_x (.v(x[63] ? -x : x), .m(m), .e(e));
+    wire signed [31:0] q;
+    hlsgen_to_int to_int (.m(m), .x($signed({5'd0, e}) - {{4{sh[7]}}, sh}), .neg(x[63]), .zy(10'sd0), .lo(lo), .hi(hi), .y(q));
+    always @(posedge clk) if (ce) y <= byp ? {{22{a1[9]}}, a1} : q;
+endmodule
