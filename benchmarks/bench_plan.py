@@ -44,6 +44,7 @@ from hlsgen.examples.zoo import make_example
 from hlsgen.frontend import load
 from hlsgen.plan import cycles, make_plan
 from hlsgen.plan import engine as eng_mod
+from hlsgen.plan.compute_units import RESOURCE_KEYS
 from hlsgen.plan.engine import Engine
 from hlsgen.plan.invocation import Invocation
 from hlsgen.plan.report import conv_macs
@@ -209,7 +210,7 @@ def cards() -> None:
             one = make_plan(graph, target=key, compute_units=1).data
             cus = d["compute_units"]
             ideal = d["dsp_budget"] * 2 * d["clock_mhz"] * 1e6 / d["macs"]
-            worst = max(eng_mod.RESOURCE_KEYS, key=lambda k: cus[0]["use"][k])
+            worst = max(RESOURCE_KEYS, key=lambda k: cus[0]["use"][k])
             print(f"  {key:11s} {name:12s} {len(cus):>3d} {','.join(c['slr'] for c in cus):14s} "
                   f"{shape(d['engine']):>9s} {d['latency_ms']:>10.3f} {d['fps']:>9.1f} {ideal:>9.1f} "
                   f"{d['fps'] / ideal:>6.3f} {one['fps']:>9.1f}  {worst} {cus[0]['use'][worst]:.0%} "

@@ -26,7 +26,7 @@ import numpy as np
 from hlsgen.cli import main as cli
 from hlsgen.emit import rtl
 from hlsgen.examples import testnets
-from hlsgen.plan.planner import Plan
+from hlsgen.plan.plan_file import Plan
 from hlsgen.sim import verilator
 
 MAIN_CPP = r"""

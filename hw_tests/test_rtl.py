@@ -20,7 +20,7 @@ from hlsgen.emit import rtl
 from hlsgen.examples import testnets
 from hlsgen.golden.reference import ort_run
 from hlsgen.plan.invocation import REGISTERS, REGISTER_OFFSETS
-from hlsgen.plan.planner import Plan
+from hlsgen.plan.plan_file import Plan
 from hlsgen.sim import verilator
 
 

@@ -22,7 +22,7 @@ from hlsgen.examples import testnets
 from hlsgen.golden.reference import ort_run
 from hlsgen.plan import tiled
 from hlsgen.plan.invocation import CMD_BYTES, Invocation, command_offset, weight_memory
-from hlsgen.plan.planner import Plan
+from hlsgen.plan.plan_file import Plan
 from hlsgen.sim import verilator
 
 from test_rtl import _build, _check_network

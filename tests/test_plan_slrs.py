@@ -8,9 +8,10 @@ import pytest
 from hlsgen.examples import testnets, zoo
 from hlsgen.frontend import load
 from hlsgen.plan import engine, make_plan, resources
+from hlsgen.plan.compute_units import RESOURCE_KEYS
 
 TARGETS = sorted(engine.load_targets()["targets"])
-KEYS = engine.RESOURCE_KEYS
+KEYS = RESOURCE_KEYS
 
 
 @pytest.mark.parametrize("key", TARGETS)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from .. import api
 from ..sim.verilator import report_file
 from ..frontend.arrays import read_batch
-from ..plan.planner import Plan
+from ..plan.plan_file import Plan
 from .run import check_output, write_outputs
 
 

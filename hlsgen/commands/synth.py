@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..emit import rtl
 from ..errors import UserError
-from ..plan.planner import Plan
+from ..plan.plan_file import Plan
 from ..util import atomic_file, record
 
 TOP = "hlsgen_engine"

@@ -1,98 +1,19 @@
-"""make_plan: compact the graph, choose the engine, schedule, estimate; Plan.write / Plan.load.
-
-A Plan is plain data: ``data`` (what plan.json holds), ``weights`` (weights.bin)
-and ``report`` (report.md). Everything downstream (tiled golden, emitters, RTL
-test bench) reads ``data``; nothing reads the IR again.
-"""
+"""make_plan: compact the graph, choose the engine and its compute units, schedule, estimate; the
+result is a Plan (plan_file.py: plan.json, weights.bin, report.md)."""
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 from .. import ir
 from ..errors import UserError
 from . import cycles, engine as eng, resources
+from .compute_units import compute_unit_data, cu_layouts, cu_target
 from .invocation import Invocation, register_map_json
+from .plan_file import PLAN_FORMAT, Plan
 from .report import render
 from .concat import with_concat_tables
 from .gather import without_gathers
 from .schedule import Schedule, buffer_needs, lower
-
-
-@dataclass
-class Plan:
-    data: dict
-    weights: bytes
-    report: str
-    seconds: float = 0.0     # planning time (not written)
-
-    @property
-    def invocations(self) -> list:
-        return [Invocation.from_json(d) for d in self.data["invocations"]]
-
-    def write(self, folder) -> Path:
-        """Write plan.json, weights.bin and report.md into FOLDER (created, contents replaced)."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "plan.json").write_text(json.dumps(self.data, indent=1) + "\n")
-        (folder / "weights.bin").write_bytes(self.weights)
-        (folder / "report.md").write_text(self.report)
-        return folder
-
-    @classmethod
-    def load(cls, folder) -> "Plan":
-        """The plan of a built project; a missing, truncated or edited plan.json or weights.bin is a
-        one-line error naming the file."""
-        folder = Path(folder)
-        if not folder.is_dir():
-            raise UserError(f"{folder}: no such folder (give the folder written by 'hlsgen build')")
-        path = folder / "plan.json"
-        try:
-            data = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise UserError(f"{path}: missing; {folder} is not a built project (run 'hlsgen build')") from None
-        except (OSError, ValueError, UnicodeDecodeError) as e:
-            raise UserError(f"{path}: damaged ({type(e).__name__}); rebuild with 'hlsgen build'") from None
-        if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
-            found = data.get("format", "none") if isinstance(data, dict) else "none"
-            raise UserError(f"{path}: plan format {found}, this hlsgen reads format {PLAN_FORMAT} (written by another "
-                            "hlsgen); rebuild with 'hlsgen build'")
-        missing = [k for k in PLAN_KEYS if k not in data]
-        if missing:
-            raise UserError(f"{path}: damaged (no {missing[0]!r}); rebuild with 'hlsgen build'")
-        if data["registers"] != register_map_json():
-            raise UserError(f"{path}: its engine register map is not this hlsgen's (written by another hlsgen); "
-                            "rebuild with 'hlsgen build'")
-        try:
-            for inv in data["invocations"] + data["preload"]:
-                Invocation.from_json(inv)
-        except (KeyError, TypeError, ValueError) as e:
-            raise UserError(f"{path}: damaged invocation ({type(e).__name__}: {e}); "
-                            "rebuild with 'hlsgen build'") from None
-        wpath = folder / "weights.bin"
-        try:
-            weights = wpath.read_bytes()
-        except OSError as e:
-            raise UserError(f"{wpath}: {e.strerror.lower() if e.strerror else 'unreadable'}; "
-                            "rebuild with 'hlsgen build'") from None
-        if len(weights) != data["weights_bytes"]:
-            raise UserError(f"{wpath}: {len(weights):,} bytes, plan.json says {data['weights_bytes']:,} "
-                            "(truncated or from another build); rebuild with 'hlsgen build'")
-        report = (folder / "report.md").read_text() if (folder / "report.md").exists() else ""
-        return cls(data, weights, report)
-
-
-# plan.json's format: raised whenever a reader would misread an older file (a key's meaning, the layout of
-# weights.bin or of the activation memory); Plan.load refuses any other.
-PLAN_FORMAT = 2
-
-# What every reader of plan.json relies on (Plan.load checks them before anything runs).
-PLAN_KEYS = ("target", "clock_mhz", "engine", "resources", "total_cycles", "fps", "macs", "macs_live",
-             "compute_units",
-             "act_bytes", "weights_bytes", "inputs", "outputs", "host", "layers", "tensors", "invocations",
-             "preload", "registers")
 
 
 def _compact(graph: ir.Graph):
@@ -232,10 +153,10 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
 
 def choose_layout(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None, weights="auto",
                   array=None, compute_units=None):
-    """(engine, CUs): identical compute units, one per SLR (``engine.cu_layouts``), each inside its
+    """(engine, CUs): identical compute units, one per SLR (``compute_units.cu_layouts``), each inside its
     SLR's resources and its share of the DSP budget, that give the highest throughput (CUs / cycles;
     on a tie the fewer CUs: the lower latency). COMPUTE_UNITS: only layouts of that many CUs."""
-    layouts = eng.cu_layouts(target, budget)
+    layouts = cu_layouts(target, budget)
     if compute_units is not None:
         if not 1 <= compute_units <= len(layouts):
             raise UserError(f"--compute-units {compute_units}: {target['name']} takes 1 to {len(layouts)} "
@@ -247,7 +168,7 @@ def choose_layout(graph: ir.Graph, target: dict, clock: float, budget: int, prog
         label = (f"--dsp-budget {budget}" if cu_budget == budget else
                  f"--dsp-budget {budget} ({cu_budget} per compute unit, {len(cus)} in {', '.join(c['slr'] for c in cus)})")
         try:
-            e = choose_engine(graph, eng.cu_target(target, cus), clock, cu_budget, progress, weights, array, label)
+            e = choose_engine(graph, cu_target(target, cus), clock, cu_budget, progress, weights, array, label)
         except UserError as err:
             failure = failure or err
             continue
@@ -293,31 +214,13 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
     e, cus = choose_layout(g2, tgt, clock, budget, progress, weights, array, compute_units)
     sched = lower(g2, e, pack=True)
     data = _plan_data(graph, compacted, g2, key, tgt, clock, budget, e, sched, compaction)
-    data.update(compute_unit_data(tgt, clock, e, cus, data["resources"], data["total_cycles"]))
+    data.update(compute_unit_data(tgt, clock, cus, data["resources"], data["total_cycles"]))
     if guidance:
         from .guidance import suggestions
-        cu_tgt, cu_budget = eng.cu_target(tgt, cus), min(cu["budget"] for cu in cus)
+        cu_tgt, cu_budget = cu_target(tgt, cus), min(cu["budget"] for cu in cus)
         data["guidance"] = suggestions(
             g2, lambda g: shape_cycles(g, cu_tgt, clock, cu_budget, e.pp, e.pi, e.po, weights), e.pi, e.po)
     return Plan(data, sched.weights, render(data), seconds=time.perf_counter() - t0)
-
-
-def compute_unit_data(tgt: dict, clock: float, e: eng.Engine, cus: list, res: dict, total: int) -> dict:
-    """plan.json's compute units: each CU's SLR and the memory banks its ports bind (the plan's port
-    layout on the CU's own banks), each SLR's use (the CU's resources against the SLR's), batch-1
-    latency and throughput (every CU running its own images)."""
-    n_banks = len(eng.cu_target(tgt, cus)["memory"]["bank_ids"])
-    units = []
-    for cu in cus:
-        p = eng.ports(dict(tgt, memory=dict(tgt["memory"], bank_ids=cu["banks"][:n_banks])), clock)
-        units.append({"slr": cu["slr"], "act_banks": p["act_rd"]["banks"], "act_sp": p["act_rd"]["sp"],
-                      "wgt_bank": p["wgt"]["bank"],
-                      "dsp_budget": cu["budget"],
-                      "use": {k: round(res[k] / cu["user"][k], 4) if cu["user"][k] else 0.0
-                              for k in eng.RESOURCE_KEYS}})
-    return {"compute_units": units,
-            "fps": round(len(cus) * clock * 1e6 / total, 3) if total else 0.0,
-            "fps_per_cu": round(clock * 1e6 / total, 3) if total else 0.0}
 
 
 def _model_macs(graph, g2, layer) -> int:

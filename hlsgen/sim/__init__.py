@@ -17,5 +17,5 @@ def run(engine: str, project, x, layers=None, trace=False) -> list:
         from . import verilator
         return verilator.simulate(project, x, layers=layers, trace=trace, kernel=engine == "rtl-kernel")
     from ..plan import tiled
-    from ..plan.planner import Plan
+    from ..plan.plan_file import Plan
     return tiled.run(Plan.load(project), x)

@@ -96,7 +96,7 @@ def build(project) -> Path:
 
 def simulate(project, x: np.ndarray) -> list:
     """Run the csim host program on batch X (float32 NCHW); returns the model's outputs."""
-    from ..plan.planner import Plan
+    from ..plan.plan_file import Plan
     project = Path(project).resolve()
     Plan.load(project)                     # a damaged plan.json or weights.bin: one line naming it
     exe = build(project)

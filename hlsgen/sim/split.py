@@ -30,7 +30,7 @@ def compiled(engine: str, project: Path) -> list:
         return [csim.build(project)]
     if engine in RTL_ENGINES:
         from ..emit import rtl
-        from ..plan.planner import Plan
+        from ..plan.plan_file import Plan
         from . import verilator
         kernel = engine == "rtl-kernel"
         _, build_dir = verilator.build(project, rtl.ensure(Plan.load(project).data, project, kernel=kernel),

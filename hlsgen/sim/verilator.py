@@ -23,7 +23,7 @@ from ..emit import rtl
 from .. import package_data
 from ..errors import UserError
 from ..plan.invocation import CMD_BYTES, Invocation, command_offset, weight_memory
-from ..plan.planner import Plan
+from ..plan.plan_file import Plan
 from ..plan import tiled
 from ..util import atomic_file, record, require
 
