@@ -21,7 +21,7 @@ from hlsgen.examples import testnets
 from hlsgen.golden.reference import ort_run
 from hlsgen.plan.invocation import REGISTERS, REGISTER_OFFSETS
 from hlsgen.plan.plan_file import Plan
-from hlsgen.sim import verilator
+from hlsgen.sim import csim, verilator
 
 
 def _build(tmp_path, kind, prune, budget=32, array=None, extra=(), **size):
@@ -184,3 +184,19 @@ def test_trace_writes_a_waveform(tmp_path):
     rep = json.loads((out / "sim" / "verilator.json").read_text())
     fst = out / "sim" / "run_trace" / "dump.fst"
     assert rep["trace"] == str(fst) and fst.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("kind,array,weights", [
+    ("vgg", "3x24x8", "auto"),                      # CI: PP = 3, PO = 24, resident (store lines of 64 bytes)
+    pytest.param("resnet", "1x48x16", "streamed", marks=pytest.mark.slow),    # PO = 48: 768-byte weight rows
+    pytest.param("chain", "5x24x8", "auto", marks=pytest.mark.slow),
+])
+def test_shapes_beyond_powers_of_two(tmp_path, kind, array, weights):
+    """Engine shapes that are not powers of two (PP any up to 8, PO any multiple of PI whose weight row is
+    whole 64-byte beats): C simulation and the twin in Verilator equal onnxruntime, the twin's cycles equal
+    the model's."""
+    model, out = _build(tmp_path, kind, 0.5, budget=2000, array=array, extra=("--weights", weights))
+    x = testnets.random_input(model, n=2)
+    (y,), (want,) = csim.simulate(out, x), ort_run(model, x)
+    assert int(np.count_nonzero(y != want)) == 0
+    _check_network(model, out, n=2)

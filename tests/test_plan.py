@@ -100,7 +100,35 @@ def test_pixel_lanes_tiled_equals_ort(nets, kind, prune, array):
 def test_array_option_errors(nets):
     from hlsgen.errors import UserError
     graph = nets["chain", 0.0][1]
-    for bad, why in (("4x32", "expected PPxPOxPI"), ("3x8x8", "powers of two"), ("16x8x8", "PP <= 8"),
-                     ("8x64x64", "over the budget")):
-        with pytest.raises(UserError, match=why):
+    for bad in ("4x32", "1x8x6", "16x8x8", "1x12x4", "1x6x4", "8x64x64"):
+        with pytest.raises(UserError) as err:
             make_plan(graph, dsp_budget=64, array=bad)
+        why = {"4x32": "expected PPxPOxPI", "8x64x64": "needs 17408 DSPs, over the budget"}.get(
+            bad, "PI must be a power of two")
+        assert str(err.value).startswith(f"--array {bad}: {why}")
+
+
+@pytest.mark.parametrize("array", ["3x8x8", "1x24x8", "5x8x8", "6x8x4"])
+def test_shapes_beyond_powers_of_two_tiled_equals_ort(nets, array):
+    """PP any count up to 8, PO any multiple of PI with whole 64-byte weight rows: the tiled golden model
+    equals onnxruntime; resident store lines stay powers of two dividing the row."""
+    path, graph, x = nets["resnet", 0.0]
+    plan = make_plan(graph, dsp_budget=2000, array=array, compute_units=1)
+    e = plan.data["engine"]
+    assert f"{e['pp']}x{e['po']}x{e['pi']}" == array
+    for o, t in zip(ort_run(path, x), tiled.run(plan, x)):
+        assert np.array_equal(o, t)
+    line, row = e["ports"]["wgt"]["bytes_per_cycle"], e["po"] * e["pi"]
+    assert "preload" in e["ports"]                   # resident (auto: the store fits)
+    assert line & (line - 1) == 0 and (row % line == 0 or line == 64 > row)
+
+
+def test_candidates_fill_the_budget():
+    """The planner's shapes: every power-of-two one within the budget; the others only at half of it or
+    more, each one the kernels build."""
+    from hlsgen.plan import engine as eng
+    shapes = eng.candidates(1764, 2)
+    assert all(eng.shape_ok(*s) and eng.mac_dsps(s[1], s[2], 2, s[0]) <= 1764 for s in shapes)
+    odd = [s for s in shapes if s[0] & (s[0] - 1) or s[2] & (s[2] - 1)]
+    assert odd and all(2 * eng.mac_dsps(s[1], s[2], 2, s[0]) >= 1764 for s in odd)
+    assert (1, 32, 96) in shapes and (3, 16, 32) in shapes and (1, 64, 64) not in shapes

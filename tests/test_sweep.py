@@ -159,7 +159,7 @@ def test_rerun_resumes(models, tmp_path, capsys):
 @pytest.mark.parametrize("args,msg", [
     (["--targets", "alveo-u9000"], "--targets alveo-u9000: unknown target"),
     (["--arrays", "4x32"], "--arrays 4x32: expected PPxPOxPI"),
-    (["--arrays", "3x32x32"], "--arrays 3x32x32: PP, PO, PI must be powers of two"),
+    (["--arrays", "3x32x24"], "--arrays 3x32x24: PI must be a power of two"),
     (["--dsp-budgets", "16,0"], "--dsp-budgets 16,0: '0' is not a positive number"),
     (["--dsp-budgets", "16,,32"], "--dsp-budgets 16,,32: expected a comma-separated list"),
     (["--workers", "0"], "--workers 0: must be at least 1"),

@@ -60,7 +60,7 @@ def config(data: dict) -> dict:
     ports, timing = e["ports"], e["timing"]
     br, bw, bo = (int(ports[p]["bytes_per_cycle"]) for p in ("act_rd", "wgt", "act_wr"))
     lr, lw = int(ports["act_rd"]["latency"]), int(ports["wgt"]["latency"])
-    for what, v in (("PP", pp), ("PI", pi), ("PO", po), ("act_rd bytes_per_cycle", br), ("wgt bytes_per_cycle", bw),
+    for what, v in (("PI", pi), ("act_rd bytes_per_cycle", br), ("wgt bytes_per_cycle", bw),
                     ("act_rd shared_bytes_per_cycle", int(ports["act_rd"].get("shared_bytes_per_cycle", br)))):
         if not _pow2(v):
             raise UserError(f"plan.json: the RTL twin needs {what} a power of two (got {v})")

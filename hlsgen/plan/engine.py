@@ -148,22 +148,45 @@ def mac_dsps(pi: int, po: int, per_dsp: int, pp: int = 1) -> int:
 
 
 def store_line(pi: int, po: int) -> int:
-    """Line of the resident weight store: the MAC array's PO*PI weight bytes per cycle, 64..512."""
-    return min(STORE_BYTES_MAX, max(BURST_ALIGN, pi * po))
+    """Line of the resident weight store: the MAC array's PO*PI weight bytes per cycle, 64..512; when
+    PO*PI is not a power of two (PO is not), the largest power of two dividing it (a whole number of
+    lines per weight row: the store's line stays a power of two, as its port widths are)."""
+    row = pi * po
+    line = row if row & (row - 1) == 0 else row & -row
+    return min(STORE_BYTES_MAX, max(BURST_ALIGN, line))
 
 
 PP_MAX = 8
 
 
+SHAPE_RULE = (f"PI must be a power of two from 2 to 256, PO a multiple of PI up to 1024 whose weight row "
+              f"(PO*PI bytes) is a whole number of 64-byte beats when PO is not a power of two, PP from 1 to {PP_MAX}")
+PO_STEPS = (1, 3, 5, 6, 7)       # PO = PI x 2^k x one of these: powers of two and the multiples between them
+
+
+def shape_ok(pp: int, pi: int, po: int) -> bool:
+    """An engine shape the HLS kernel, the RTL twin and the tiled golden model build: PI a power of two
+    (a word's bytes, the activation port's width), PO a multiple of PI (an output group fills whole
+    words; when PO is not a power of two its weight row PO*PI is whole 64-byte beats), PP any lane
+    count up to PP_MAX."""
+    pow2 = lambda v: v > 0 and v & (v - 1) == 0     # noqa: E731
+    return (pow2(pi) and 2 <= pi <= 256 and 1 <= pp <= PP_MAX and pi <= po <= 1024 and po % pi == 0
+            and (pow2(po) or (po * pi) % BURST_ALIGN == 0))
+
+
 def candidates(dsp_budget: int, per_dsp: int) -> list:
-    """(PP, PI, PO) powers of two, PO a multiple of PI, PP <= PP_MAX, that fit the DSP budget (every one:
-    on a small model a smaller array can win, its rounding losses being smaller)."""
+    """(PP, PI, PO) shapes that fit the DSP budget (every power-of-two one: on a small model a smaller
+    array can win, its rounding losses being smaller; the others, which exist to fill the budget, only
+    when they use at least half of it)."""
     out = []
-    for lpp in range(0, PP_MAX.bit_length()):
+    for pp in range(1, PP_MAX + 1):
         for lpi in range(1, 9):           # PI 2..256
-            for lpo in range(lpi, 11):    # PO PI..1024
-                pp, pi, po = 1 << lpp, 1 << lpi, 1 << lpo
-                if mac_dsps(pi, po, per_dsp, pp) <= dsp_budget:
+            pi = 1 << lpi
+            pos = sorted({pi * m << k for m in PO_STEPS for k in range(11) if pi * m << k <= 1024})
+            for po in pos:
+                need = mac_dsps(pi, po, per_dsp, pp)
+                pow2 = pp & (pp - 1) == 0 and po & (po - 1) == 0
+                if need <= dsp_budget and shape_ok(pp, pi, po) and (pow2 or 2 * need >= dsp_budget):
                     out.append((pp, pi, po))
     return out
 

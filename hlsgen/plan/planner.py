@@ -90,16 +90,14 @@ def _largest_fitting_budget(graph, target, clock) -> int:
 
 
 def parse_array(text: str, budget: int, per: int) -> tuple:
-    """--array PPxPOxPI: one engine shape (powers of two, PO a multiple of PI, PP <= PP_MAX) within the
-    DSP budget, as (PP, PI, PO)."""
+    """--array PPxPOxPI: one engine shape (``engine.shape_ok``: PI a power of two, PO a multiple of PI,
+    PP <= PP_MAX) within the DSP budget, as (PP, PI, PO)."""
     try:
         pp, po, pi = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise UserError(f"--array {text}: expected PPxPOxPI, e.g. 4x32x32") from None
-    pow2 = all(v > 0 and v & (v - 1) == 0 for v in (pp, po, pi))
-    if not (pow2 and 2 <= pi <= 256 and pi <= po <= 1024 and pp <= eng.PP_MAX):
-        raise UserError(f"--array {text}: PP, PO, PI must be powers of two with PP <= {eng.PP_MAX}, "
-                        "2 <= PI <= PO <= 1024 (PI <= 256)")
+    if not eng.shape_ok(pp, pi, po):
+        raise UserError(f"--array {text}: {eng.SHAPE_RULE}")
     need = eng.mac_dsps(pi, po, per, pp)
     if need > budget:
         raise UserError(f"--array {text}: needs {need} DSPs, over the budget of {budget} (--dsp-budget)")
