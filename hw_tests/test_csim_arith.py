@@ -48,7 +48,7 @@ def test_add_and_pool_arithmetic_csim(tmp_path, seed):
     model = tmp_path / "m.onnx"
     model.write_bytes(arith_net(seed))
     out = tmp_path / "out"
-    assert cli.main(["build", str(model), "--dsp-budget", "32", "-o", str(out)]) == 0
+    assert cli.main(["build", str(model), "--dsp-budget", "96", "--compute-units", "1", "-o", str(out)]) == 0
     x = np.random.default_rng(seed).uniform(-2, 2, size=(3, 8, 9, 10)).astype(np.float32)
     (y,), (want,) = csim.simulate(out, x), ort_run(str(model), x)
     assert y.shape == want.shape and np.count_nonzero(y != want) == 0

@@ -29,7 +29,7 @@ def mobile(tmp_path_factory):
     calib = np.random.default_rng(1).uniform(-1, 1, (8,) + SHAPE).astype(np.float32)
     model = write_model(net, SHAPE, d / "mobile.onnx", calib, "qop")
     out = d / "out"
-    assert cli(["build", str(model), "--dsp-budget", "32", "-o", str(out)]) == 0
+    assert cli(["build", str(model), "--dsp-budget", "96", "--compute-units", "1", "-o", str(out)]) == 0
     return model, out
 
 

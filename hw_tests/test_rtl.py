@@ -24,8 +24,9 @@ from hlsgen.plan.plan_file import Plan
 from hlsgen.sim import csim, verilator
 
 
-def _build(tmp_path, kind, prune, budget=32, array=None, extra=(), **size):
+def _build(tmp_path, kind, prune, budget=None, array=None, extra=(), **size):
     model = testnets.make(kind, tmp_path / f"{kind}.onnx", prune=prune, **size)
+    budget = budget or (96 if kind == "resnet" else 32)       # an add lane takes 10 DSPs, a plain one 2
     out = tmp_path / "out"
     assert cli(["build", str(model), "--dsp-budget", str(budget), "--compute-units", "1", "-o", str(out)]
                + (["--array", array] if array else []) + list(extra)) == 0

@@ -59,7 +59,7 @@ def test_rtl_kernel_on_more_nets(tmp_path, kind, array):
     model = testnets.make(kind, tmp_path / f"{kind}.onnx", fmt="qdq", prune=0.5)
     out = tmp_path / "out"
     from hlsgen.cli import main as cli
-    assert cli(["build", str(model), "--dsp-budget", "32", "-o", str(out), *STREAMED]
+    assert cli(["build", str(model), "--dsp-budget", "96", "--compute-units", "1", "-o", str(out), *STREAMED]
                + (["--array", array] if array else [])) == 0
     _check_network(model, out, n=1, engine="rtl-kernel")
 
@@ -102,7 +102,7 @@ def test_generated_engines_lint_clean(tmp_path):
     for n, (kind, fmt, extra) in enumerate(LINT_PLANS):
         model = testnets.make(kind, tmp_path / f"{kind}{n}.onnx", fmt=fmt, prune=0.5)
         out = tmp_path / f"out{n}"
-        assert cli(["build", str(model), "--dsp-budget", "32", "-o", str(out), *extra]) == 0
+        assert cli(["build", str(model), "--dsp-budget", "96", "--compute-units", "1", "-o", str(out), *extra]) == 0
         cfg = rtl.config(Plan.load(out).data)
         used |= {u for u in ("add", "avgpool", "mul", "table", "ctab", "pool") if cfg[u]}
         r = _lint(rtl.engine_sources(out), top="hlsgen_engine")

@@ -25,7 +25,7 @@ def nets(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("budget", [None, 32, 8])
+@pytest.mark.parametrize("budget", [None, 32, 22])
 @pytest.mark.parametrize("kind,prune", CASES)
 def test_tiled_equals_golden_equals_ort(nets, kind, prune, budget):
     path, graph, x = nets[kind, prune]
@@ -49,7 +49,7 @@ def test_every_tensor_matches_golden(nets):
     """Intermediate maps too, not only the outputs (resnet, smallest engine)."""
     from hlsgen.golden import run_tensors
     _, graph, x = nets["resnet", 0.0]
-    plan = make_plan(graph, dsp_budget=8)
+    plan = make_plan(graph, dsp_budget=22)        # 1x2x2: 2 MAC DSPs, 2 lanes x (2 requant + 8 add)
     _, mapped = tiled.run(plan, x, tensors_out=True)
     gold = run_tensors(graph, x)
     checked = 0

@@ -73,8 +73,8 @@ def test_every_plan_fits_its_slrs(graphs, key):
 def test_compute_units_option(graphs):
     """--compute-units N plans N CUs (1: the lowest latency); the default takes the highest throughput."""
     g = graphs["resnet"]
-    plans = {n: make_plan(g, target="alveo-u200", dsp_budget=64, compute_units=n) for n in (1, 2, 3)}
-    best = make_plan(g, target="alveo-u200", dsp_budget=64)
+    plans = {n: make_plan(g, target="alveo-u200", dsp_budget=200, compute_units=n) for n in (1, 2, 3)}
+    best = make_plan(g, target="alveo-u200", dsp_budget=200)
     assert [len(plans[n].data["compute_units"]) for n in (1, 2, 3)] == [1, 2, 3]
     assert best.data["fps"] == max(p.data["fps"] for p in plans.values())
     assert plans[1].data["latency_ms"] <= min(p.data["latency_ms"] for p in plans.values())

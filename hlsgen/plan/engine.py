@@ -141,10 +141,15 @@ class Engine:
         return d
 
 
-def mac_dsps(pi: int, po: int, per_dsp: int, pp: int = 1) -> int:
-    """DSPs of the MAC array plus the epilogue (one 24x24 requant multiplier, 2 DSPs, per output lane:
-    PP x PO lanes)."""
-    return -(-(pp * pi * po) // per_dsp) + 2 * pp * po
+DSP_PER_REQUANT = 2             # the requantizer's 25 x 24-bit significand product
+DSP_PER_ADD = 8                 # the add unit's two 10 x 64-bit products (4 DSP48E2 each, yosys synth_xilinx)
+
+
+def mac_dsps(pi: int, po: int, per_dsp: int, pp: int = 1, add: bool = False) -> int:
+    """DSPs of the MAC array plus the epilogue: per output lane (PP x PO lanes) a requantizer, and an
+    add unit when the model has an add (ADD)."""
+    lane = DSP_PER_REQUANT + (DSP_PER_ADD if add else 0)
+    return -(-(pp * pi * po) // per_dsp) + lane * pp * po
 
 
 def store_line(pi: int, po: int) -> int:
@@ -174,17 +179,17 @@ def shape_ok(pp: int, pi: int, po: int) -> bool:
             and (pow2(po) or (po * pi) % BURST_ALIGN == 0))
 
 
-def candidates(dsp_budget: int, per_dsp: int) -> list:
+def candidates(dsp_budget: int, per_dsp: int, add: bool = False) -> list:
     """(PP, PI, PO) shapes that fit the DSP budget (every power-of-two one: on a small model a smaller
     array can win, its rounding losses being smaller; the others, which exist to fill the budget, only
-    when they use at least half of it)."""
+    when they use at least half of it); ADD: the model has an add (its lanes' DSPs count)."""
     out = []
     for pp in range(1, PP_MAX + 1):
         for lpi in range(1, 9):           # PI 2..256
             pi = 1 << lpi
             pos = sorted({pi * m << k for m in PO_STEPS for k in range(11) if pi * m << k <= 1024})
             for po in pos:
-                need = mac_dsps(pi, po, per_dsp, pp)
+                need = mac_dsps(pi, po, per_dsp, pp, add)
                 pow2 = pp & (pp - 1) == 0 and po & (po - 1) == 0
                 if need <= dsp_budget and shape_ok(pp, pi, po) and (pow2 or 2 * need >= dsp_budget):
                     out.append((pp, pi, po))

@@ -81,24 +81,26 @@ def _lowered(graph, target, clock, budget, pp, pi, po, weights):
 def _largest_fitting_budget(graph, target, clock) -> int:
     per = eng.macs_per_dsp(target)
     best = 0
-    for pp, pi, po in eng.candidates(target["user"]["dsp"], per):
-        e = _engine_for(target, clock, eng.mac_dsps(pi, po, per, pp), pp, pi, po, buffer_needs(graph, pi, po))
-        res = resources.estimate(e, **_units(graph))
+    units = _units(graph)
+    for pp, pi, po in eng.candidates(target["user"]["dsp"], per, units["add"]):
+        e = _engine_for(target, clock, eng.mac_dsps(pi, po, per, pp, units["add"]), pp, pi, po,
+                        buffer_needs(graph, pi, po))
+        res = resources.estimate(e, **units)
         if not resources.misfit(res, target["user"]):
             best = max(best, res["dsp"])
     return best
 
 
-def parse_array(text: str, budget: int, per: int) -> tuple:
+def parse_array(text: str, budget: int, per: int, add: bool = False) -> tuple:
     """--array PPxPOxPI: one engine shape (``engine.shape_ok``: PI a power of two, PO a multiple of PI,
-    PP <= PP_MAX) within the DSP budget, as (PP, PI, PO)."""
+    PP <= PP_MAX) within the DSP budget (ADD: with the add units' DSPs), as (PP, PI, PO)."""
     try:
         pp, po, pi = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise UserError(f"--array {text}: expected PPxPOxPI, e.g. 4x32x32") from None
     if not eng.shape_ok(pp, pi, po):
         raise UserError(f"--array {text}: {eng.SHAPE_RULE}")
-    need = eng.mac_dsps(pi, po, per, pp)
+    need = eng.mac_dsps(pi, po, per, pp, add)
     if need > budget:
         raise UserError(f"--array {text}: needs {need} DSPs, over the budget of {budget} (--dsp-budget)")
     return pp, pi, po
@@ -110,11 +112,11 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
     "PPxPOxPI" string, when given): the engine. LABEL names the budget in errors (default --dsp-budget
     BUDGET)."""
     label = label or f"--dsp-budget {budget}"
-    per = eng.macs_per_dsp(target)
-    shapes = [parse_array(array, budget, per)] if array else eng.candidates(budget, per)
+    per, add = eng.macs_per_dsp(target), _units(graph)["add"]
+    shapes = [parse_array(array, budget, per, add)] if array else eng.candidates(budget, per, add)
     if not shapes:
         raise UserError(f"{label}: too small for the smallest engine "
-                        f"({eng.mac_dsps(2, 2, per)} DSPs)")
+                        f"({eng.mac_dsps(2, 2, per, 1, add)} DSPs)")
     if progress:
         progress.total = len(shapes)
     best, failure = None, None
@@ -130,7 +132,7 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
             continue
         e, sched = got
         total = cycles.total_cycles(e, sched.invocations)
-        key = (total, eng.mac_dsps(pi, po, per, pp), pp, -pi)
+        key = (total, eng.mac_dsps(pi, po, per, pp, add), pp, -pi)
         if best is None or key < best[0]:
             best = (key, e)
     if best is None and failure is not None:

@@ -1,7 +1,8 @@
 """Resource model of one engine configuration: DSP, LUT, FF, BRAM36, URAM.
 
 DSP: the PP x PO x PI array with ``int8_macs_per_dsp`` MACs per DSP48E2, plus one 24x24
-requant multiplier (2 DSPs) per output lane (PP x PO lanes), plus one per input lane for the
+requant multiplier (2 DSPs) per output lane (PP x PO lanes), the add unit's two 10x64-bit products
+(8 DSPs) per output lane when the model has an add, plus one per input lane for the
 byte product of a map times a vector (only when the model has one). Memories: the input buffer (PI bytes
 wide, one copy per pixel lane: PP reads per cycle) and the double-buffered weight blocks (PO*PI bytes wide) go to URAM
 (72 x 4096) when deep, else BRAM36 (72 x 512); per-port AXI FIFOs take BRAM36. Resident
@@ -22,7 +23,8 @@ LUT_PER_MAC, FF_PER_MAC = 6, 10
 # per-lane units: LUTs yosys 0.23 reports for each module of templates/rtl/engine.v.j2 alone
 # (synth_xilinx -family xcup -flatten -top MODULE; LUT1..LUT6 summed), measured 2026-11-22
 LUT_REQUANT = 1819          # hlsgen_requant (+ its 24x24 significand product: the 2 DSPs of mac_dsps)
-LUT_ADD = 4897              # hlsgen_add: two 10x64 fabric products, two round24, to_int
+LUT_ADD = 2924              # hlsgen_add: two round24, to_int, the 64-bit shift and sums (its two 10x64 products
+#                             on DSP48E2s: DSP_PER_ADD of engine.mac_dsps; 4,743 LUTs in fabric), 2026-11-30
 LUT_AVG_TAP = 3392          # hlsgen_avg_tap: 11x24 fabric product, two round24
 LUT_CTAB_LANE = 3 * 256 // 64 * 8   # epilogue table per output lane: 3 banks x 256 x 8 bits as 64x1 LUTRAMs
 LUT_MUL = 3677              # hlsgen_mul: 18x24 fabric product, two round24, to_int (+ 1 DSP: (a-za)*(b-zb)), 2026-11-30
@@ -63,7 +65,7 @@ def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0,
     store = -(-8 * line // 72) * -(-e.w_store_bytes // (line * 4096)) if e.resident else 0
     macs = e.macs_per_cycle
     return {
-        "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp, e.pp) + (e.pi if mul else 0),
+        "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp, e.pp, add) + (e.pi if mul else 0),
         "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool, add) + (LUT_MUL * e.pi if mul else 0)
         + (LUT_CTAB_LANE * e.pp * e.po if ctab else 0),
         "ff": FF_FIXED + FF_PER_MAC * macs + FF_PER_OUT_LANE * e.pp * e.po + FF_PER_IN_LANE * e.pi,
