@@ -95,7 +95,7 @@ def single_pixel_lane(graph):
     """The plan the planner picks when the array has one pixel lane (PP = 1), as before pixel lanes."""
     real = eng_mod.candidates
     try:
-        eng_mod.candidates = lambda budget, per: [s for s in real(budget, per) if s[0] == 1]
+        eng_mod.candidates = lambda budget, per, add=False: [s for s in real(budget, per, add) if s[0] == 1]
         return make_plan(graph, target=TARGET)
     finally:
         eng_mod.candidates = real

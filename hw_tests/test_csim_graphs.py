@@ -85,7 +85,7 @@ def test_every_op_family(tmp_path):
     assert bad == 0
 
 
-@pytest.mark.parametrize("weights,budget,array,line", [("resident", 200, "1x16x16", 256),
+@pytest.mark.parametrize("weights,budget,array,line", [("resident", 300, "1x16x16", 256),
                                                        ("streamed", 200, None, 64)])
 def test_weights_resident_and_streamed(tmp_path, weights, budget, array, line):
     """Resident weights (preloaded into the on-chip store, lines of min(512, PO*PI) bytes, up to

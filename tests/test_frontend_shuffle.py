@@ -471,7 +471,7 @@ def test_gathers_leave_the_plan_exactly(reader, index, selections, act, wdtype):
     x = _x(g)
     want = run(g, x)
     assert all(np.array_equal(a, b) for a, b in zip(run(g2, x), want))
-    for budget in (None, 8, 32):
+    for budget in (None, 24, 32):
         plan = make_plan(g, dsp_budget=budget)
         assert all(np.array_equal(a, b) for a, b in zip(tiled.run(plan, x), want))
 
@@ -499,7 +499,7 @@ def test_composed_and_identity_gathers_vanish():
 
 
 @pytest.mark.parametrize("fmt,act", [("qdq", "int8"), ("qop", "uint8")])
-@pytest.mark.parametrize("budget", [None, 8, 32])
+@pytest.mark.parametrize("budget", [None, 24, 32])
 def test_shuffle_net_plan(shuffle_nets, fmt, act, budget):
     """Every gather leaves the plan: unit 1's second half and both shuffles fold into the convs reading them
     (the one before unit 2's depthwise conv and the one before the global pool pushed behind them first);
@@ -524,7 +524,7 @@ def test_pruned_shuffle_net_plan(pruned_nets, fmt):
     g = load(path)
     x = testnets.random_input(path, n=2)
     want = ort_run(path, x)
-    for budget in (None, 8, 32):
+    for budget in (None, 24, 32):
         plan = make_plan(g, dsp_budget=budget)
         assert plan.data["macs_live"] < plan.data["macs"]
         assert all(np.array_equal(a, b) for a, b in zip(tiled.run(plan, x), want))

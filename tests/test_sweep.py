@@ -21,7 +21,7 @@ from hlsgen.cli import main
 from hlsgen.examples import testnets
 
 TARGETS = ("alveo-u50", "alveo-u200", "zcu104")
-BUDGETS = (16, 64)
+BUDGETS = (24, 64)
 
 
 @pytest.fixture(scope="module")
