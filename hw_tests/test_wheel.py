@@ -72,7 +72,7 @@ def test_wheel_in_a_fresh_environment(wheel, tmp_path):
     np.save(work / "x.npy", x)
     cwd = work / "cwd"
     hlsgen = [py, "-m", "hlsgen"]
-    _run(hlsgen + ["build", "../m.onnx", "--dsp-budget", "16", "-o", "../proj"], cwd=cwd)
+    _run(hlsgen + ["build", "../m.onnx", "--dsp-budget", "32", "--compute-units", "1", "-o", "../proj"], cwd=cwd)
     _run(hlsgen + ["simulate", "../proj", "--engine", "csim", "--input", "../x.npy", "--output", "../y-csim.npy"], cwd=cwd)
     _run(hlsgen + ["simulate", "../proj", "--engine", "verilator", "--input", "../x.npy", "--output", "../y-rtl.npy"],
          cwd=cwd)
