@@ -172,7 +172,7 @@ def hw_context(plan: dict) -> dict:
     return {"target_name": names.text(target["name"]), "platform": target["platform"],
             "part": target["device"]["part"], "clock_mhz": int(round(clock)),
             "clock_period_ns": f"{1000.0 / clock:.3f}", "compute_units": plan["compute_units"],
-            "multi_slr": len(target.get("slrs", ())) > 1, "n_invocations": len(plan["invocations"])}
+            "multi_slr": len(target["slrs"]) > 1, "n_invocations": len(plan["invocations"])}
 
 
 def load_plan(plan, folder: Path) -> dict:

@@ -15,6 +15,7 @@ import jinja2
 from .. import package_data
 from ..errors import UserError
 from ..util import atomic_file
+from ..plan.engine import is_pow2
 from ..plan.invocation import CMD_BYTES, KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS, command_offset
 
 TEMPLATES = package_data.templates() / "rtl"
@@ -33,10 +34,6 @@ KERNEL_UNITS = ("hlsgen_control.v", "hlsgen_walker.v", "hlsgen_axi_rd.v", "hlsge
 
 def _cdiv(a: int, b: int) -> int:
     return -(-a // b)
-
-
-def _pow2(n: int) -> bool:
-    return n > 0 and n & (n - 1) == 0
 
 
 def _stream_bytes(inv: dict, pi: int) -> int:
@@ -62,7 +59,7 @@ def config(data: dict) -> dict:
     lr, lw = int(ports["act_rd"]["latency"]), int(ports["wgt"]["latency"])
     for what, v in (("PI", pi), ("act_rd bytes_per_cycle", br), ("wgt bytes_per_cycle", bw),
                     ("act_rd shared_bytes_per_cycle", int(ports["act_rd"].get("shared_bytes_per_cycle", br)))):
-        if not _pow2(v):
+        if not is_pow2(v):
             raise UserError(f"plan.json: the RTL twin needs {what} a power of two (got {v})")
     if po % pi or po < 2:
         raise UserError(f"plan.json: the RTL twin needs PO a multiple of PI (PO={po}, PI={pi})")

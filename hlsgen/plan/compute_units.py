@@ -16,7 +16,7 @@ def cu_layouts(target: dict, dsp_budget: int) -> list:
     ``user`` (the SLR's resources: the CU must fit inside them) and ``banks`` (memory bank indices:
     the CU's own SLR's banks first, then banks of SLRs without a CU, reached across the SLR
     boundary; at most MAX_CU_BANKS each, no bank shared)."""
-    slrs = target.get("slrs") or [dict(target["user"], name="SLR0", banks=list(range(target["memory"]["banks"])))]
+    slrs = target["slrs"]
     order = sorted(range(len(slrs)), key=lambda i: (-slrs[i]["dsp"], i))
     layouts = []
     for n in range(1, len(slrs) + 1):
@@ -39,7 +39,6 @@ def cu_layouts(target: dict, dsp_budget: int) -> list:
         layouts.append([{"slr": slrs[i]["name"], "budget": min(slrs[i]["dsp"], dsp_budget * slrs[i]["dsp"] // dsps),
                          "user": {k: slrs[i][k] for k in RESOURCE_KEYS}, "banks": banks[i]} for i in chosen])
     return layouts
-
 
 
 def cu_target(target: dict, cus: list) -> dict:

@@ -152,12 +152,16 @@ def mac_dsps(pi: int, po: int, per_dsp: int, pp: int = 1, add: bool = False) -> 
     return -(-(pp * pi * po) // per_dsp) + lane * pp * po
 
 
+def is_pow2(n: int) -> bool:
+    return n > 0 and n & (n - 1) == 0
+
+
 def store_line(pi: int, po: int) -> int:
     """Line of the resident weight store: the MAC array's PO*PI weight bytes per cycle, 64..512; when
     PO*PI is not a power of two (PO is not), the largest power of two dividing it (a whole number of
     lines per weight row: the store's line stays a power of two, as its port widths are)."""
     row = pi * po
-    line = row if row & (row - 1) == 0 else row & -row
+    line = row if is_pow2(row) else row & -row
     return min(STORE_BYTES_MAX, max(BURST_ALIGN, line))
 
 
@@ -174,9 +178,8 @@ def shape_ok(pp: int, pi: int, po: int) -> bool:
     (a word's bytes, the activation port's width), PO a multiple of PI (an output group fills whole
     words; when PO is not a power of two its weight row PO*PI is whole 64-byte beats), PP any lane
     count up to PP_MAX."""
-    pow2 = lambda v: v > 0 and v & (v - 1) == 0     # noqa: E731
-    return (pow2(pi) and 2 <= pi <= 256 and 1 <= pp <= PP_MAX and pi <= po <= 1024 and po % pi == 0
-            and (pow2(po) or (po * pi) % BURST_ALIGN == 0))
+    return (is_pow2(pi) and 2 <= pi <= 256 and 1 <= pp <= PP_MAX and pi <= po <= 1024 and po % pi == 0
+            and (is_pow2(po) or (po * pi) % BURST_ALIGN == 0))
 
 
 def candidates(dsp_budget: int, per_dsp: int, add: bool = False) -> list:
@@ -190,7 +193,7 @@ def candidates(dsp_budget: int, per_dsp: int, add: bool = False) -> list:
             pos = sorted({pi * m << k for m in PO_STEPS for k in range(11) if pi * m << k <= 1024})
             for po in pos:
                 need = mac_dsps(pi, po, per_dsp, pp, add)
-                pow2 = pp & (pp - 1) == 0 and po & (po - 1) == 0
+                pow2 = is_pow2(pp) and is_pow2(po)
                 if need <= dsp_budget and shape_ok(pp, pi, po) and (pow2 or 2 * need >= dsp_budget):
                     out.append((pp, pi, po))
     return out

@@ -111,6 +111,11 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
     """The (PP, PI, PO) shape with the fewest total cycles over the whole network (only ARRAY, a
     "PPxPOxPI" string, when given): the engine. LABEL names the budget in errors (default --dsp-budget
     BUDGET)."""
+    return _best_engine(graph, target, clock, budget, progress, weights, array, label)[0]
+
+
+def _best_engine(graph, target, clock, budget, progress, weights, array, label) -> tuple:
+    """choose_engine's (engine, its total cycles)."""
     label = label or f"--dsp-budget {budget}"
     per, add = eng.macs_per_dsp(target), _units(graph)["add"]
     shapes = [parse_array(array, budget, per, add)] if array else eng.candidates(budget, per, add)
@@ -134,7 +139,7 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
         total = cycles.total_cycles(e, sched.invocations)
         key = (total, eng.mac_dsps(pi, po, per, pp, add), pp, -pi)
         if best is None or key < best[0]:
-            best = (key, e)
+            best = (key, e, total)
     if best is None and failure is not None:
         raise failure
     if best is None and weights == "resident":
@@ -148,7 +153,7 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
             target["user"])
         raise UserError(f"{label}: no engine fits the target ({', '.join(misfit)}); "
                         f"largest DSP budget that fits: {fit or 'none'}")
-    return best[1]
+    return best[1], best[2]
 
 
 def choose_layout(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None, weights="auto",
@@ -168,11 +173,10 @@ def choose_layout(graph: ir.Graph, target: dict, clock: float, budget: int, prog
         label = (f"--dsp-budget {budget}" if cu_budget == budget else
                  f"--dsp-budget {budget} ({cu_budget} per compute unit, {len(cus)} in {', '.join(c['slr'] for c in cus)})")
         try:
-            e = choose_engine(graph, cu_target(target, cus), clock, cu_budget, progress, weights, array, label)
+            e, total = _best_engine(graph, cu_target(target, cus), clock, cu_budget, progress, weights, array, label)
         except UserError as err:
             failure = failure or err
             continue
-        total = cycles.total_cycles(e, lower(graph, e, pack=False).invocations)
         key = (-len(cus) / max(total, 1), len(cus))
         if best is None or key < best[0]:
             best = (key, e, cus)
