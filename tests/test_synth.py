@@ -71,6 +71,18 @@ def test_stat_is_counted_per_module_and_by_instances():
     assert total == {"lut": 1 + 3 * 4 + 6 * 13, "ff": 2 + 6, "dsp": 3, "bram36": 0, "uram": 0}
 
 
+def test_longest_paths_are_read_per_module():
+    ltp = ("4. Executing LTP pass (find longest path).\nLongest topological path in unit (length=3):\n"
+           "Longest topological path in top (length=12):\n")
+    _, rows = synth.count(STAT, "top", ltp)
+    assert {r["module"]: r["path"] for r in rows} == {"top": 12, "unit": 3, "leaf": 0}
+    total = synth.count(STAT, "top")[0]
+    text = synth.table({"tool": synth.TOOL, "seconds": 1.0, "engine": {"pp": 1}, "yosys": total, "model": total,
+                        "modules": rows})
+    top_row = next(line for line in text.splitlines() if line.startswith("| top | 1 |"))
+    assert top_row.endswith("| 12 |")
+
+
 def test_time_stamped_stat_counts_the_same():
     stamped = "\n".join(f"[{i:05d}.000123] {line}" for i, line in enumerate(STAT.splitlines()))
     assert synth.count(stamped, "top") == synth.count(STAT, "top")
@@ -89,7 +101,7 @@ def test_report_section_lists_every_module():
          "model": {"dsp": 3, "lut": 90, "ff": 8, "bram36": 0, "uram": 0}, "modules": rows}
     text = synth.table(r)
     assert text.startswith(synth.SECTION) and "PP x PO x PI = 1 x 2 x 2" in text
-    assert "| unit | 3 | 4 | 0 | 1 | 0 | 0 |" in text
+    assert "| unit | 3 | 4 | 0 | 1 | 0 | 0 | 0 |" in text
     assert "DSPs by module: unit (3 x 1)" in text
 
 
@@ -156,3 +168,14 @@ def test_bad_project_is_one_line_and_exit_2(tmp_path, case):
     assert p.returncode == 2, p.stderr
     assert p.stdout == "" and len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
     assert str(project) in p.stderr
+
+
+def test_every_lane_unit_states_its_cost_beside_its_logic():
+    from hlsgen.plan import engine, resources
+    from hlsgen.plan.unit_costs import LANE_UNITS, unit_cost
+    for unit in LANE_UNITS:
+        cost = unit_cost(unit)
+        assert cost["lut"] > 0 and cost["path"] > 0, unit
+    assert (resources.LUT_ADD, engine.DSP_PER_ADD) == (unit_cost("hlsgen_add")["lut"], unit_cost("hlsgen_add")["dsp"])
+    with pytest.raises(AssertionError, match="no cost line"):
+        unit_cost("hlsgen_delay")

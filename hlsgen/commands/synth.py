@@ -54,6 +54,7 @@ KEYS = ("lut", "ff", "dsp", "bram36", "uram")
 _CELL = re.compile(r"^\s+(\S+)\s+(\d+)\s*$")
 _SECTION = re.compile(r"^=== (.+) ===\s*$")
 _STAMP = re.compile(r"^\[[\d.]+\] ")                 # yosys -t time stamps
+_LTP = re.compile(r"Longest topological path in (\S+) \(length=(\d+)\)")
 
 
 def resources(cells: dict) -> dict:
@@ -105,15 +106,18 @@ def instances(modules: dict, top: str) -> dict:
     return below(top)
 
 
-def count(stat_text: str, top: str = TOP) -> tuple[dict, list]:
+def count(stat_text: str, top: str = TOP, ltp_text: str = "") -> tuple[dict, list]:
     """Resources of the engine and per module from yosys ``stat -top TOP`` text: (total, rows);
-    a row is {module, instances, <resource>: per instance}. The total is yosys's design-hierarchy
-    count; it must equal the sum of the rows times their instances."""
+    a row is {module, instances, <resource>: per instance, path: its longest path in LTP_TEXT,
+    yosys ``ltp`` output (0: not measured)}. The total is yosys's design-hierarchy count; it must
+    equal the sum of the rows times their instances."""
     modules, hier = parse_stat(stat_text)
     if top not in modules:
         raise RuntimeError(f"yosys stat lists no module {top}")
     n = instances(modules, top)
-    rows = [{"module": name, "instances": n[name], **resources(modules[name])} for name in sorted(n)]
+    paths = {m: int(k) for m, k in _LTP.findall(ltp_text)}
+    rows = [{"module": name, "instances": n[name], **resources(modules[name]), "path": paths.get(name, 0)}
+            for name in sorted(n)]
     summed = {k: sum(r[k] * r["instances"] for r in rows) for k in KEYS}
     total = resources(hier) if hier else summed
     if total != summed:
@@ -173,19 +177,21 @@ def run_yosys(script: str, log: Path, timeout: float = TIMEOUT_S, progress=sys.s
 def synth_verilog(verilog, out: Path, top: str = TOP, keep=None, progress=sys.stderr) -> tuple[float, dict, list]:
     """synth_xilinx on VERILOG (a file or a list of files) with the modules named in KEEP (None: TOP's
     direct submodules) kept as modules (each synthesized once, its own submodules flattened into it)
-    and TOP flattened around them; OUT gets yosys.log and stat.txt. Returns (seconds, total, rows)
-    as ``count``."""
+    and TOP flattened around them; OUT gets yosys.log, stat.txt and ltp.txt. Returns (seconds, total,
+    rows) as ``count``, each row with ``path``: the cells on the module's longest combinational path
+    (yosys ``ltp -noff``; a kept unit counts as one cell of the module around it)."""
     out.mkdir(parents=True, exist_ok=True)
-    stat = out / "stat.txt"
+    stat, ltp = out / "stat.txt", out / "ltp.txt"
     stat.unlink(missing_ok=True)
+    ltp.unlink(missing_ok=True)
     files = " ".join(str(v) for v in ([verilog] if isinstance(verilog, (str, Path)) else verilog))
     kept = f"{top}/t:* %M" if keep is None else " ".join(keep)
     script = (f"read_verilog {files}; hierarchy -top {top}; "
               f"setattr -mod -set keep_hierarchy 1 {kept}; "               # the units stay modules
               f"synth_xilinx -family xcup -top {top} -flatten; "          # ... their insides are flattened
-              f"tee -o {stat} stat -top {top}")
+              f"tee -o {stat} stat -top {top}; tee -o {ltp} ltp -noff")
     seconds = run_yosys(script, out / "yosys.log", progress=progress)
-    total, rows = count(stat.read_text(), top)
+    total, rows = count(stat.read_text(), top, ltp.read_text())
     return seconds, total, rows
 
 
@@ -213,16 +219,21 @@ def table(r: dict) -> str:
         ratio = f"{y / m:.2f}" if m else "-"
         lines.append(f"| {k} | {m} | {y:g} | {ratio} |")
     lines += ["", "Per module (each synthesized once; its own cells, without those of the modules it "
-              "instantiates; the engine total is the sum of instances x own cells):", "",
-              "| module | instances | " + " | ".join(KEYS) + " |", "|---|---:|" + "---:|" * len(KEYS)]
+              "instantiates; the engine total is the sum of instances x own cells). Longest path: the cells "
+              "on the module's longest combinational path after synth_xilinx (yosys ltp -noff; LUTs, carry "
+              "chains, muxes, DSPs; a kept unit is one cell of the module around it), a figure of how "
+              "credible the clock is, not a timing result:", "",
+              "| module | instances | " + " | ".join(KEYS) + " | longest path |",
+              "|---|---:|" + "---:|" * (len(KEYS) + 1)]
     for row in r.get("modules", []):
         lines.append(f"| {row['module']} | {row['instances']} | "
-                     + " | ".join(f"{row[k]:g}" for k in KEYS) + " |")
+                     + " | ".join(f"{row[k]:g}" for k in KEYS) + f" | {row['path']} |")
     dsp_mods = [f"{row['module']} ({row['instances']} x {row['dsp']:g})"
                 for row in r.get("modules", []) if row["dsp"]]
     lines += ["", f"DSPs by module: {', '.join(dsp_mods) or 'none'}. "
-              "The model: the MAC array packs two int8 products per DSP48E2 and each requantizer takes two; "
-              "every other product (fused add, pools, addresses) is built in fabric. "
+              "The model: the MAC array packs two int8 products per DSP48E2, each requantizer takes two, each "
+              "add unit eight (its two 10x64-bit products) and each mul unit one; every other product (pools, "
+              "addresses) is built in fabric. "
               "LUT counts LUT1..LUT6 and LUTRAM/SRL cells (not MUXF7-9 or carry chains). "
               "LUT/FF/BRAM come from an FPGA-agnostic RTL twin (buffers as plain arrays) and are indicative.", ""]
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources as importlib_resources
 
 from ..errors import UserError
+from .unit_costs import unit_cost
 
 DEFAULT_DSP_SHARE = 0.6        # default budget: share of the user region's DSPs
 BUFFER_MEMORY_SHARE = 0.5      # on-chip memory share for buffers, times (DSP share)^2
@@ -141,8 +142,8 @@ class Engine:
         return d
 
 
-DSP_PER_REQUANT = 2             # the requantizer's 25 x 24-bit significand product
-DSP_PER_ADD = 8                 # the add unit's two 10 x 64-bit products (4 DSP48E2 each, yosys synth_xilinx)
+DSP_PER_REQUANT = unit_cost("hlsgen_requant")["dsp"]     # its 25 x 24-bit significand product
+DSP_PER_ADD = unit_cost("hlsgen_add")["dsp"]             # its two 10 x 64-bit products
 
 
 def mac_dsps(pi: int, po: int, per_dsp: int, pp: int = 1, add: bool = False) -> int:

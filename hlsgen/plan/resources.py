@@ -9,7 +9,8 @@ wide, one copy per pixel lane: PP reads per cycle) and the double-buffered weigh
 weights: the store (all of weights.bin, lines of the ``wgt`` port width) is URAM and
 the buffers are BRAM36.
 LUT: per-MAC adder tree, plus the per-lane units the engine (templates/rtl/engine.v.j2)
-instantiates, at the LUT counts yosys ``synth_xilinx -family xcup`` reports for each unit alone:
+instantiates, at the LUT counts yosys ``synth_xilinx -family xcup`` reports for each unit alone (each
+unit's file states them, hlsgen.plan.unit_costs):
 a requantizer (``hlsgen_requant``) and a quantized-add unit (``hlsgen_add``, fused residual and
 standalone add) per output lane (PP x PO), the latter only when the model has an add; with average pooling in the model (the RTL generates its unit only
 then), a float-path tap (``hlsgen_avg_tap``) and an output stage (``hlsgen_avg_out``) per input lane.
@@ -18,17 +19,17 @@ FF, the rest of the vector unit and the control: first-order figures in the styl
 from __future__ import annotations
 
 from .engine import Engine, mac_dsps
+from .unit_costs import unit_cost
 
 LUT_PER_MAC, FF_PER_MAC = 6, 10
-# per-lane units: LUTs yosys 0.23 reports for each module of templates/rtl/engine.v.j2 alone
-# (synth_xilinx -family xcup -flatten -top MODULE; LUT1..LUT6 summed), measured 2026-11-22
-LUT_REQUANT = 1819          # hlsgen_requant (+ its 24x24 significand product: the 2 DSPs of mac_dsps)
-LUT_ADD = 2924              # hlsgen_add: two round24, to_int, the 64-bit shift and sums (its two 10x64 products
-#                             on DSP48E2s: DSP_PER_ADD of engine.mac_dsps; 4,743 LUTs in fabric), 2026-11-30
-LUT_AVG_TAP = 3392          # hlsgen_avg_tap: 11x24 fabric product, two round24
+# per-lane units: LUTs and DSPs each unit's file states beside its logic (hlsgen.plan.unit_costs; yosys
+# synth_xilinx -family xcup on the unit alone, re-measured by hw_tests/test_unit_resources.py)
+LUT_REQUANT = unit_cost("hlsgen_requant")["lut"]     # its significand product: the DSPs of engine.mac_dsps
+LUT_ADD = unit_cost("hlsgen_add")["lut"]             # its two products: DSP_PER_ADD of engine.mac_dsps
+LUT_AVG_TAP = unit_cost("hlsgen_avg_tap")["lut"]     # 11x24 fabric product, two round24
+LUT_AVG_OUT = unit_cost("hlsgen_avg_out")["lut"]     # 35/8-bit divider, y_recip division, three round24
+LUT_MUL, DSP_PER_MUL = unit_cost("hlsgen_mul")["lut"], unit_cost("hlsgen_mul")["dsp"]    # (a-za)*(b-zb) on a DSP
 LUT_CTAB_LANE = 3 * 256 // 64 * 8   # epilogue table per output lane: 3 banks x 256 x 8 bits as 64x1 LUTRAMs
-LUT_MUL = 3677              # hlsgen_mul: 18x24 fabric product, two round24, to_int (+ 1 DSP: (a-za)*(b-zb)), 2026-11-30
-LUT_AVG_OUT = 7359          # hlsgen_avg_out: 35/8-bit divider, y_recip division (two fabric products), three round24
 FF_PER_OUT_LANE = 450                               # requant and add pipeline registers
 LUT_PER_IN_LANE, FF_PER_IN_LANE = 120, 160          # rest of the vector unit (max, sum), input mux
 LUT_FIXED, FF_FIXED = 25000, 40000                  # control, AXI-lite, 3 m_axi ports
@@ -65,7 +66,7 @@ def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0,
     store = -(-8 * line // 72) * -(-e.w_store_bytes // (line * 4096)) if e.resident else 0
     macs = e.macs_per_cycle
     return {
-        "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp, e.pp, add) + (e.pi if mul else 0),
+        "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp, e.pp, add) + (DSP_PER_MUL * e.pi if mul else 0),
         "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool, add) + (LUT_MUL * e.pi if mul else 0)
         + (LUT_CTAB_LANE * e.pp * e.po if ctab else 0),
         "ff": FF_FIXED + FF_PER_MAC * macs + FF_PER_OUT_LANE * e.pp * e.po + FF_PER_IN_LANE * e.pi,

@@ -1,4 +1,5 @@
 `timescale 1ns/1ps
+// cost (yosys synth_xilinx -family xcup, this unit alone): lut=2924 dsp=8 path=205
 
 // Quantized add (fused residual add, standalone add), hlsgen.golden.requant.add_int, 2 stages:
 // xw = b*mb + k rounded to 24 bits, w = xw * 2^wsh, x = a*ma + w rounded to 24 bits,

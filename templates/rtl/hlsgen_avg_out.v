@@ -1,4 +1,5 @@
 `timescale 1ns/1ps
+// cost (yosys synth_xilinx -family xcup, this unit alone): lut=7195 dsp=0 path=655
 
 // The average of a window (avgpool_int steps 3-5): S = ms * 2^es exactly (24 significant bits),
 // v1 = f32(S / count) by a 35/8-bit division, v2 = f32(v1 / sy) through y_recip,

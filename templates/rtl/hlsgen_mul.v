@@ -1,4 +1,5 @@
 `timescale 1ns/1ps
+// cost (yosys synth_xilinx -family xcup, this unit alone): lut=3717 dsp=1 path=232
 
 // QLinearMul, requant.mul_int: P = (a - za) * (b - zb) exact, v = f32(P * r) (|P| times r's
 // significand mr, rounded to 24 bits), y = clamp(rne(f32(v + zy)), lo, hi).

@@ -1,4 +1,5 @@
 `timescale 1ns/1ps
+// cost (yosys synth_xilinx -family xcup, this unit alone): lut=1904 dsp=2 path=143
 
 // Requantization, ENGINE.md section 2 (hlsgen.golden.requant.requant_int), 6 stages:
 // f32(acc) = ma * 2^ea, f32(f32(acc) * s) = mp * 2^e, then rne to an integer, + zy, clamp.
