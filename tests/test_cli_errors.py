@@ -202,3 +202,11 @@ def test_several_outputs_go_to_an_npz(tmp_path):
     assert sorted(got.files) == sorted(o.name for o in g.output)
     for out, w in zip(g.output, want):
         assert got[out.name].shape == w.shape and int((got[out.name] != w).sum()) == 0
+
+
+@pytest.mark.parametrize("n", ["0", "4"])
+def test_compute_units_out_of_range(models, tmp_path, n):
+    """alveo-u200 has three SLRs: --compute-units takes 1 to 3; nothing is written."""
+    p = hlsgen("build", models["good"], "--target", "alveo-u200", "--compute-units", n, "-o", tmp_path / "out")
+    assert_one_line_error(p, f"--compute-units {n}", "1 to 3")
+    assert list(tmp_path.iterdir()) == []
