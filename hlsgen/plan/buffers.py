@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import ir
 from .concat import with_concat_tables
-from .fusion import Fusion, stem_shape
+from .fusion import Fusion
 from .gather import without_gathers
 from .memory import hw
 from .weight_pack import consts_offset
@@ -48,7 +48,7 @@ def buffer_needs(graph: ir.Graph, pi: int, po: int) -> dict:
                 pk = fx.pool_window_bound(layer.outputs[0])
                 rows = min(h, (pk - 1) * layer.attrs["stride"][0] + k)
                 cin = layer.params["w"].shape[1] * layer.attrs.get("groups", 1)
-                if stem_shape(cin, k, pi):      # a possible stem: 1x1 over the packed input
+                if fx.is_stem(layer, pi):       # a stem: 1x1 over the packed input (if not in a concat)
                     oshape = graph.tensor(layer.outputs[0]).shape
                     prow = int(oshape[2]) * words(k * k * cin) * pi
                     need_min = max(need_min, prow * min(pk, int(oshape[1])))

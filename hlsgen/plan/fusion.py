@@ -67,6 +67,14 @@ class Fusion:
         clip = self.clip_after(t)
         return t if clip is None else clip.outputs[0]
 
+    def is_stem(self, layer: ir.Layer, pi: int) -> bool:
+        """A conv that runs as a stem (a 1x1 conv over the host's im2col of its input, plan.lower_conv):
+        its shape allows it (``stem_shape``), one group, and its input is the quantized network input."""
+        cin = int(layer.params["w"].shape[1]) * layer.attrs.get("groups", 1)
+        prod = self.producer.get(layer.inputs[0])
+        return (stem_shape(cin, layer.attrs["kernel"][0], pi) and layer.attrs.get("groups", 1) == 1
+                and prod is not None and prod.op == "quantize")
+
     def residual_of(self, t: str):
         """(add, its other operand) when T's only reader is an add, the residual add a conv epilogue
         writing T takes (when its maps allow: plan.lower_conv), else None."""

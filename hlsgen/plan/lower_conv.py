@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import UserError
-from .fusion import bounds, stem_shape
+from .fusion import bounds
 from .invocation import Invocation
 from .row_tiles import row_tiles
 from .steps import Step, add_fields, signed
@@ -81,10 +81,8 @@ class ConvLowering:
             groups = layer.attrs.get("groups", 1)
             out_h, out_w = int(out_t.shape[1]), int(out_t.shape[2])
             cin = int(layer.params["w"].shape[1]) * groups
-            prod = self.fx.producer.get(layer.inputs[0])
             layout = ("conv", groups)
-            if (stem_shape(cin, k, e.pi) and groups == 1 and prod is not None and prod.op == "quantize"
-                    and x.c0w == 0):
+            if self.fx.is_stem(layer, e.pi) and x.c0w == 0:
                 stem = True
                 packed = mem.packed(f"{layer.name}:im2col", x, k * k * cin, out_h, out_w)
                 host.append({"kind": "im2col", "layer": layer.name, "src": x.name, "dst": packed.name,
