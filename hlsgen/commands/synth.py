@@ -232,7 +232,7 @@ def table(r: dict) -> str:
                 for row in r.get("modules", []) if row["dsp"]]
     lines += ["", f"DSPs by module: {', '.join(dsp_mods) or 'none'}. "
               "The model: the MAC array packs two int8 products per DSP48E2, each requantizer takes two, each "
-              "add unit eight (its two 10x64-bit products) and each mul unit one; every other product (pools, "
+              "add unit two (its 10x24-bit products) and each mul unit one; every other product (pools, "
               "addresses) is built in fabric. "
               "LUT counts LUT1..LUT6 and LUTRAM/SRL cells (not MUXF7-9 or carry chains). "
               "LUT/FF/BRAM come from an FPGA-agnostic RTL twin (buffers as plain arrays) and are indicative.", ""]

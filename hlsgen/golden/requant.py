@@ -140,8 +140,10 @@ def add_consts(ra, rb, k) -> dict:
 
     Inner grid 2^g1 = the finer LSB of rb and k, outer grid 2^g = the finer of ra and g1:
     ``mb = rb / 2^g1, k = k / 2^g1, ma = ra / 2^g`` are exact integers, ``wsh = g1 - g``,
-    ``sh = -g``.  Raises ValueError when the integers could exceed ADD_BITS bits (scale
-    ratios some 2^20 apart; no real model comes near).
+    ``sh = -g``.  ma and mb are float32 significands shifted left, so each has at most 24
+    significant bits: the hardware multiplies by the significand and shifts (a 10 x 24-bit product).
+    Raises ValueError when the integers could exceed ADD_BITS bits (scale ratios some 2^20 apart; no
+    real model comes near).
     """
     (mra, ea), (mrb, eb), (mk, ek) = f32_parts(ra), f32_parts(rb), f32_parts(k)
     inner = [e for e in (eb, ek) if e is not None]

@@ -143,7 +143,7 @@ class Engine:
 
 
 DSP_PER_REQUANT = unit_cost("hlsgen_requant")["dsp"]     # its 25 x 24-bit significand product
-DSP_PER_ADD = unit_cost("hlsgen_add")["dsp"]             # its two 10 x 64-bit products
+DSP_PER_ADD = unit_cost("hlsgen_add")["dsp"]             # its two 10 x 24-bit products
 
 
 def mac_dsps(pi: int, po: int, per_dsp: int, pp: int = 1, add: bool = False) -> int:

@@ -1,8 +1,8 @@
 """Resource model of one engine configuration: DSP, LUT, FF, BRAM36, URAM.
 
 DSP: the PP x PO x PI array with ``int8_macs_per_dsp`` MACs per DSP48E2, plus one 24x24
-requant multiplier (2 DSPs) per output lane (PP x PO lanes), the add unit's two 10x64-bit products
-(8 DSPs) per output lane when the model has an add, plus one per input lane for the
+requant multiplier (2 DSPs) per output lane (PP x PO lanes), the add unit's two 10x24-bit products
+(2 DSPs) per output lane when the model has an add, plus one per input lane for the
 byte product of a map times a vector (only when the model has one). Memories: the input buffer (PI bytes
 wide, one copy per pixel lane: PP reads per cycle) and the double-buffered weight blocks (PO*PI bytes wide) go to URAM
 (72 x 4096) when deep, else BRAM36 (72 x 512); per-port AXI FIFOs take BRAM36. Resident

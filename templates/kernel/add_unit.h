@@ -15,6 +15,7 @@ const int ADD_CHUNK = 64;
 
 inline void add_layer(const word_t *act_rd, word_t *act_wr, Regs r) {
     word_t abuf[ADD_CHUNK];
+    const AddFactor ma = add_factor(r.add_ma), mb = add_factor(r.add_mb);
 add_chunks:
     for (uint32_t c0 = 0; c0 < r.words; c0 += ADD_CHUNK) {
 #pragma HLS LOOP_TRIPCOUNT max={{ (tile_words + 63) // 64 }}
@@ -36,7 +37,7 @@ add_chunks:
 #pragma HLS UNROLL
                 y.range(8 * i + 7, 8 * i) = (uint8_t)add_fma(lane_value(a.range(8 * i + 7, 8 * i).to_uint(), r.a_signed),
                                                              lane_value(b.range(8 * i + 7, 8 * i).to_uint(), r.b_signed),
-                                                             r.add_ma, r.add_mb, r.add_k, r.add_wsh, r.add_sh, r.lo, r.hi);
+                                                             ma, mb, r.add_k, r.add_wsh, r.add_sh, r.lo, r.hi);
             }
             act_wr[r.out_addr / PI + c0 + k] = y;
         }

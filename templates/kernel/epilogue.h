@@ -31,6 +31,7 @@ inline void epilogue(const word_t *act_rd, Regs r, hls::stream<scale_vec> &scale
 #pragma HLS ARRAY_PARTITION variable=tab complete dim=1
     const int pk = r.pool_k > 1 ? (int)r.pool_k : 1;
     const int cols = conv_cols(r);
+    const AddFactor ma = add_factor(r.add_ma), mb = add_factor(r.add_mb);
 epilogue_conv_groups:
     for (int group = 0; group < (int)r.groups; ++group) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_groups }}
@@ -79,7 +80,7 @@ epilogue_conv_groups:
 #pragma HLS UNROLL
                         int32_t a = requant(acc.v[p][j], scale.v[j], r.zy, r.lo, r.hi);
                         if (r.add_en)
-                            a = add_fma(a, lane_value(resrow[ox][j], r.add_signed), r.add_ma, r.add_mb, r.add_k, r.add_wsh,
+                            a = add_fma(a, lane_value(resrow[ox][j], r.add_signed), ma, mb, r.add_k, r.add_wsh,
                                         r.add_sh, r.add_lo, r.add_hi);
                         if (r.tab_en) a = lane_value(tab[j][a & 0xff], r.out_signed);
                         if (pk > 1) {

@@ -101,20 +101,43 @@ inline int32_t to_int(ap_uint<64> mag, int e, bool neg, int32_t lo, int32_t hi) 
     return clamp32(neg ? -q : q, lo, hi);
 }
 
+// An add factor ma or mb as significand and exponent, v = m * 2^e: requant.add_consts gives each at most
+// 24 significant bits, so round_sig24 is exact on it.  Split once per invocation, outside the lanes.
+struct AddFactor {
+    ap_uint<24> m;
+    int e;
+};
+
+inline AddFactor add_factor(int64_t v) {
+    ap_uint<64> m;
+    int e;
+    round_sig24<64>(ap_uint<64>(v), m, e);
+    AddFactor f;
+    f.m = m(23, 0);
+    f.e = e;
+    return f;
+}
+
+// v * f exactly: a 10 x 24-bit product (one DSP48E2), then a shift (|v * f| < 2^62, add_consts bounds it).
+inline int64_t add_product(int32_t v, AddFactor f) {
+#pragma HLS INLINE
+    const ap_int<35> p = (ap_int<10>)v * f.m;
+    return (int64_t)(ap_int<64>(p) << f.e).to_int64();
+}
+
 // QLinearAdd: clamp(rne(fma(a, ra, fma(b, rb, k))), lo, hi) on raw a, b (requant.add_int):
 // 1. Xw = b*mb + k (units 2^g1), rounded to 24 bits: w;  2. X = a*ma + w (units 2^-sh),
-// rounded to 24 bits;  3. to an integer with RNE, clamp.
-inline int32_t add_fma(int32_t a, int32_t b, int64_t ma, int64_t mb, int64_t k, int wsh, int sh,
+// rounded to 24 bits;  3. to an integer with RNE, clamp.  a and b are bytes (a clamped to an 8-bit
+// output range, b a lane value): 10-bit signed operands.
+inline int32_t add_fma(int32_t a, int32_t b, AddFactor ma, AddFactor mb, int64_t k, int wsh, int sh,
                        int32_t lo, int32_t hi) {
 #pragma HLS INLINE
-    // a and b are bytes (a clamped to an 8-bit output range, b a lane value): 10-bit signed operands
-    // make these 10 x 64-bit multiplies, not 32 x 64 (the planner bounds every product below 2^62)
-    const int64_t xw = (int64_t)((ap_int<10>)b * (ap_int<64>)mb) + k;
+    const int64_t xw = add_product(b, mb) + k;
     ap_uint<64> mw, m;
     int ew, e;
     round_sig24<64>(magnitude(xw), mw, ew);
     const int64_t w = (int64_t)(mw << (ew + wsh)).to_uint64();
-    const int64_t x = (int64_t)((ap_int<10>)a * (ap_int<64>)ma) + (xw < 0 ? -w : w);
+    const int64_t x = add_product(a, ma) + (xw < 0 ? -w : w);
     round_sig24<64>(magnitude(x), m, e);
     return to_int(m, e - sh, x < 0, lo, hi);
 }

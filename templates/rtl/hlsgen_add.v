@@ -1,17 +1,21 @@
 `timescale 1ns/1ps
-// cost (yosys synth_xilinx -family xcup, this unit alone): lut=2924 dsp=8 path=205
+// cost (yosys synth_xilinx -family xcup, this unit alone): lut=3042 dsp=2 path=187
 
 // Quantized add (fused residual add, standalone add), hlsgen.golden.requant.add_int, 2 stages:
 // xw = b*mb + k rounded to 24 bits, w = xw * 2^wsh, x = a*ma + w rounded to 24 bits,
-// y = clamp(rne(x * 2^-sh), lo, hi); bypass: y = a.
+// y = clamp(rne(x * 2^-sh), lo, hi); bypass: y = a.  ma and mb come as significand and exponent
+// (ma = ma_m * 2^ma_e: requant.add_consts gives them at most 24 significant bits; the epilogue splits
+// them once for all lanes).
 module hlsgen_add (
     input  wire               clk,
     input  wire               ce,
     input  wire               bypass,
     input  wire signed [9:0]  a,
     input  wire signed [9:0]  b,
-    input  wire signed [63:0] ma,
-    input  wire signed [63:0] mb,
+    input  wire        [23:0] ma_m,
+    input  wire        [5:0]  ma_e,
+    input  wire        [23:0] mb_m,
+    input  wire        [5:0]  mb_e,
     input  wire signed [63:0] k,
     input  wire        [5:0]  wsh,
     input  wire signed [7:0]  sh,
@@ -19,12 +23,12 @@ module hlsgen_add (
     input  wire signed [9:0]  hi,
     output reg  signed [31:0] y
 );
-    // a*ma and b*mb on DSPs (a 10 x 64-bit product: four DSP48E2 each), not in fabric: per output lane
-    // they cost 8 DSPs instead of about 1,860 LUTs, which is what lets an engine fit one SLR
-    // (|a*ma|, |b*mb| < 2^62: exact in 64 bits).
-    wire signed [63:0] pa, pb;
-    assign pa = a * ma;
-    assign pb = b * mb;
+    // a*ma = (a*ma_m) * 2^ma_e: a 10 x 24-bit product, one DSP48E2 each (a 10 x 64-bit product took four),
+    // then a shift in fabric (|a*ma|, |b*mb| < 2^62: exact in 64 bits).
+    wire signed [34:0] qa = a * $signed({1'b0, ma_m});
+    wire signed [34:0] qb = b * $signed({1'b0, mb_m});
+    wire signed [63:0] pa = $signed({{29{qa[34]}}, qa}) <<< ma_e;
+    wire signed [63:0] pb = $signed({{29{qb[34]}}, qb}) <<< mb_e;
     reg signed [63:0] r_pa, r_xw; reg byp; reg signed [9:0] a1;
     always @(posedge clk) if (ce) begin
         r_pa <= pa; r_xw <= pb + k; byp <= bypass; a1 <= a;

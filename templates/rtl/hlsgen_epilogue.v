@@ -26,7 +26,21 @@ module hlsgen_epilogue #(parameter PP = 2, PO = 4, PI = 4, NWO = 1, ADD = 0, MUL
     input  wire [8*PI-1:0]        t_out,          // stage 11: their entries
     output wire [10*PP*PO-1:0]    y               // stage 11
 );
-    generate if (!ADD) begin : no_add
+    // the add's ma and mb as significand and exponent, split once for every lane (each has at most 24
+    // significant bits, requant.add_consts: hlsgen_round24 is exact on them); registered, as they only
+    // change with the registers between invocations
+    generate if (ADD) begin : add_sig
+        reg [23:0] ma_m, mb_m;
+        reg [5:0]  ma_e, mb_e;
+        wire [24:0] ma_m25, mb_m25;
+        wire [6:0]  ma_e7, mb_e7;
+        hlsgen_round24 ma_sig (.v(add_ma), .m(ma_m25), .e(ma_e7));
+        hlsgen_round24 mb_sig (.v(add_mb), .m(mb_m25), .e(mb_e7));
+        always @(posedge clk) begin
+            ma_m <= ma_m25[23:0]; ma_e <= ma_e7[5:0]; mb_m <= mb_m25[23:0]; mb_e <= mb_e7[5:0];
+        end
+        wire unused_sig = &{1'b0, ma_m25[24], ma_e7[6], mb_m25[24], mb_e7[6]};   // < 2^24, <= 40
+    end else begin : no_add
         wire unused_add = &{1'b0, is_add, res_w, add_en, add_signed, add_ma, add_mb, add_k, add_wsh, add_sh,
                             add_lo, add_hi};
     end endgenerate
@@ -56,7 +70,8 @@ module hlsgen_epilogue #(parameter PP = 2, PO = 4, PI = 4, NWO = 1, ADD = 0, MUL
                 wire [7:0] rb8 = res_w[8 * (PI * (gp * NWO + gj / PI) + L) +: 8];
                 wire signed [9:0] rb = add_signed ? { {2{rb8[7]}}, rb8 } : {2'b00, rb8};
                 hlsgen_add u (.clk(clk), .ce(ce), .bypass(is_conv ? !add_en : !is_add), .a(a_in),
-                    .b(is_conv ? rb : vb_in), .ma(add_ma), .mb(add_mb), .k(add_k), .wsh(add_wsh), .sh(add_sh),
+                    .b(is_conv ? rb : vb_in), .ma_m(add_sig.ma_m), .ma_e(add_sig.ma_e),
+                    .mb_m(add_sig.mb_m), .mb_e(add_sig.mb_e), .k(add_k), .wsh(add_wsh), .sh(add_sh),
                     .lo(is_conv ? add_lo : lo), .hi(is_conv ? add_hi : hi), .y(y_add));
             end else begin : bypass                // no add unit (the plan has no add): its 2-cycle bypass
                 reg signed [9:0] a1, a2;
