@@ -2,8 +2,6 @@
 exit status 2, exactly one line on stderr naming the culprit, no traceback, no output file."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import onnx
@@ -11,13 +9,14 @@ import pytest
 from onnx import helper
 
 from hlsgen.examples.testnets import make, random_input
+from testkit import hlsgen, one_line_error
 
 
 @pytest.fixture(scope="session")
-def models(tmp_path_factory):
+def models(testnet, tmp_path_factory):
     """A good quantized model, the same one broken in every way the frontend must catch, and inputs."""
     d = tmp_path_factory.mktemp("cli-errors")
-    good = make("chain", d / "good.onnx")
+    good = testnet("chain", out=d / "good.onnx")
     data = good.read_bytes()
     m = {"good": good, "folder": d}
     (d / "empty.onnx").write_bytes(b"")
@@ -48,7 +47,7 @@ def models(tmp_path_factory):
     for k in ("empty", "random", "truncated", "text", "unsupported", "dynamic", "ghost"):
         m[k] = d / f"{k}.onnx"
     m["missing"] = d / "missing.onnx"
-    m["float"] = make("chain", d / "float.onnx", fmt="float")
+    m["float"] = testnet("chain", out=d / "float.onnx", fmt="float")
     x = random_input(good, n=2)
     np.save(d / "x.npy", x)
     np.save(d / "x_shape.npy", x[:, :, :8])
@@ -57,20 +56,6 @@ def models(tmp_path_factory):
     np.save(d / "x_nan.npy", np.full_like(x, np.nan))
     (d / "x_text.npy").write_text("1 2 3\n")
     return m
-
-
-def hlsgen(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "hlsgen", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
-
-
-def assert_one_line_error(p, *needles):
-    assert p.returncode == 2, p.stderr
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1, p.stderr
-    assert "Traceback" not in p.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 MODEL_CASES = {
@@ -90,10 +75,10 @@ MODEL_CASES = {
 def test_bad_model(models, tmp_path, case):
     model = models[case]
     p = hlsgen("run", model, "--input", models["folder"] / "x.npy", "--output", tmp_path / "y.npy")
-    assert_one_line_error(p, str(model), *MODEL_CASES[case])
+    one_line_error(p, str(model), *MODEL_CASES[case])
     assert list(tmp_path.iterdir()) == []        # nothing written, not even a temporary file
     p = hlsgen("inspect", model)
-    assert_one_line_error(p, str(model), *MODEL_CASES[case])
+    one_line_error(p, str(model), *MODEL_CASES[case])
     if case in ("unsupported", "dynamic"):    # a readable model: inspect lists its operators first
         assert p.stdout.startswith("operators:\n"), p.stdout
         assert ("NOT SUPPORTED" in p.stdout) == (case == "unsupported"), p.stdout
@@ -115,23 +100,23 @@ INPUT_CASES = {
 def test_bad_input_batch(models, tmp_path, case):
     x = models["folder"] / case
     p = hlsgen("run", models["good"], "--input", x, "--output", tmp_path / "y.npy")
-    assert_one_line_error(p, str(x), *INPUT_CASES[case])
+    one_line_error(p, str(x), *INPUT_CASES[case])
     assert list(tmp_path.iterdir()) == []
 
 
 def test_bad_options(models, tmp_path):
     x = models["folder"] / "x.npy"
     p = hlsgen("run", models["good"], "--input", x, "--output", tmp_path / "no" / "y.npy")
-    assert_one_line_error(p, "--output", "does not exist")
+    one_line_error(p, "--output", "does not exist")
     p = hlsgen("run", models["good"], "--input", x, "--output", tmp_path)
-    assert_one_line_error(p, "--output", "is a folder")
+    one_line_error(p, "--output", "is a folder")
     p = hlsgen("run", models["float"], "--input", x, "--output", tmp_path / "y.npy")
-    assert_one_line_error(p, "float model", "--calibrate")
+    one_line_error(p, "float model", "--calibrate")
     p = hlsgen("run", models["float"], "--calibrate", tmp_path / "nowhere", "--input", x,
                "--output", tmp_path / "y.npy")
-    assert_one_line_error(p, "--calibrate", "nowhere")
+    one_line_error(p, "--calibrate", "nowhere")
     p = hlsgen("inspect", models["good"], "--calibrate", "random")
-    assert_one_line_error(p, "already quantized")
+    one_line_error(p, "already quantized")
     assert list(tmp_path.iterdir()) == []
 
 

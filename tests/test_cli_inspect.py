@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 
 import pytest
@@ -12,19 +11,19 @@ from hlsgen import ir
 from hlsgen.commands import inspect
 from hlsgen.examples.testnets import make
 from hlsgen.frontend import load
+from testkit import hlsgen
 
 
 @pytest.fixture(scope="session")
-def nets(tmp_path_factory):
+def nets(testnet, tmp_path_factory):
     d = tmp_path_factory.mktemp("inspect")
-    return {"dense": make("resnet", d / "resnet.onnx"),
-            "pruned": make("resnet", d / "resnet_pruned.onnx", prune=0.5, zero_bias=True),
-            "float": make("vgg", d / "vgg_float.onnx", fmt="float")}
+    return {"dense": testnet("resnet", out=d / "resnet.onnx"),
+            "pruned": testnet("resnet", out=d / "resnet_pruned.onnx", prune=0.5, zero_bias=True),
+            "float": testnet("vgg", out=d / "vgg_float.onnx", fmt="float")}
 
 
 def inspect_json(model, *extra):
-    p = subprocess.run([sys.executable, "-m", "hlsgen", "inspect", str(model), "--json", *extra],
-                       capture_output=True, text=True, timeout=300)
+    p = hlsgen("inspect", model, "--json", *extra)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)
 
@@ -119,8 +118,7 @@ def test_operators_and_whether_hlsgen_runs_them(nets, tmp_path):
     m.graph.node[-1].output[0] = "logits_float"
     m.graph.node.append(helper.make_node("Softmax", ["logits_float"], [out], name="probabilities", axis=1))
     onnx.save(m, str(tmp_path / "softmax.onnx"))
-    p = subprocess.run([sys.executable, "-m", "hlsgen", "inspect", str(tmp_path / "softmax.onnx")],
-                       capture_output=True, text=True)
+    p = hlsgen("inspect", tmp_path / "softmax.onnx")
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "'probabilities' (Softmax)" in p.stderr
     listed = {line.split()[0]: line.split()[2] for line in p.stdout.splitlines()[1:]}
     assert listed["Softmax"] == "NOT" and listed["QLinearConv"] == "runs", p.stdout

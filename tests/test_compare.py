@@ -2,19 +2,18 @@
 import json
 import os
 import struct
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from hlsgen.examples import testnets
+from testkit import hlsgen
 
 
 @pytest.fixture(scope="module")
-def series(tmp_path_factory):
+def series(testnet, tmp_path_factory):
     d = tmp_path_factory.mktemp("series")
-    return [testnets.make("chain", d / f"chain-p{int(100 * p):02d}.onnx", prune=p, width=16)
+    return [testnet("chain", out=d / f"chain-p{int(100 * p):02d}.onnx", prune=p, width=16)
             for p in (0.0, 0.5, 0.75)]
 
 
@@ -31,9 +30,7 @@ def test_compare_series(series, tmp_path):
     x = testnets.random_input(series[0], n=6, seed=3)
     np.save(data / "x.npy", x)
     np.save(data / "y.npy", np.arange(6) % 10)
-    done = subprocess.run([sys.executable, "-m", "hlsgen", "compare", *map(str, series), "--target", "alveo-u200",
-                           "--dsp-budget", "16", "--data", str(data), "-o", str(out)],
-                          capture_output=True, text=True)
+    done = hlsgen("compare", *series, "--target", "alveo-u200", "--dsp-budget", "16", "--data", data, "-o", out)
     assert done.returncode == 0, done.stderr
     doc = json.loads((out / "compare.json").read_text())
     models = doc["models"]
@@ -59,16 +56,14 @@ def test_compare_series(series, tmp_path):
 
 
 def test_compare_bad_data(series, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "hlsgen", "compare", str(series[0]), "--data", str(tmp_path),
-                           "-o", str(tmp_path / "cmp")], capture_output=True, text=True)
+    done = hlsgen("compare", series[0], "--data", tmp_path, "-o", tmp_path / "cmp")
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "x.npy" in done.stderr
     assert not (tmp_path / "cmp").exists()
 
 
 def test_compare_missing_model(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "hlsgen", "compare", str(tmp_path / "nope.onnx"),
-                           "-o", str(tmp_path / "cmp")], capture_output=True, text=True)
+    done = hlsgen("compare", tmp_path / "nope.onnx", "-o", tmp_path / "cmp")
     assert done.returncode == 2 and "nope.onnx" in done.stderr
 
 

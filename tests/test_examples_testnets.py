@@ -4,19 +4,13 @@ import itertools
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from onnx import numpy_helper
 
 from hlsgen.errors import UserError
-from hlsgen.golden.reference import session_options, uint8_activations
 from hlsgen.examples import testnets
 from hlsgen.examples.quantize import pruned_count
-
-
-def ort_session(path, optimized=None):
-    so = session_options(str(optimized) if optimized else None, exact_u8s8=uint8_activations(path))
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+from testkit import ort_session
 
 
 def conv_params(path):
@@ -44,10 +38,9 @@ VARIANTS = list(itertools.product(testnets.KINDS, ("qop", "qdq"), (False, True),
 
 @pytest.mark.parametrize("kind,fmt,per_channel,act_dtype", VARIANTS)
 @pytest.mark.parametrize("prune,zero_bias", [(0.0, True), (0.5, True), (0.5, False)])
-def test_variant_builds_runs_and_prunes_exactly(tmp_path, kind, fmt, per_channel, act_dtype, prune,
+def test_variant_builds_runs_and_prunes_exactly(testnet, tmp_path, kind, fmt, per_channel, act_dtype, prune,
                                                 zero_bias):
-    path = testnets.make(kind, tmp_path / "m.onnx", fmt=fmt, per_channel=per_channel, prune=prune,
-                         zero_bias=zero_bias, act_dtype=act_dtype)
+    path = testnet(kind, fmt=fmt, per_channel=per_channel, prune=prune, zero_bias=zero_bias, act_dtype=act_dtype)
     x = testnets.random_input(path, n=3)
     opt = tmp_path / "opt.onnx"
     y = ort_session(path, optimized=opt).run(None, {"input": x})[0]
@@ -73,8 +66,8 @@ def test_variant_builds_runs_and_prunes_exactly(tmp_path, kind, fmt, per_channel
 
 
 @pytest.mark.parametrize("kind", testnets.KINDS)
-def test_float_export_is_quantizable_graph(tmp_path, kind):
-    path = testnets.make(kind, tmp_path / "f.onnx", fmt="float")
+def test_float_export_is_quantizable_graph(testnet, kind):
+    path = testnet(kind, fmt="float")
     ops = {n.op_type for n in onnx.load(str(path)).graph.node}
     assert ops <= {"Conv", "Relu", "MaxPool", "Add", "GlobalAveragePool", "AveragePool", "Flatten", "Gemm"}
     x = testnets.random_input(path)

@@ -2,41 +2,20 @@
 quantization, and the golden model runs every example bit-exact with onnxruntime (issue 7)."""
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from onnx import numpy_helper
 
 from hlsgen.cli import main as cli
 from hlsgen.errors import UserError
-from hlsgen.golden.reference import session_options, uint8_activations
 from hlsgen.examples import zoo
 from hlsgen.examples.quantize import pruned_count
+from testkit import ort_session
 
 ACCURACY_BAR = 0.90   # quantized lenet-digits on the held-out digits (measured: 0.96..0.98)
 # (name, prune, format) of the examples checked bit-exact in the fast suite
 FAST_CASES = [(name, prune, fmt) for name in ("lenet-digits", "resnet20-cifar")
               for prune in (0.0, 0.5) for fmt in ("qop", "qdq")] + [
               ("vgg16-cifar", 0.0, "qdq"), ("vgg16-cifar", 0.5, "qop")]
-
-
-@pytest.fixture(scope="session")
-def example(tmp_path_factory):
-    """example(name, prune, fmt) -> path, each model built once per session."""
-    folder = tmp_path_factory.mktemp("zoo")
-    cache = {}
-
-    def get(name, prune=0.0, fmt="qop", style="group", round_to=None):
-        key = (name, prune, fmt, style, round_to)
-        if key not in cache:
-            out = folder / f"{name}-{prune}-{fmt}-{style}-{round_to}.onnx"
-            cache[key] = zoo.make_example(name, prune=prune, fmt=fmt, out=out, prune_style=style, round_to=round_to)
-        return cache[key]
-    return get
-
-
-def ort_session(path):
-    return ort.InferenceSession(str(path), session_options(exact_u8s8=uint8_activations(path)),
-                                providers=["CPUExecutionProvider"])
 
 
 def golden_api():
@@ -63,7 +42,7 @@ def test_lenet_digits_accuracy_after_quantization(example, prune):
 
 @pytest.mark.parametrize("name,prune", [("lenet-digits", 0.5), ("resnet20-cifar", 0.5), ("vgg16-cifar", 0.5)])
 def test_pruned_filters_are_exactly_zero(example, name, prune):
-    m = onnx.load(str(example(name, prune, style="per-layer")))
+    m = onnx.load(str(example(name, prune, prune_style="per-layer")))
     init = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
     convs = [n for n in m.graph.node if n.op_type == "QLinearConv"]
     assert convs
@@ -202,7 +181,7 @@ def test_group_pruning_removes_the_residual_streams(example):
     """Coupled groups prune the residual streams too: far more MACs go than per layer, and nothing
     pruned has to be kept for exactness."""
     _, group = _compacted(example("resnet20-cifar", 0.5))
-    _, per_layer = _compacted(example("resnet20-cifar", 0.5, style="per-layer"))
+    _, per_layer = _compacted(example("resnet20-cifar", 0.5, prune_style="per-layer"))
     g, p = group["totals"], per_layer["totals"]
     assert g["channels_kept"] == 0 and p["channels_kept"] > 0
     assert g["pruning_ratio"] > 0.7 > p["pruning_ratio"]
@@ -213,7 +192,7 @@ def test_zeroed_and_removed_groups_compact_to_the_same_net(example):
     exported and quantized narrower) are the same pruning: same live shapes, same cycles."""
     from hlsgen.frontend import load
     from hlsgen.plan import make_plan
-    zeroed, removed = example("resnet20-cifar", 0.5), example("resnet20-cifar", 0.5, style="group-removed")
+    zeroed, removed = example("resnet20-cifar", 0.5), example("resnet20-cifar", 0.5, prune_style="group-removed")
     g2, _ = _compacted(zeroed)
     shapes = [w.shape for w in _conv_weights(removed)]
     assert shapes != [w.shape for w in _conv_weights(zeroed)]     # the removed model is narrower
@@ -224,7 +203,7 @@ def test_zeroed_and_removed_groups_compact_to_the_same_net(example):
 @pytest.mark.parametrize("fmt", ["qop", "qdq"])
 def test_physically_pruned_model_is_bit_exact(example, fmt):
     """A model pruned physically by torch-pruning, exported and quantized: accepted, bit-exact."""
-    path = example("resnet20-cifar", 0.5, fmt, style="group-removed")
+    path = example("resnet20-cifar", 0.5, fmt, prune_style="group-removed")
     _bit_exact(path, zoo.random_input(path, n=2))
     assert zoo.metadata(path)["hlsgen.prune_style"] == "group-removed"
 
@@ -233,7 +212,7 @@ def test_physically_pruned_model_is_bit_exact(example, fmt):
 def test_round_to_keeps_channel_counts_at_multiples(example, style):
     """Every conv keeps a multiple of 8 nonzero filters; by group, the compacted layers too (per layer,
     the residual streams stay whole anyway)."""
-    path = example("resnet20-cifar", 0.5, style=style, round_to=8)
+    path = example("resnet20-cifar", 0.5, prune_style=style, round_to=8)
     kept = [int(np.any(w.reshape(len(w), -1) != 0, axis=1).sum()) for w in _conv_weights(path)]
     assert all(c % 8 == 0 for c in kept) and min(kept) < 16, kept
     if style == "group":
@@ -246,7 +225,7 @@ def test_round_to_keeps_channel_counts_at_multiples(example, style):
 @pytest.mark.parametrize("style", ["group", "group-removed"])
 def test_resnet50_coupled_groups_bit_exact(example, style):
     """ResNet-50 pruned 50% by coupled groups, zeroed in place or removed: golden == onnxruntime."""
-    path = example("resnet50", 0.5, style=style)
+    path = example("resnet50", 0.5, prune_style=style)
     _bit_exact(path, zoo.random_input(path, n=1))
 
 

@@ -15,7 +15,7 @@ import onnx
 import pytest
 
 from hlsgen.cli import main as cli
-from hlsgen.examples.testnets import make, random_input
+from hlsgen.examples.testnets import random_input
 from hlsgen.frontend import load
 from hlsgen.frontend.calibrate import quantize_float_model
 from hlsgen.golden.reference import ort_run
@@ -40,8 +40,9 @@ def run_cli(tmp_path, model, x, *extra):
 
 @pytest.mark.parametrize("kind,fmt,per_channel,pruning,act", CASES,
                          ids=["-".join([k, f, "pc" if pc else "pt", p, a]) for k, f, pc, p, a in CASES])
-def test_run_equals_onnxruntime(tmp_path, kind, fmt, per_channel, pruning, act):
-    model = make(kind, tmp_path / "m.onnx", fmt=fmt, per_channel=per_channel, act_dtype=act, **PRUNING[pruning])
+def test_run_equals_onnxruntime(testnet, tmp_path, kind, fmt, per_channel, pruning, act):
+    model = testnet(kind, out=tmp_path / "m.onnx", fmt=fmt, per_channel=per_channel, act_dtype=act,
+                    **PRUNING[pruning])
     x = batch(model)
     y = run_cli(tmp_path, model, x)
     (want,) = ort_run(model, x)
@@ -60,25 +61,25 @@ def test_run_equals_onnxruntime(tmp_path, kind, fmt, per_channel, pruning, act):
             assert (np.abs(w).sum(axis=(1, 2, 3)) == 0).any()
 
 
-def test_the_networks_hold_what_they_should(tmp_path):
-    r = load(make("resnet", tmp_path / "r.onnx"))
+def test_the_networks_hold_what_they_should(testnet, tmp_path):
+    r = load(testnet("resnet", out=tmp_path / "r.onnx"))
     ops = [layer.op for layer in r.layers]
     for op in ("add", "maxpool", "gavgpool", "gemm", "flatten"):
         assert op in ops
     convs = [layer for layer in r.layers if layer.op == "conv"]
     assert {c.attrs["stride"] for c in convs} == {(1, 1), (2, 2)}
     assert (1, 1) in {c.attrs["kernel"] for c in convs}
-    v = load(make("vgg", tmp_path / "v.onnx"))
+    v = load(testnet("vgg", out=tmp_path / "v.onnx"))
     assert {c.attrs["kernel"] for c in v.layers if c.op == "conv"} == {(1, 1), (3, 3), (5, 5)}
     ops = [layer.op for layer in v.layers]
     assert ops.count("avgpool") == 1 and ops.count("maxpool") == 1
 
 
 @pytest.mark.parametrize("kind", ["resnet", "vgg"])
-def test_float_model_calibrated_on_the_way_in(tmp_path, kind):
+def test_float_model_calibrated_on_the_way_in(testnet, tmp_path, kind):
     """--calibrate random / DIR quantize with onnxruntime's quantizer; the result equals onnxruntime
     running that quantized model."""
-    model = make(kind, tmp_path / "f.onnx", fmt="float")
+    model = testnet(kind, out=tmp_path / "f.onnx", fmt="float")
     x = batch(model)
     calib = tmp_path / "calib"
     calib.mkdir()

@@ -5,17 +5,14 @@ model against onnxruntime on the same file (0 mismatching elements); random quan
 parameters over all 256 input values; what stays refused; the hswish / dense / fire test networks."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import onnx
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_frontend_ops import DT, Net, check, conv_out_scale, ops_of
+from testkit import assert_refused, hlsgen
 
-from hlsgen.errors import UserError
 from hlsgen.examples import testnets
 from hlsgen.frontend import load, model_file, table_nodes
 from hlsgen.golden import run
@@ -213,9 +210,7 @@ def test_every_input_value_matches_onnxruntime(tmp_path_factory, op, data):
 
 def refused(tmp_path, net, out, match):
     net.dequantize(out, 0.02, -5)
-    with pytest.raises(UserError, match=match) as e:
-        load(net.model("y", tmp_path / "m.onnx"))
-    assert "\n" not in str(e.value) and "m.onnx" in str(e.value)
+    assert_refused(net.model("y", tmp_path / "m.onnx"), match)
 
 
 def test_refuses_a_float_softmax(tmp_path):
@@ -262,8 +257,8 @@ def test_product_of_two_maps_keeps_its_sigmoid_table_but_is_refused(tmp_path):
                                           ("dense", ["BatchNormalization"] * 2), ("fire", [])])
 @pytest.mark.parametrize("fmt", ["qdq", "qop"])
 @pytest.mark.parametrize("act_dtype", ["int8", "uint8"])
-def test_network_loads_and_matches_onnxruntime(tmp_path, kind, sources, fmt, act_dtype):
-    path = testnets.make(kind, tmp_path / "m.onnx", fmt=fmt, act_dtype=act_dtype, per_channel=kind == "dense")
+def test_network_loads_and_matches_onnxruntime(testnet, tmp_path, kind, sources, fmt, act_dtype):
+    path = testnet(kind, out=tmp_path / "m.onnx", fmt=fmt, act_dtype=act_dtype, per_channel=kind == "dense")
     g = load(path)
     x = testnets.random_input(path, n=4)
     got, want = run(g, x)[0], ort_run(path, x)[0]
@@ -280,10 +275,10 @@ def test_network_loads_and_matches_onnxruntime(tmp_path, kind, sources, fmt, act
 
 @pytest.mark.parametrize("kind", ["hswish", "dense"])
 @pytest.mark.parametrize("fmt", ["qop", "qdq"])
-def test_pruned_channels_leave_through_tables_exactly(tmp_path, kind, fmt):
+def test_pruned_channels_leave_through_tables_exactly(testnet, tmp_path, kind, fmt):
     """Dead conv channels are constants a table maps (row c at the constant's byte); removed, they leave a
     per-channel table's rows and the exported model's per-channel constants (BatchNorm), exactly."""
-    path = testnets.make(kind, tmp_path / "m.onnx", fmt=fmt, prune=0.5, per_channel=fmt == "qdq")
+    path = testnet(kind, out=tmp_path / "m.onnx", fmt=fmt, prune=0.5, per_channel=fmt == "qdq")
     g, model = load(path), onnx.load(str(path))
     a = analyze(g, foldable=bias_foldable(model))
     g2, report = compact_with(g, a)
@@ -302,7 +297,7 @@ def test_pruned_channels_leave_through_tables_exactly(tmp_path, kind, fmt):
 
 # -- inspect: which operators run ----------------------------------------------------------------
 
-def test_inspect_counts_an_op_as_run_only_where_a_table_takes_it(tmp_path):
+def test_inspect_counts_an_op_as_run_only_where_a_table_takes_it(testnet, tmp_path):
     """Squeeze-and-excitation in QDQ form: its Sigmoid is a table, its Mul of two maps is not; inspect lists
     Sigmoid as run and Mul as not, then the one-line error naming the Mul."""
     net = Net((C, 4, 4))
@@ -314,18 +309,18 @@ def test_inspect_counts_an_op_as_run_only_where_a_table_takes_it(tmp_path):
     path = net.model("y", tmp_path / "se.onnx")
     ops = {o["op"]: o["runs"] for o in model_file.operators(onnx.load(str(path)), table_nodes(path))}
     assert ops["Sigmoid"] and not ops["Mul"] and ops["QLinearConv"]
-    p = subprocess.run([sys.executable, "-m", "hlsgen", "inspect", str(path)], capture_output=True, text=True)
+    p = hlsgen("inspect", path)
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "'excite' (Mul)" in p.stderr, p.stderr
     listed = {line.split()[0]: line.split()[2] for line in p.stdout.splitlines()[1:]}
     assert listed["Sigmoid"] == "runs" and listed["Mul"] == "NOT", p.stdout
-    hswish = testnets.make("hswish", tmp_path / "h.onnx", fmt="qdq")
+    hswish = testnet("hswish", out=tmp_path / "h.onnx", fmt="qdq")
     ops = model_file.operators(onnx.load(str(hswish)), table_nodes(hswish))
     assert all(o["runs"] for o in ops) and {"HardSwish", "Sigmoid", "Mul"} <= {o["op"] for o in ops}
 
 
 @pytest.mark.parametrize("kind,sources", [("hswish", 3), ("dense", 2)])
-def test_float_model_quantized_on_the_way_in_keeps_its_functions_as_tables(tmp_path, kind, sources):
-    path = testnets.make(kind, tmp_path / "f.onnx", fmt="float")
+def test_float_model_quantized_on_the_way_in_keeps_its_functions_as_tables(testnet, tmp_path, kind, sources):
+    path = testnet(kind, out=tmp_path / "f.onnx", fmt="float")
     g = load(path, calibrate="random")
     assert len(tables_of(g)) == sources and g.source_format == "float"
 

@@ -21,6 +21,7 @@ from hlsgen import ir
 from hlsgen.golden import ops
 from hlsgen.golden.reference import session
 from hlsgen.golden.twin import Net
+from testkit import qparams
 
 # 200 fixed cases per op family in the fast suite; HLSGEN_GOLDEN_EXAMPLES=N runs N fresh random ones.
 _EXAMPLES = int(os.environ.get("HLSGEN_GOLDEN_EXAMPLES", "0"))
@@ -29,11 +30,6 @@ CASES = settings(max_examples=_EXAMPLES or 200, deadline=None, derandomize=not _
 
 DTYPES = st.sampled_from(["uint8", "int8"])
 SEEDS = st.integers(0, 2**32 - 1)
-
-
-def qparams(rng, dtype, lo_exp=-9.0, hi_exp=1.0):
-    lo, hi = ir.DTYPE_RANGE[dtype]
-    return ir.QParams(float(2.0 ** rng.uniform(lo_exp, hi_exp)), int(rng.integers(lo, hi + 1)), dtype)
 
 
 def float_input(rng, q: ir.QParams, shape, n=2):
@@ -282,7 +278,7 @@ def add_model(qa, qb, qy):
                              ir_version=8).SerializeToString()
 
 
-def all_pairs(dtype):
+def all_pairs(dtype):   # every input pair as two flat arrays (test_golden_requant's: two broadcastable columns)
     lo, hi = ir.DTYPE_RANGE[dtype]
     v = np.arange(lo, hi + 1)
     return np.repeat(v, 256).astype(dtype), np.tile(v, 256).astype(dtype)

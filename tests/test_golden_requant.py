@@ -9,6 +9,7 @@ from hlsgen.golden import ops
 from hlsgen.golden.ops import add_layer_consts
 from hlsgen.golden.requant import (_div_sig, _div_sig_recip, add_consts, add_int, avgpool_int,
                                    conv_scale, requant_float, requant_int, scale_parts, y_recip)
+from testkit import qparams
 
 INT32 = (-2**31, 2**31 - 1)
 
@@ -99,12 +100,7 @@ def test_conv_scale_is_two_float32_roundings():
 
 # -- add: integer emulation of the two fused multiply-adds ----------------------------
 
-def qparams(rng, dtype, lo_exp=-8, hi_exp=0):
-    lo, hi = ir.DTYPE_RANGE[dtype]
-    return ir.QParams(float(2.0 ** rng.uniform(lo_exp, hi_exp)), int(rng.integers(lo, hi + 1)), dtype)
-
-
-def all_pairs(qa, qb):
+def all_pairs(qa, qb):   # QA's x QB's values, broadcastable (test_golden_ops's: flat arrays of one dtype)
     return np.arange(qa.qmin, qa.qmax + 1).reshape(-1, 1), np.arange(qb.qmin, qb.qmax + 1).reshape(1, -1)
 
 
@@ -190,8 +186,8 @@ def test_gavgpool_is_requant_int(case):
     (ties included, e.g. t = +-15313 below)."""
     rng = np.random.default_rng(50 + case)
     dtype = ("int8", "uint8")[case % 2]
-    qx = qparams(rng, dtype)
-    qy = ir.QParams(qx.scale * float(2.0 ** rng.uniform(-2, 1)), qparams(rng, dtype).zero_point, dtype)
+    qx = qparams(rng, dtype, -8, 0)
+    qy = ir.QParams(qx.scale * float(2.0 ** rng.uniform(-2, 1)), qparams(rng, dtype, -8, 0).zero_point, dtype)
     if case == 0:
         qx, qy = ir.QParams(0.5835989713668823, 36, "uint8"), ir.QParams(0.959898054599762, 151, "uint8")
     h, w = (int(v) for v in rng.integers(1, 15, 2))

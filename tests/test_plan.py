@@ -15,11 +15,10 @@ CASES = [(kind, prune) for kind in ("chain", "resnet", "vgg") for prune in (0.0,
 
 
 @pytest.fixture(scope="module")
-def nets(tmp_path_factory):
-    root = tmp_path_factory.mktemp("nets")
+def nets(testnet):
     out = {}
     for kind, prune in CASES:
-        path = testnets.make(kind, root / f"{kind}_{prune}.onnx", prune=prune)
+        path = testnet(kind, prune=prune)
         x = testnets.random_input(path, n=3, seed=1)
         out[kind, prune] = (path, load(path), x)
     return out

@@ -6,13 +6,12 @@ import json
 import pytest
 
 from hlsgen.cli import main
-from hlsgen.examples import testnets
 from hlsgen.plan import engine
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    return testnets.make("resnet", tmp_path_factory.mktemp("m") / "resnet.onnx")
+def model(testnet):
+    return testnet("resnet")
 
 
 def test_build_writes_plan_deterministically(model, tmp_path):

@@ -130,10 +130,9 @@ def test_preload_cycles():
     assert cycles.invocation(e, Invocation("weights.bin", "preload", {"w_lines": 10}))["cycles"] == 50
 
 
-def _testnet(tmp_path, kind="vgg"):
-    from hlsgen.examples import testnets
+def _testnet(testnet, kind="vgg"):
     from hlsgen.frontend import load
-    return load(testnets.make(kind, tmp_path / f"{kind}.onnx"))
+    return load(testnet(kind))
 
 
 def test_lut_model_counts_the_lane_units():
@@ -148,10 +147,10 @@ def test_lut_model_counts_the_lane_units():
     assert avg - plain == 8 * (resources.LUT_AVG_TAP + resources.LUT_AVG_OUT)
 
 
-def test_resident_weights_plan(tmp_path):
+def test_resident_weights_plan(testnet):
     from hlsgen.plan import make_plan, resources
     from hlsgen.plan.engine import get_target, store_line
-    graph = _testnet(tmp_path)
+    graph = _testnet(testnet)
     res = make_plan(graph, dsp_budget=200).data
     e = res["engine"]
     line = store_line(e["pi"], e["po"])
@@ -172,10 +171,10 @@ def test_resident_weights_plan(tmp_path):
     assert "resident" in make_plan(graph, dsp_budget=200).report
 
 
-def test_weights_stream_when_the_store_does_not_fit(tmp_path):
+def test_weights_stream_when_the_store_does_not_fit(testnet):
     from hlsgen.plan import planner
     from hlsgen.plan.engine import get_target
-    graph = _testnet(tmp_path)
+    graph = _testnet(testnet)
     _, tgt = get_target("alveo-u200")
     small = dict(tgt, user=dict(tgt["user"], uram=0))
     e = planner.choose_engine(graph, small, 300.0, 200)
@@ -186,9 +185,9 @@ def test_weights_stream_when_the_store_does_not_fit(tmp_path):
         planner.make_plan(graph, weights="bogus")
 
 
-def test_activation_banks(tmp_path):
+def test_activation_banks(testnet):
     from hlsgen.plan import make_plan
-    graph = _testnet(tmp_path, "resnet")
+    graph = _testnet(testnet, "resnet")
     d = make_plan(graph, dsp_budget=64, compute_units=1).data      # one CU: three banks of its own
     bank = {}
     for t in d["tensors"].values():

@@ -14,7 +14,7 @@ from hlsgen.golden.reference import ort_run
 from hlsgen.plan import make_plan, tiled
 
 
-def _x(n=2, seed=3):
+def _x(n=2, seed=3):   # hw_tests/test_families_hw.py's _x draws another seed: the inputs its tests pin
     return np.random.default_rng(seed).uniform(-1, 1, size=(n,) + twinnets.TABLES_SHAPE).astype(np.float32)
 
 
@@ -86,10 +86,10 @@ def test_frontend_reads_the_twin_models(tmp_path, build):
 
 
 @pytest.mark.parametrize("dtype,per_channel", [("int8", False), ("uint8", True)])
-def test_mobilenet_v3_block_runs_exactly(tmp_path, dtype, per_channel):
+def test_mobilenet_v3_block_runs_exactly(testnet, tmp_path, dtype, per_channel):
     """testnets 'se' (QDQ, as onnxruntime's quantizer writes it): Hardswish and Hardsigmoid as tables,
     the SE product as a mul layer; golden == onnxruntime, tiled == golden."""
-    model = testnets.make("se", tmp_path / "se.onnx", fmt="qdq", act_dtype=dtype, per_channel=per_channel)
+    model = testnet("se", out=tmp_path / "se.onnx", fmt="qdq", act_dtype=dtype, per_channel=per_channel)
     graph = load(model)
     assert {"table", "mul"} <= {layer.op for layer in graph.layers}
     x = testnets.random_input(model, n=2)
@@ -99,11 +99,11 @@ def test_mobilenet_v3_block_runs_exactly(tmp_path, dtype, per_channel):
 
 
 @pytest.mark.parametrize("fmt,dtype", [("qdq", "int8"), ("qop", "uint8")])
-def test_inception_block_runs_exactly(tmp_path, fmt, dtype):
+def test_inception_block_runs_exactly(testnet, tmp_path, fmt, dtype):
     """testnets 'inception': four branches (one behind a max pool) written into one concat's slices, the
     inputs in other quantizations requantized by tables in their convs' epilogues; golden == onnxruntime,
     tiled == golden."""
-    model = testnets.make("inception", tmp_path / "inc.onnx", fmt=fmt, act_dtype=dtype)
+    model = testnet("inception", out=tmp_path / "inc.onnx", fmt=fmt, act_dtype=dtype)
     graph = load(model)
     x = testnets.random_input(model, n=2)
     plan = make_plan(graph, dsp_budget=32)
@@ -163,11 +163,11 @@ def test_tables_fall_back_to_the_vector_unit_when_their_epilogue_memory_does_not
         assert np.array_equal(g, t)
 
 
-def test_quantizer_float_pool_on_a_float_function_names_the_pool(tmp_path, capsys):
+def test_quantizer_float_pool_on_a_float_function_names_the_pool(testnet, tmp_path, capsys):
     """onnxruntime's QOperator quantizer leaves the SE block's global average pool in float on the float
     Hardswish output: one line naming that pool and the cure (QDQ), exit status 2."""
     from hlsgen import cli
-    model = testnets.make("se", tmp_path / "se.onnx", fmt="qop")
+    model = testnet("se", out=tmp_path / "se.onnx", fmt="qop")
     assert cli.main(["build", str(model), "-o", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1

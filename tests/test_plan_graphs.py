@@ -12,6 +12,7 @@ from hlsgen.ir import QParams
 from hlsgen.plan import make_plan, tiled
 
 
+# not hw_tests/test_csim_graphs.py's _conv: the order of the random draws (the nets the tests pin) differs
 def _conv(net, x, o, k, qy, rng, stride=(1, 1), pads=None, groups=1, act=None):
     i = net.tensors[x].shape[0] // groups
     w = rng.integers(-20, 21, size=(o, i, k, k)).astype(np.int8)

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from hlsgen.cli import main as cli
-from hlsgen.examples import zoo
 from hlsgen.frontend import load
 from hlsgen.plan import make_plan
 from hlsgen.prune import compact
@@ -17,9 +16,9 @@ TARGET = "alveo-u200"
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
+def model(example):
     """resnet20-cifar, 30% of the channels pruned by coupled groups: counts off the lane multiples."""
-    return zoo.make_example("resnet20-cifar", 0.3, out=tmp_path_factory.mktemp("guidance") / "r20.onnx")
+    return example("resnet20-cifar", 0.3)
 
 
 @pytest.fixture(scope="module")

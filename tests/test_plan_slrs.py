@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from hlsgen.examples import testnets, zoo
 from hlsgen.frontend import load
 from hlsgen.plan import engine, make_plan, resources
 from hlsgen.plan.compute_units import RESOURCE_KEYS
@@ -30,10 +29,9 @@ def test_slr_data_matches_the_card(key):
 
 
 @pytest.fixture(scope="module")
-def graphs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("slr")
-    nets = {kind: load(testnets.make(kind, folder / f"{kind}.onnx", prune=0.5)) for kind in ("resnet", "vgg")}
-    nets["resnet18"] = load(zoo.make_example("resnet18", out=folder / "resnet18.onnx"))
+def graphs(testnet, example):
+    nets = {kind: load(testnet(kind, prune=0.5)) for kind in ("resnet", "vgg")}
+    nets["resnet18"] = load(example("resnet18"))
     return nets
 
 

@@ -33,7 +33,7 @@ def _id(case):
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory):
+def models(testnet, tmp_path_factory):
     """Build each test network once per module: case -> (path, input batch)."""
     folder = tmp_path_factory.mktemp("prune_nets")
     cache = {}
@@ -41,7 +41,7 @@ def models(tmp_path_factory):
     def get(case):
         key = _id(case)
         if key not in cache:
-            path = testnets.make(case["kind"], folder / f"{key}.onnx", fmt=case["fmt"],
+            path = testnet(case["kind"], out=folder / f"{key}.onnx", fmt=case["fmt"],
                                  per_channel=case["per_channel"], prune=case["prune"],
                                  zero_bias=case["zero_bias"], seed=1)
             cache[key] = (path, testnets.random_input(path, n=4, seed=2))
@@ -144,8 +144,8 @@ def test_residual_streams_lose_only_channels_dead_across_their_group(case, model
 
 @pytest.mark.parametrize("kind,fmt,zero_bias", itertools.product(("vgg", "resnet"), ("qop", "qdq"),
                                                                   (True, False)))
-def test_uint8_activations_and_vgg_pools_stay_exact(kind, fmt, zero_bias, tmp_path):
-    path = testnets.make(kind, tmp_path / "m.onnx", fmt=fmt, per_channel=True, prune=0.5,
+def test_uint8_activations_and_vgg_pools_stay_exact(testnet, kind, fmt, zero_bias, tmp_path):
+    path = testnet(kind, out=tmp_path / "m.onnx", fmt=fmt, per_channel=True, prune=0.5,
                          zero_bias=zero_bias, seed=3, act_dtype="uint8")
     x = testnets.random_input(path, n=4, seed=4)
     reference = ort_run(path, x)[0]

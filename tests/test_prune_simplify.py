@@ -20,8 +20,8 @@ def _node_ops(path):
 
 
 @pytest.mark.parametrize("fmt", ["qop", "qdq"])
-def test_output_keeps_the_input_format_and_gets_smaller(fmt, tmp_path, capsys):
-    path = testnets.make("resnet", tmp_path / "m.onnx", fmt=fmt, per_channel=True, prune=0.5)
+def test_output_keeps_the_input_format_and_gets_smaller(testnet, fmt, tmp_path, capsys):
+    path = testnet("resnet", out=tmp_path / "m.onnx", fmt=fmt, per_channel=True, prune=0.5)
     out = tmp_path / "s.onnx"
     assert cli(["simplify", str(path), "-o", str(out)]) == 0
     assert _node_ops(out) == _node_ops(path)
@@ -31,8 +31,8 @@ def test_output_keeps_the_input_format_and_gets_smaller(fmt, tmp_path, capsys):
     assert int((ort_run(out, x)[0] != ort_run(path, x)[0]).sum()) == 0
 
 
-def test_nothing_pruned_gives_an_equivalent_model_and_says_so(tmp_path, capsys):
-    path = testnets.make("chain", tmp_path / "m.onnx", prune=0.0)
+def test_nothing_pruned_gives_an_equivalent_model_and_says_so(testnet, tmp_path, capsys):
+    path = testnet("chain", out=tmp_path / "m.onnx", prune=0.0)
     out = tmp_path / "s.onnx"
     assert cli(["simplify", str(path), "-o", str(out)]) == 0
     assert "nothing to remove" in capsys.readouterr().err
@@ -41,8 +41,8 @@ def test_nothing_pruned_gives_an_equivalent_model_and_says_so(tmp_path, capsys):
     assert int((ort_run(out, x)[0] != ort_run(path, x)[0]).sum()) == 0
 
 
-def test_unwritable_output_exits_2_and_leaves_nothing(tmp_path, capsys):
-    path = testnets.make("chain", tmp_path / "m.onnx", prune=0.5)
+def test_unwritable_output_exits_2_and_leaves_nothing(testnet, tmp_path, capsys):
+    path = testnet("chain", out=tmp_path / "m.onnx", prune=0.5)
     assert cli(["simplify", str(path), "-o", str(tmp_path / "no" / "such" / "dir" / "s.onnx")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "error" in err
@@ -50,20 +50,20 @@ def test_unwritable_output_exits_2_and_leaves_nothing(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
 
 
-def test_bad_model_exits_2(tmp_path, capsys):
+def test_bad_model_exits_2(testnet, tmp_path, capsys):
     bad = tmp_path / "bad.onnx"
     bad.write_text("not a model\n")
     assert cli(["simplify", str(bad), "-o", str(tmp_path / "s.onnx")]) == 2
     assert "bad.onnx" in capsys.readouterr().err
     assert not (tmp_path / "s.onnx").exists()
-    float_model = testnets.make("chain", tmp_path / "f.onnx", fmt="float")
+    float_model = testnet("chain", out=tmp_path / "f.onnx", fmt="float")
     assert cli(["simplify", str(float_model), "-o", str(tmp_path / "s.onnx")]) == 2
     assert "--calibrate" in capsys.readouterr().err
     assert not (tmp_path / "s.onnx").exists()
 
 
-def test_float_model_quantized_on_the_way_in_is_written_as_qdq(tmp_path):
-    path = testnets.make("chain", tmp_path / "f.onnx", fmt="float", prune=0.5)
+def test_float_model_quantized_on_the_way_in_is_written_as_qdq(testnet, tmp_path):
+    path = testnet("chain", out=tmp_path / "f.onnx", fmt="float", prune=0.5)
     out = tmp_path / "s.onnx"
     assert cli(["simplify", str(path), "--calibrate", "random", "-o", str(out)]) == 0
     ops = _node_ops(out)
@@ -80,8 +80,8 @@ def test_float_model_quantized_on_the_way_in_is_written_as_qdq(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["qop", "qdq"])
-def test_unnamed_nodes_are_found_by_the_tensors_they_write(fmt, tmp_path):
-    path = testnets.make("resnet", tmp_path / "m.onnx", fmt=fmt, prune=0.5, zero_bias=False)
+def test_unnamed_nodes_are_found_by_the_tensors_they_write(testnet, fmt, tmp_path):
+    path = testnet("resnet", out=tmp_path / "m.onnx", fmt=fmt, prune=0.5, zero_bias=False)
     model = onnx.load(str(path))
     for node in model.graph.node:
         node.name = ""
@@ -95,8 +95,8 @@ def test_unnamed_nodes_are_found_by_the_tensors_they_write(fmt, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["qop", "qdq"])
-def test_reshape_with_an_explicit_size_gets_the_live_size(fmt, tmp_path):
-    path = testnets.make("chain", tmp_path / "m.onnx", fmt=fmt, prune=0.5)
+def test_reshape_with_an_explicit_size_gets_the_live_size(testnet, fmt, tmp_path):
+    path = testnet("chain", out=tmp_path / "m.onnx", fmt=fmt, prune=0.5)
     model = onnx.load(str(path))
     (flat,) = [n for n in model.graph.node if n.op_type == "Flatten"]
     flat.op_type, flat.name = "Reshape", ""
@@ -116,9 +116,9 @@ def test_reshape_with_an_explicit_size_gets_the_live_size(fmt, tmp_path):
     assert int((ort_run(out, x)[0] != ort_run(path, x)[0]).sum()) == 0
 
 
-def test_a_consumer_without_a_bias_keeps_the_constants_it_cannot_fold(tmp_path, capsys):
+def test_a_consumer_without_a_bias_keeps_the_constants_it_cannot_fold(testnet, tmp_path, capsys):
     """QLinearMatMul has no bias input: constant channels reaching it stay in the export."""
-    path = testnets.make("chain", tmp_path / "m.onnx", fmt="qop", prune=0.5, zero_bias=False)
+    path = testnet("chain", out=tmp_path / "m.onnx", fmt="qop", prune=0.5, zero_bias=False)
     model = onnx.load(str(path))
     inits = {t.name: t for t in model.graph.initializer}
     (k, gemm), = [(i, n) for i, n in enumerate(model.graph.node) if n.op_type == "QGemm"]

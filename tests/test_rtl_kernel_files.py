@@ -15,13 +15,13 @@ from hlsgen import cli
 from hlsgen.emit import rtl
 from hlsgen.examples import testnets
 
-from test_user_files import hlsgen, one_line_error
+from testkit import hlsgen, one_line_error
 
 
 @pytest.fixture(scope="module")
-def streamed(tmp_path_factory):
+def streamed(testnet, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("rtl_kernel_files")
-    model = testnets.make("resnet", tmp / "r.onnx", prune=0.5)
+    model = testnet("resnet", prune=0.5)
     out = tmp / "out"
     assert cli.main(["build", str(model), "--dsp-budget", "32", "--weights", "streamed", "-o", str(out)]) == 0
     return model, out
@@ -86,11 +86,11 @@ def test_package_script_and_makefile_link_the_rtl_kernel(streamed):
     assert "vivado" not in hls_flow.stdout
 
 
-def test_kernel_option(tmp_path):
+def test_kernel_option(testnet, tmp_path):
     """--kernel: both (default) writes the HLS and the RTL kernel, also for resident weights (the RTL
     kernel then has the on-chip store); hls leaves the RTL kernel out; an unknown value is refused in one
     line, nothing written."""
-    model = testnets.make("chain", tmp_path / "c.onnx")
+    model = testnet("chain")
     one_line_error(hlsgen("build", model, "--kernel", "verilog", "-o", tmp_path / "v"), "--kernel verilog")
     assert not (tmp_path / "v").exists()
     assert hlsgen("build", model, "-o", tmp_path / "b").returncode == 0

@@ -18,16 +18,14 @@ import pytest
 import hlsgen
 from hlsgen import cluster, sweep
 from hlsgen.cli import main
-from hlsgen.examples import testnets
 
 TARGETS = ("alveo-u50", "alveo-u200", "zcu104")
 BUDGETS = (24, 64)
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    d = tmp_path_factory.mktemp("models")
-    return [testnets.make("chain", d / "chain.onnx", hw=8), testnets.make("resnet", d / "resnet.onnx", prune=0.5)]
+def models(testnet):
+    return [testnet("chain", hw=8), testnet("resnet", prune=0.5)]
 
 
 def _free_port() -> int:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from hlsgen.cli import main as cli
 from hlsgen.commands import synth
+from testkit import hlsgen
 
 # yosys 0.23 ``stat -top top`` of: top (own 2 FDRE, 1 LUT2) with 3 x unit; unit (own 1 DSP48E2, 4 LUT6)
 # with 2 x leaf; leaf (own 5 LUT3, 1 RAM32M16, 1 FDRE)
@@ -154,7 +154,7 @@ def test_hierarchical_count_matches_a_flattened_run(tmp_path):
 
 
 def _cli(*argv):
-    return subprocess.run([sys.executable, "-m", "hlsgen", *argv], capture_output=True, text=True, timeout=120)
+    return hlsgen(*argv, timeout=120)
 
 
 @pytest.mark.parametrize("case", ["missing", "empty", "bad-plan"])

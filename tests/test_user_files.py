@@ -5,27 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from hlsgen.examples.testnets import make, random_input
+from hlsgen.examples.testnets import random_input
 from hlsgen.util import MANIFEST
-
-
-def hlsgen(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "hlsgen", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=600)
-
-
-def one_line_error(p, *needles):
-    assert p.returncode == 2, (p.returncode, p.stderr)
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in p.stderr, p.stderr
-    for n in needles:
-        assert str(n) in lines[0], lines[0]
+from testkit import hlsgen, one_line_error
 
 
 def listing(folder):
@@ -33,9 +19,9 @@ def listing(folder):
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
+def model(testnet, tmp_path_factory):
     d = tmp_path_factory.mktemp("user-files")
-    path = make("chain", d / "chain.onnx")
+    path = testnet("chain", out=d / "chain.onnx")
     np.save(d / "x.npy", random_input(path, n=2))
     return path
 
