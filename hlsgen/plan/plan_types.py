@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import types
 import typing
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 
 from ..errors import UserError
 from .engine import Engine
@@ -28,7 +28,8 @@ def _damaged(path, what: str) -> UserError:
 
 
 class Record:
-    """A plan.json object: its dataclass fields, in order; an Optional field at None is left out."""
+    """A plan.json object: its dataclass fields, in order; a field at None is left out (one with a default
+    may be missing when read)."""
 
     def to_json(self) -> dict:
         return {f.name: _encode(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None}
@@ -43,14 +44,11 @@ class Record:
         if unknown:
             raise _damaged(path, f"unknown key {where + unknown[0]!r}")
         got = {}
-        for name in names:
-            tp = hints[name]
-            if name not in d:
-                if not _optional(tp):
-                    raise _damaged(path, f"no {where + name!r}")
-                got[name] = None
-            else:
-                got[name] = _decode(tp, d[name], path, where + name)
+        for f in fields(cls):
+            if f.name in d:
+                got[f.name] = _decode(hints[f.name], d[f.name], path, where + f.name)
+            elif f.default is MISSING:            # only a field with a default may be left out
+                raise _damaged(path, f"no {where + f.name!r}")
         return cls(**got)
 
 
@@ -85,7 +83,7 @@ def _decode(tp, v, path, key: str):
         try:
             return Invocation.from_json(v)
         except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise _damaged(path, f"invocation {key} ({type(e).__name__}: {e})") from None
+            raise _damaged(path, f"invocation {key}: {type(e).__name__} {e}") from None
     kind = origin or tp
     ok = isinstance(v, kind) and not (isinstance(v, bool) and kind is not bool)
     if kind is float:
