@@ -37,7 +37,7 @@ class Record:
     @classmethod
     def from_json(cls, d, path, where: str = ""):
         if not isinstance(d, dict):
-            raise _damaged(path, f"{where or 'plan'!s} is {type(d).__name__}, not an object")
+            raise _damaged(path, f"{where.rstrip('.')!r} is {type(d).__name__}, not an object")
         hints = typing.get_type_hints(cls)
         names = [f.name for f in fields(cls)]
         unknown = [k for k in d if k not in names]
@@ -82,7 +82,7 @@ def _decode(tp, v, path, key: str):
     if tp is Invocation:
         try:
             return Invocation.from_json(v)
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError, UserError) as e:
             raise _damaged(path, f"invocation {key}: {type(e).__name__} {e}") from None
     kind = origin or tp
     ok = isinstance(v, kind) and not (isinstance(v, bool) and kind is not bool)
