@@ -32,7 +32,7 @@ def _build(tmp_path, kind, prune, budget=None, array=None, extra=(), **size):
                + (["--array", array] if array else []) + list(extra)) == 0
     if array:
         e = json.loads((out / "plan.json").read_text())["engine"]
-        assert f"{e.pp}x{e.po}x{e.pi}" == array
+        assert f"{e['pp']}x{e['po']}x{e['pi']}" == array
     return model, out
 
 
@@ -43,7 +43,7 @@ def vgg(tmp_path_factory):
     model, out = _build(tmp_path_factory.mktemp("rtl_vgg"), "vgg", 0.5)
     plan = json.loads((out / "plan.json").read_text())
     assert plan["engine"]["pp"] >= 2
-    assert any(i.kind == "conv" and i["pool_k"] for i in plan["invocations"])
+    assert any(i["kind"] == "conv" and i["pool_k"] for i in plan["invocations"])
     return model, out
 
 
