@@ -45,8 +45,8 @@ from hlsgen.frontend import load
 from hlsgen.plan import cycles, make_plan
 from hlsgen.plan import engine as eng_mod
 from hlsgen.plan.compute_units import RESOURCE_KEYS
-from hlsgen.plan.engine import Engine
 from hlsgen.plan.invocation import Invocation
+from hlsgen.plan.plan_types import EngineData, PlanData
 from hlsgen.plan.report import conv_macs
 
 TARGET = "alveo-u200"
@@ -80,15 +80,13 @@ def hlsinf(graph, multipliers: int) -> dict:
 
 def one_bank_cycles(plan) -> int:
     """Total cycles of the plan's invocations with act_rd and act_wr sharing one bank."""
-    e = plan.data["engine"]
-    eng = Engine(e["pi"], e["po"], e["macs_per_dsp"], e["ports"], e["in_buf_bytes"], e["w_buf_bytes"],
-                 e["w_store_bytes"], e["timing"], e["pp"])
+    eng = plan.data.engine.engine()
     return sum(cycles.invocation(eng, Invocation(inv.layer, inv.kind, dict(inv.fields, wr_bank=inv["rd_bank"])))
-               ["cycles"] for inv in plan.invocations)
+               ["cycles"] for inv in plan.data.invocations)
 
 
-def shape(e: dict) -> str:
-    return f"{e['pp']}x{e['po']}x{e['pi']}"
+def shape(e: EngineData) -> str:
+    return f"{e.pp}x{e.po}x{e.pi}"
 
 
 def single_pixel_lane(graph):
@@ -112,9 +110,9 @@ def main() -> int:
         d = plan.data
         streamed = make_plan(graph, target=TARGET, weights="streamed")
         before[name, prune] = (streamed.data, one_bank_cycles(streamed), one_bank_cycles(plan))
-        mpc = d["engine"]["macs_per_cycle"]
+        mpc = d.engine.macs_per_cycle
         dense = conv_macs(d)
-        eff = dense / (mpc * d["total_cycles"])
+        eff = dense / (mpc * d.total_cycles)
         h = hlsinf(graph, mpc)
         h_eff = dense / (h["multipliers"] * h["cycles"])
         results[name, prune] = d
@@ -125,17 +123,17 @@ def main() -> int:
     print(f"{'network':24s} {'PPxPOxPI':>9s} {'MAC/cyc':>7s} {'cycles':>10s} {'fps':>8s} {'eff':>6s} "
           f"{'HLSinf CPIxCPO':>14s} {'HLSinf cycles':>13s} {'HLSinf eff':>10s} {'speedup':>7s} {'plan s':>6s}")
     for label, d, eff, h, h_eff, seconds in rows:
-        e = d["engine"]
-        print(f"{label:24s} {shape(e):>9s} {e['macs_per_cycle']:>7d} {d['total_cycles']:>10d} "
-              f"{d['fps']:>8.1f} {eff:>6.3f} {h['cpi']:>6d}x{h['cpo']:<7d} {h['cycles']:>13d} {h_eff:>10.3f} "
-              f"{h['cycles'] / d['total_cycles']:>7.2f} {seconds:>6.2f}")
+        e = d.engine
+        print(f"{label:24s} {shape(e):>9s} {e.macs_per_cycle:>7d} {d.total_cycles:>10d} "
+              f"{d.fps:>8.1f} {eff:>6.3f} {h['cpi']:>6d}x{h['cpo']:<7d} {h['cycles']:>13d} {h_eff:>10.3f} "
+              f"{h['cycles'] / d.total_cycles:>7.2f} {seconds:>6.2f}")
     print()
     for label, d, eff, *_ in rows:
         if "pruned" not in label:
             print(f"efficiency goal >= 0.80: {label}: {eff:.3f} ({'met' if eff >= 0.8 else 'MISSED by %.3f' % (0.8 - eff)})")
     dense, pruned = results["vgg16-cifar", 0.0], results["vgg16-cifar", 0.5]
-    speedup = dense["total_cycles"] / pruned["total_cycles"]
-    reduction = dense["macs_live"] / pruned["macs_live"]
+    speedup = dense.total_cycles / pruned.total_cycles
+    reduction = dense.macs_live / pruned.macs_live
     print(f"vgg16-cifar 50% filters zeroed: MAC reduction {reduction:.2f}x, cycle speedup {speedup:.2f}x, "
           f"ratio {speedup / reduction:.2f} (goal >= 0.90: {'met' if speedup >= 0.9 * reduction else 'MISSED'})")
     r50 = next(r for r in rows if r[0] == "resnet50")
@@ -152,9 +150,9 @@ def main() -> int:
     print("resnet50 budget sweep (the planner picks the fastest shape; smaller arrays are less memory-bound):")
     for budget in (160, 576, 1152, 2304):
         d = make_plan(graph50, target=TARGET, dsp_budget=budget).data
-        e = d["engine"]
-        print(f"  budget {budget:5d}: {shape(e)} {e['macs_per_cycle']:5d} MACs/cycle, {d['total_cycles']} cycles, "
-              f"{d['fps']:.1f} fps, efficiency {conv_macs(d) / (e['macs_per_cycle'] * d['total_cycles']):.3f}")
+        e = d.engine
+        print(f"  budget {budget:5d}: {shape(e)} {e.macs_per_cycle:5d} MACs/cycle, {d.total_cycles} cycles, "
+              f"{d.fps:.1f} fps, efficiency {conv_macs(d) / (e.macs_per_cycle * d.total_cycles):.3f}")
     print()
     print("memory system step by step (efficiency; same run, same cycle model): weights streamed + one "
           "activation bank (round 1) / resident + one bank / resident + two banks (the plan)")
@@ -164,11 +162,11 @@ def main() -> int:
     for label, d, dense in whatif:
         key = ("vgg16-cifar", 0.5) if "pruned" in label else (label, 0.0)
         b, b_one, r_one = before[key]
-        mpc = d["engine"]["macs_per_cycle"]
-        steps[key] = (b_one, r_one, d["total_cycles"])
+        mpc = d.engine.macs_per_cycle
+        steps[key] = (b_one, r_one, d.total_cycles)
         print(f"{label:24s} {dense / (mpc * b_one):>16.3f} {dense / (mpc * r_one):>16.3f} "
-              f"{dense / (mpc * d['total_cycles']):>17.3f} {d['resources']['uram']:>4d}/{d['resources_available']['uram']:<4d} "
-              f"{d['preload_cycles']:>14d}")
+              f"{dense / (mpc * d.total_cycles):>17.3f} {d.resources['uram']:>4d}/{d.resources_available['uram']:<4d} "
+              f"{d.preload_cycles:>14d}")
     s0, s1 = steps["vgg16-cifar", 0.0], steps["vgg16-cifar", 0.5]
     print("vgg16-cifar 50% filters zeroed, cycle speedup per step: "
           + " / ".join(f"{a / b:.2f}x" for a, b in zip(s0, s1)) + f" for MAC reduction {reduction:.2f}x")
@@ -177,9 +175,9 @@ def main() -> int:
     one = {}
     for key in (("vgg16-cifar", 0.0), ("vgg16-cifar", 0.5)):
         d1 = single_pixel_lane(load(model(*key))).data
-        one[key] = d1["total_cycles"]
-        print(f"  {key[0]} pruned {key[1]:g}: {shape(d1['engine'])} {d1['total_cycles']} cycles "
-              f"(with pixel lanes: {shape(results[key]['engine'])} {results[key]['total_cycles']})")
+        one[key] = d1.total_cycles
+        print(f"  {key[0]} pruned {key[1]:g}: {shape(d1.engine)} {d1.total_cycles} cycles "
+              f"(with pixel lanes: {shape(results[key].engine)} {results[key].total_cycles})")
     s1 = one["vgg16-cifar", 0.0] / one["vgg16-cifar", 0.5]
     print(f"  vgg16-cifar 50% filters zeroed with PP = 1: speedup {s1:.2f}x, ratio {s1 / reduction:.2f}")
     print()
@@ -208,20 +206,20 @@ def cards() -> None:
             graph = load(model(name, 0.0))
             d = make_plan(graph, target=key).data
             one = make_plan(graph, target=key, compute_units=1).data
-            cus = d["compute_units"]
-            ideal = d["dsp_budget"] * 2 * d["clock_mhz"] * 1e6 / d["macs"]
-            worst = max(RESOURCE_KEYS, key=lambda k: cus[0]["use"][k])
-            print(f"  {key:11s} {name:12s} {len(cus):>3d} {','.join(c['slr'] for c in cus):14s} "
-                  f"{shape(d['engine']):>9s} {d['latency_ms']:>10.3f} {d['fps']:>9.1f} {ideal:>9.1f} "
-                  f"{d['fps'] / ideal:>6.3f} {one['fps']:>9.1f}  {worst} {cus[0]['use'][worst]:.0%} "
-                  f"(dsp {cus[0]['use']['dsp']:.0%})")
+            cus = d.compute_units
+            ideal = d.dsp_budget * 2 * d.clock_mhz * 1e6 / d.macs
+            worst = max(RESOURCE_KEYS, key=lambda k: cus[0].use[k])
+            print(f"  {key:11s} {name:12s} {len(cus):>3d} {','.join(c.slr for c in cus):14s} "
+                  f"{shape(d.engine):>9s} {d.latency_ms:>10.3f} {d.fps:>9.1f} {ideal:>9.1f} "
+                  f"{d.fps / ideal:>6.3f} {one.fps:>9.1f}  {worst} {cus[0].use[worst]:.0%} "
+                  f"(dsp {cus[0].use['dsp']:.0%})")
 
 
 FAMILY_GOALS = (("mobilenet-v2", 0.5), ("resnext50", 0.6), ("regnetx-400mf", 0.5), ("mobilenet-v3-small", None))
 
 
-def dsp_efficiency(d: dict) -> float:
-    return d["macs"] / (d["total_cycles"] * 2 * d["resources"]["dsp"])
+def dsp_efficiency(d: PlanData) -> float:
+    return d.macs / (d.total_cycles * 2 * d.resources["dsp"])
 
 
 def families() -> None:
@@ -232,12 +230,12 @@ def families() -> None:
         d = make_plan(load(model(name, 0.0)), target=TARGET).data
         eff = dsp_efficiency(d)
         verdict = "" if goal is None else f"  goal >= {goal}: " + ("met" if eff >= goal else f"MISSED by {goal - eff:.3f}")
-        bound = d["macs"] / (memory_bound(d) * 2 * d["resources"]["dsp"])
-        print(f"  {name:20s} {shape(d['engine']):>9s} {d['resources']['dsp']:5d} DSPs {d['total_cycles']:>9d} cycles "
-              f"{d['fps']:>8.1f} fps  DSP efficiency {eff:.3f} (memory-system bound {bound:.3f}){verdict}")
+        bound = d.macs / (memory_bound(d) * 2 * d.resources["dsp"])
+        print(f"  {name:20s} {shape(d.engine):>9s} {d.resources['dsp']:5d} DSPs {d.total_cycles:>9d} cycles "
+              f"{d.fps:>8.1f} fps  DSP efficiency {eff:.3f} (memory-system bound {bound:.3f}){verdict}")
     plans = {style: make_plan(load(model("mobilenet-v2", 0.5, style)), target=TARGET).data
              for style in ("group", "group-removed")}
-    z, r = plans["group"]["total_cycles"], plans["group-removed"]["total_cycles"]
+    z, r = plans["group"].total_cycles, plans["group-removed"].total_cycles
     print(f"  mobilenet-v2 pruned 50% by coupled groups: zeroed {z} cycles, removed {r} cycles "
           f"({100 * (z - r) / r:+.2f}%, goal within 2%)")
 
@@ -247,28 +245,27 @@ LOSSES = ("ideal", "lanes", "pixels", "write", "waits", "overhead", "vector")
 
 def losses(plan_data) -> list:
     """Per layer with cycles: (name, op, cycles, {loss: cycles}) with the cycles split into LOSSES."""
-    e = plan_data["engine"]
-    eng = Engine(e["pi"], e["po"], e["macs_per_dsp"], e["ports"], e["in_buf_bytes"], e["w_buf_bytes"],
-                 e["w_store_bytes"], e["timing"], e["pp"])
-    fixed = e["timing"]["pipeline_latency"] + e["timing"]["invocation_overhead"]
+    e = plan_data.engine
+    eng = e.engine()
+    fixed = e.timing["pipeline_latency"] + e.timing["invocation_overhead"]
     by_layer = {}
-    for inv in plan_data["invocations"]:
-        by_layer.setdefault(inv["layer"], []).append(Invocation.from_json(inv))
+    for inv in plan_data.invocations:
+        by_layer.setdefault(inv.layer, []).append(inv)
     out = []
-    for r in plan_data["layers"]:
+    for r in plan_data.layers:
         if not r.get("cycles"):
             continue
         part = dict.fromkeys(LOSSES, 0.0)
         if r["op"] not in ("conv", "gemm"):
             part["vector"] = r["cycles"]
         else:
-            part["ideal"] = r["macs_live"] / e["macs_per_cycle"]
+            part["ideal"] = r["macs_live"] / e.macs_per_cycle
             for inv in by_layer[r["name"]]:
                 f = inv.fields
                 cols = f["out_w"] * max(f["pool_k"], 1)
                 taps = f["groups"] * (f["oy1"] - f["oy0"]) * f["k"] * f["k"] * f["tap_cw"]
-                exact, rounded = taps * cols / e["pp"], taps * math.ceil(cols / e["pp"])
-                c_px = max(f["k"] * f["k"] * f["tap_cw"], math.ceil(e["pp"] * e["po"] / eng.bpc("act_wr", f)))
+                exact, rounded = taps * cols / e.pp, taps * math.ceil(cols / e.pp)
+                c_px = max(f["k"] * f["k"] * f["tap_cw"], math.ceil(e.pp * e.po / eng.bpc("act_wr", f)))
                 written = rounded * c_px / (f["k"] * f["k"] * f["tap_cw"])
                 part["lanes"] += exact
                 part["pixels"] += rounded - exact
@@ -283,9 +280,9 @@ def losses(plan_data) -> list:
 def memory_bound(plan_data) -> float:
     """Cycles with every conv at max(ideal, its memory traffic) (perfect overlap, no rounding) plus the
     vector ops as planned: what this memory system allows whatever the array and schedule."""
-    mpc = plan_data["engine"]["macs_per_cycle"]
+    mpc = plan_data.engine.macs_per_cycle
     return sum(max(r["macs_live"] / mpc, r["memory_cycles"]) if r["op"] in ("conv", "gemm") else r["cycles"]
-               for r in plan_data["layers"] if r.get("cycles"))
+               for r in plan_data.layers if r.get("cycles"))
 
 
 def pruned_residual(dense) -> None:
@@ -296,12 +293,12 @@ def pruned_residual(dense) -> None:
         plans[style] = make_plan(load(model("resnet50", 0.5, style)), target=TARGET).data
     removed, zeroed = plans["group-removed"], plans["group"]
     for style, d in plans.items():
-        speedup = dense["total_cycles"] / d["total_cycles"]
-        reduction = dense["macs_live"] / d["macs_live"]
-        print(f"  {style:14s} {shape(d['engine'])}: MACs {dense['macs_live']:,} -> {d['macs_live']:,} "
-              f"({reduction:.2f}x fewer), cycles {dense['total_cycles']:,} -> {d['total_cycles']:,} ({speedup:.2f}x), "
+        speedup = dense.total_cycles / d.total_cycles
+        reduction = dense.macs_live / d.macs_live
+        print(f"  {style:14s} {shape(d.engine)}: MACs {dense.macs_live:,} -> {d.macs_live:,} "
+              f"({reduction:.2f}x fewer), cycles {dense.total_cycles:,} -> {d.total_cycles:,} ({speedup:.2f}x), "
               f"conversion {speedup / reduction:.3f} (goal >= 0.90: {'met' if speedup >= 0.9 * reduction else 'MISSED'})")
-    diff = zeroed["total_cycles"] / removed["total_cycles"] - 1
+    diff = zeroed.total_cycles / removed.total_cycles - 1
     print(f"  zeroed in place vs removed: {diff:+.2%} cycles (goal within 2%)")
     rows = losses(removed)
     print("  where the cycles go, per layer (channels removed):")
@@ -311,11 +308,11 @@ def pruned_residual(dense) -> None:
         for k in LOSSES:
             total[k] += part[k]
         print(f"  {name[-42:]:42s} {op:8s} {c:>8d} " + " ".join(f"{part[k]:>8.0f}" for k in LOSSES))
-    print(f"  {'total':42s} {'':8s} {removed['total_cycles']:>8d} " + " ".join(f"{total[k]:>8.0f}" for k in LOSSES))
+    print(f"  {'total':42s} {'':8s} {removed.total_cycles:>8d} " + " ".join(f"{total[k]:>8.0f}" for k in LOSSES))
     print("  dense, same split: " + ", ".join(f"{k} {v:.0f}" for k, v in
                                             ((k, sum(p[k] for *_, p in losses(dense))) for k in LOSSES)))
     bound_d, bound_p = memory_bound(dense), memory_bound(removed)
-    best = (dense["total_cycles"] / bound_p) / (dense["macs_live"] / removed["macs_live"])
+    best = (dense.total_cycles / bound_p) / (dense.macs_live / removed.macs_live)
     print(f"  memory-system bound (per conv max(ideal, traffic), perfect overlap, + vector ops): dense {bound_d:,.0f}, "
           f"pruned {bound_p:,.0f} cycles; conversion at that bound against today's dense plan: {best:.3f}")
 

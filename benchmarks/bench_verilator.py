@@ -151,7 +151,7 @@ def main() -> None:
         bare_cycles, bare_s = run_bare(exe, out)
         assert bare_cycles == cyc, (bare_cycles, cyc)
         bare_cps = bare_cycles / bare_s
-        print(f"design: PP={data['engine']['pp']} PI={data['engine']['pi']} PO={data['engine']['po']}, {len(data['invocations'])} "
+        print(f"design: PP={data.engine.pp} PI={data.engine.pi} PO={data.engine.po}, {len(data.invocations)} "
               f"invocations x {args.batch} samples, {cyc} engine cycles")
         print(f"cocotb run (simulator process, runner + bench): {rep['sim_seconds']:8.3f} s "
               f"{cocotb_cps:12.0f} cycles/s")

@@ -14,11 +14,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import UserError
 from .util import output_dir
+
+if TYPE_CHECKING:
+    from .plan.plan_types import PlanData
 
 
 @dataclass
@@ -29,60 +33,60 @@ class Build:
     kernels: tuple = ()           # the Vitis kernels written: "hls" (kernel/), "rtl" (rtl/hlsgen_rtl.v)
 
     @property
-    def data(self) -> dict:
+    def data(self) -> "PlanData":
         return self.plan.data
 
     @property
     def target(self) -> str:
-        return self.data["target"]
+        return self.data.target
 
     @property
     def engine(self) -> str:
-        e = self.data["engine"]
-        return f"{e['pp']}x{e['po']}x{e['pi']}"
+        e = self.data.engine
+        return f"{e.pp}x{e.po}x{e.pi}"
 
     @property
     def cycles(self) -> int:
-        return int(self.data["total_cycles"])
+        return int(self.data.total_cycles)
 
     @property
     def fps(self) -> float:
-        return float(self.data["fps"])
+        return float(self.data.fps)
 
     @property
     def latency_ms(self) -> float:
-        return float(self.data["latency_ms"])
+        return float(self.data.latency_ms)
 
     @property
     def clock_mhz(self) -> float:
-        return float(self.data["clock_mhz"])
+        return float(self.data.clock_mhz)
 
     @property
     def resources(self) -> dict:
-        return dict(self.data["resources"])
+        return dict(self.data.resources)
 
     @property
     def macs(self) -> int:
-        return int(self.data["macs"])
+        return int(self.data.macs)
 
     @property
     def macs_live(self) -> int:
-        return int(self.data["macs_live"])
+        return int(self.data.macs_live)
 
     def summary(self) -> str:
         """The lines ``hlsgen build`` prints: the engine, batch-1 latency and throughput, then each compute
         unit's SLR and the share of that SLR it uses."""
-        d, e = self.data, self.data["engine"]
+        d, e = self.data, self.data.engine
         where = f"{self.folder}: " if self.folder is not None else ""
-        cus = d["compute_units"]
-        lines = [f"{where}{d['target']} PP={e['pp']} PO={e['po']} PI={e['pi']} ({e['macs_per_cycle']} MACs/cycle) "
-                 f"x {len(cus)} compute unit(s): latency {d['latency_ms']:.3f} ms ({d['total_cycles']} cycles), "
-                 f"throughput {d['fps']:.1f} fps at {d['clock_mhz']:g} MHz, {d['resources']['dsp']} DSPs per unit; "
+        cus = d.compute_units
+        lines = [f"{where}{d.target} PP={e.pp} PO={e.po} PI={e.pi} ({e.macs_per_cycle} MACs/cycle) "
+                 f"x {len(cus)} compute unit(s): latency {d.latency_ms:.3f} ms ({d.total_cycles} cycles), "
+                 f"throughput {d.fps:.1f} fps at {d.clock_mhz:g} MHz, {d.resources['dsp']} DSPs per unit; "
                  "see report.md"]
         for i, cu in enumerate(cus):
-            use = ", ".join(f"{k} {100 * cu['use'][k]:.0f}%" for k in ("dsp", "lut", "ff", "bram36", "uram"))
-            lines.append(f"  unit {i + 1} in {cu['slr']} ({use} of the SLR), memory {' '.join(cu['act_banks'])}"
-                         f" + {cu['wgt_bank']}")
+            use = ", ".join(f"{k} {100 * cu.use[k]:.0f}%" for k in ("dsp", "lut", "ff", "bram36", "uram"))
+            lines.append(f"  unit {i + 1} in {cu.slr} ({use} of the SLR), memory {' '.join(cu.act_banks)}"
+                         f" + {cu.wgt_bank}")
         return "\n".join(lines)
 
 

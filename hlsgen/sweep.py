@@ -18,6 +18,7 @@ from .errors import UserError
 from .plan import make_plan
 from .plan.engine import get_target
 from .plan.planner import parse_array
+from .plan.plan_types import PlanData
 from .plan.report import efficiency
 
 FIELDS = ("model", "target", "dsp_budget", "array", "cycles", "fps", "latency_ms", "dsp", "lut", "bram36", "uram",
@@ -97,12 +98,12 @@ def done(point: dict) -> bool:
     return not str(point.get("error", "")).startswith(INTERNAL)
 
 
-def figures(d: dict) -> dict:
+def figures(d: PlanData) -> dict:
     """The point's figures from plan data D (plan.json)."""
-    e, r = d["engine"], d["resources"]
-    return {"array": f"{e['pp']}x{e['po']}x{e['pi']}", "cycles": d["total_cycles"], "fps": d["fps"],
-            "latency_ms": d["latency_ms"], "dsp": r["dsp"], "lut": r["lut"], "bram36": r["bram36"],
-            "uram": r["uram"], "macs": d["macs"], "macs_live": d["macs_live"],
+    e, r = d.engine, d.resources
+    return {"array": f"{e.pp}x{e.po}x{e.pi}", "cycles": d.total_cycles, "fps": d.fps,
+            "latency_ms": d.latency_ms, "dsp": r["dsp"], "lut": r["lut"], "bram36": r["bram36"],
+            "uram": r["uram"], "macs": d.macs, "macs_live": d.macs_live,
             "efficiency": round(efficiency(d), 4)}
 
 

@@ -57,8 +57,8 @@ def test_grouped_windows_in_csim_and_verilator(tmp_path, array):
     net.checked = []
     project = tmp_path / "out"
     b = hlsgen.build(net.graph(out), project, array=array, dsp_budget=2000)
-    assert any(i["kind"] == "conv" and i["cw_step"] and i["tap_cw"] * (i["groups"]) > i["in_cw"]
-               for i in b.data["invocations"])
+    assert any(i.kind == "conv" and i["cw_step"] and i["tap_cw"] * (i["groups"]) > i["in_cw"]
+               for i in b.data.invocations)
     x = np.random.default_rng(2).uniform(-1, 1, size=(1,) + twinnets.TABLES_SHAPE).astype(np.float32)
     want = ort_run(net.onnx_model(out), x)[0]
     assert np.array_equal(hlsgen.simulate(project, x, engine="csim").outputs[0], want)

@@ -25,7 +25,7 @@ def _x(n=2):
 def _build(tmp_path, graph, budget, weights="auto", kind="table"):
     out = tmp_path / "out"
     b = hlsgen.build(graph, out, dsp_budget=budget, weights=weights)
-    assert kind in {inv["kind"] for inv in b.data["invocations"]}
+    assert kind in {inv.kind for inv in b.data.invocations}
     return out
 
 
@@ -75,7 +75,7 @@ def test_table_and_pool_in_the_conv_epilogue(tmp_path, engine):
     net.checked = []
     project = tmp_path / "out"
     b = hlsgen.build(net.graph(out), project, dsp_budget=32)
-    assert b.data["invocations"][0]["tab_en"] and b.data["invocations"][0]["pool_k"] == 2
+    assert b.data.invocations[0]["tab_en"] and b.data.invocations[0]["pool_k"] == 2
     x = _x(1)
     want = ort_run(net.onnx_model(out), x)[0]
     if engine == "csim":

@@ -71,10 +71,10 @@ def test_generated_rtl_matches_the_plan(vgg, tmp_path):
     assert {"hlsgen_engine", "hlsgen_requant", "hlsgen_mac_pair", "hlsgen_mem",
             "hlsgen_tb_top"} <= set(mods)
     ports = {p.first.name: (type(p.first).__name__, _width(p.first)) for p in mods["hlsgen_engine"].portlist.ports}
-    e = plan.data["engine"]
-    pp, pi, po = e["pp"], e["pi"], e["po"]
-    assert ports["ar_data"] == ("Input", 8 * e["ports"]["act_rd"]["bytes_per_cycle"])
-    assert ports["wr_data"] == ("Input", 8 * e["ports"]["wgt"]["bytes_per_cycle"])
+    e = plan.data.engine
+    pp, pi, po = e.pp, e.pi, e.po
+    assert ports["ar_data"] == ("Input", 8 * e.ports["act_rd"]["bytes_per_cycle"])
+    assert ports["wr_data"] == ("Input", 8 * e.ports["wgt"]["bytes_per_cycle"])
     assert ports["aw_data"] == ("Output", 8 * pp * po)           # one write lane per pixel lane
     assert ports["aw_addr"] == ("Output", 32 * pp)
     assert ports["aw_wen"] == ("Output", pp * po // pi)
@@ -94,7 +94,7 @@ def test_generated_rtl_matches_the_plan(vgg, tmp_path):
             assert f"{REGISTER_OFFSETS[f.name] // 4 + w}: f_{f.name}" in text
     assert f"localparam PP = {pp}, PI = {pi}, PO = {po}" in text
     # the optional units are the plan's engine.units (the resource model counts the same)
-    assert f"localparam ADD = {int(e['units']['add'])}, AVGPOOL = {int(e['units']['avgpool'])}," in text
+    assert f"localparam ADD = {int(e.units['add'])}, AVGPOOL = {int(e.units['avgpool'])}," in text
     subprocess.run(["iverilog", "-g2001", "-o", str(out / "iverilog.vvp"), *files,
                     *[str(verilator.SIM_DIR / s) for s in verilator.SIM_SOURCES]], check=True)
     subprocess.run(["yosys", "-q", "-p", f"read_verilog {' '.join(files)}; hierarchy -check -top hlsgen_engine"],

@@ -21,7 +21,7 @@ from hlsgen.emit import rtl
 from hlsgen.examples import testnets
 from hlsgen.golden.reference import ort_run
 from hlsgen.plan import tiled
-from hlsgen.plan.invocation import CMD_BYTES, Invocation, command_offset, weight_memory
+from hlsgen.plan.invocation import CMD_BYTES, command_offset, weight_memory
 from hlsgen.plan.plan_file import Plan
 from hlsgen.sim import verilator
 
@@ -47,7 +47,7 @@ def test_rtl_kernel_with_resident_weights(tmp_path):
     """Resident weights: the preload command fills the on-chip store (128-byte lines) from 64-byte beats of
     the weight memory; then every layer as the model says, outputs equal onnxruntime's."""
     model, out = _build(tmp_path, "chain", 0.5, budget=128, array="1x16x8")
-    ports = Plan.load(out).data["engine"]["ports"]
+    ports = Plan.load(out).data.engine.ports
     assert ports["wgt"]["bytes_per_cycle"] > ports["preload"]["bytes_per_cycle"]
     _check_network(model, out, n=1, engine="rtl-kernel")
 
@@ -143,16 +143,15 @@ def test_rtl_kernel_over_cocotbext_axi(tmp_path):
     from cocotb_tools.runner import get_results, get_runner
     model, out = _build(tmp_path, "chain", 0.5, budget=128, array="1x16x8")
     plan = Plan.load(out)
-    ports = plan.data["engine"]["ports"]     # store lines wider than the preload port's beats
-    assert plan.data["preload"] and ports["wgt"]["bytes_per_cycle"] > ports["preload"]["bytes_per_cycle"]
+    ports = plan.data.engine.ports     # store lines wider than the preload port's beats
+    assert plan.data.preload and ports["wgt"]["bytes_per_cycle"] > ports["preload"]["bytes_per_cycle"]
     cfg = rtl.ensure(plan.data, out, kernel=True)
     x = testnets.random_input(model, n=1)
     mem = tiled.host_input(plan, x)
     act = np.zeros(cfg["act_size"], np.uint8)
     act[:mem.a.shape[1]] = mem.a[0]
     np.save(tmp_path / "act_in.npy", act)
-    preload = [Invocation.from_json(i) for i in plan.data["preload"]]
-    frame = [Invocation.from_json(i) for i in plan.data["invocations"]]
+    preload, frame = plan.data.preload, plan.data.invocations
     offset = command_offset(len(plan.weights))
     wgt = np.zeros(cfg["wgt_size"], np.uint8)
     image = np.frombuffer(weight_memory(plan.weights, preload + frame), np.uint8)
@@ -174,9 +173,9 @@ def test_rtl_kernel_over_cocotbext_axi(tmp_path):
     total, failed = get_results(results)
     assert total == 1 and failed == 0, (tmp_path / "sim.log").read_text()[-3000:]
     res = json.loads((tmp_path / "results.json").read_text())
-    assert res["cycles"] == [plan.data["preload_cycles"], plan.data["total_cycles"]]
+    assert res["cycles"] == [plan.data.preload_cycles, plan.data.total_cycles]
     walk = (res["run_cycles"][1] - res["cycles"][1]) / len(frame)
-    print(f"\n{len(frame)} commands in one run: engine {res['cycles'][1]} cycles (model {plan.data['total_cycles']}), "
+    print(f"\n{len(frame)} commands in one run: engine {res['cycles'][1]} cycles (model {plan.data.total_cycles}), "
           f"run {res['run_cycles'][1]}: {walk:.1f} cycles per command outside the engine")
     kcfg = rtl.kernel_config(plan.data)         # a command: its read (the wgt master's latency, 4 beats), its words
     assert kcfg["ddr_lat"] < walk < kcfg["ddr_lat"] + 4 + 2 * kcfg["reg_words"]

@@ -8,6 +8,8 @@ reference is the tiled golden (hlsgen.plan.tiled.invoke) on the same image.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -146,10 +148,11 @@ def op_family_case(pi: int, po: int, ports: dict, seed: int = 0, pp: int = 1) ->
     c.pool("avgpool", u, 5, 9, 8, 3, 2, 1, signed=False, count_include_pad=False)
     c.pool("gavgpool", u, 5, 9, 8, 0, 1, 0, signed=False)
     c.add(x[0], u[0], 20)
-    data = {"target": "rtl-test", "engine": {"pp": pp, "pi": pi, "po": po, "ports": ports, "timing": dict(TIMING)},
-            "invocations": [i.to_json() for i in c.invocations],
-            "act_bytes": align(len(c.act)), "weights_bytes": len(c.wgt)}
-    act = np.zeros(data["act_bytes"], np.uint8)
+    # what the RTL emitter reads of a plan (PlanData's fields); no units: it builds those the invocations use
+    data = SimpleNamespace(target="rtl-test", invocations=c.invocations, preload=[],
+                           engine=SimpleNamespace(pp=pp, pi=pi, po=po, ports=ports, timing=dict(TIMING), units={}),
+                           act_bytes=align(len(c.act)), weights_bytes=len(c.wgt))
+    act = np.zeros(data.act_bytes, np.uint8)
     act[:len(c.act)] = np.frombuffer(bytes(c.act), np.uint8)
     return data, bytes(c.wgt), act
 
@@ -174,8 +177,7 @@ def _check(folder, pi, po, ports, pp=1):
     print(f"\nPP={pp} PI={pi} PO={po} ports {ports}")
     print(f"{'kind':10s} {'rtl':>8s} {'model':>8s} {'diff':>7s}")
     worst = 0.0
-    for inv, c in zip(data["invocations"], cycles[0]):
-        inv = Invocation.from_json(inv)
+    for inv, c in zip(data.invocations, cycles[0]):
         model = cycle_model.invocation(e, inv)["cycles"]
         worst = max(worst, abs(c - model) / model)
         print(f"{inv.kind + ('+pool' if inv.fields.get('pool_k') else ''):10s} {c:8d} {model:8d} "

@@ -197,7 +197,7 @@ def test_zeroed_and_removed_groups_compact_to_the_same_net(example):
     shapes = [w.shape for w in _conv_weights(removed)]
     assert shapes != [w.shape for w in _conv_weights(zeroed)]     # the removed model is narrower
     assert shapes == [tuple(layer.params["w"].shape) for layer in g2.layers if layer.op == "conv"]
-    assert make_plan(load(zeroed)).data["total_cycles"] == make_plan(load(removed)).data["total_cycles"]
+    assert make_plan(load(zeroed)).data.total_cycles == make_plan(load(removed)).data.total_cycles
 
 
 @pytest.mark.parametrize("fmt", ["qop", "qdq"])
@@ -246,8 +246,8 @@ def test_mobilenet_v2_pruned_through_its_depthwise_convs(example, fmt):
     from hlsgen.plan.planner import make_plan
     zeroed, removed = example("mobilenet-v2-cifar", 0.5, fmt), example("mobilenet-v2-cifar", 0.5, fmt, "group-removed")
     plans = [make_plan(load(p), target="alveo-u200", dsp_budget=256).data for p in (zeroed, removed)]
-    assert plans[0]["macs_live"] == plans[1]["macs_live"] < 0.5 * plans[0]["macs"]
-    assert plans[0]["total_cycles"] == plans[1]["total_cycles"]
+    assert plans[0].macs_live == plans[1].macs_live < 0.5 * plans[0].macs
+    assert plans[0].total_cycles == plans[1].total_cycles
     for p in (zeroed, removed):
         _bit_exact(p, zoo.random_input(p, n=1))
 
@@ -263,7 +263,7 @@ def test_mobilenet_v3_pruned_through_squeeze_and_excitation(example):
     graphs = [load(p) for p in (zeroed, removed)]
     assert {"table", "mul"} <= {layer.op for layer in graphs[0].layers}
     plans = [make_plan(g, target="alveo-u200", dsp_budget=256).data for g in graphs]
-    assert plans[0]["macs_live"] == plans[1]["macs_live"] < 0.5 * plans[0]["macs"]
-    assert plans[0]["total_cycles"] == plans[1]["total_cycles"]
+    assert plans[0].macs_live == plans[1].macs_live < 0.5 * plans[0].macs
+    assert plans[0].total_cycles == plans[1].total_cycles
     for p in (zeroed, removed):
         _bit_exact(p, zoo.random_input(p, n=1))

@@ -506,12 +506,12 @@ def test_shuffle_net_plan(shuffle_nets, fmt, act, budget):
     path = shuffle_nets[fmt, act]
     g = load(path)
     plan = make_plan(g, dsp_budget=budget)
-    layers = {r["name"]: r for r in plan.data["layers"]}
-    assert not [r for r in plan.data["layers"] if r["op"] == "gather"]
-    selections = [r["name"] for r in plan.data["layers"] if "channel selection" in r.get("note", "")]
+    layers = {r["name"]: r for r in plan.data.layers}
+    assert not [r for r in plan.data.layers if r["op"] == "gather"]
+    selections = [r["name"] for r in plan.data.layers if "channel selection" in r.get("note", "")]
     assert selections == [gathers(g)[0].name]
     assert layers[selections[0]]["macs"] == layers[selections[0]]["macs_live"] == 0
-    folded = {r["name"] for r in plan.data["layers"] if "folded into its weights" in r.get("note", "")}
+    folded = {r["name"] for r in plan.data.layers if "folded into its weights" in r.get("note", "")}
     assert len(folded) == 4 and any("Gemm" in name for name in folded)
     x = testnets.random_input(path, n=2)
     assert all(np.array_equal(a, b) for a, b in zip(tiled.run(plan, x), run(g, x)))
@@ -525,5 +525,5 @@ def test_pruned_shuffle_net_plan(pruned_nets, fmt):
     want = ort_run(path, x)
     for budget in (None, 24, 32):
         plan = make_plan(g, dsp_budget=budget)
-        assert plan.data["macs_live"] < plan.data["macs"]
+        assert plan.data.macs_live < plan.data.macs
         assert all(np.array_equal(a, b) for a, b in zip(tiled.run(plan, x), want))

@@ -36,10 +36,10 @@ def test_tiled_equals_golden_equals_ort(nets, kind, prune, budget):
         assert np.array_equal(o, g)
         assert np.array_equal(g, t)
     d = plan.data
-    assert d["total_cycles"] == sum(r["cycles"] for r in d["layers"]) > 0
-    assert d["engine"]["macs_per_cycle"] == d["engine"]["pp"] * d["engine"]["pi"] * d["engine"]["po"]
+    assert d.total_cycles == sum(r["cycles"] for r in d.layers) > 0
+    assert d.engine.macs_per_cycle == d.engine.pp * d.engine.pi * d.engine.po
     if budget == 8:   # the smallest engine: many tiles and groups
-        convs = [r for r in d["layers"] if r["op"] == "conv" and "fused_into" not in r]
+        convs = [r for r in d.layers if r["op"] == "conv" and "fused_into" not in r]
         assert max(r["invocations"] for r in convs) >= 3
         assert max(r["groups"] for r in convs) >= 4
 
@@ -62,17 +62,17 @@ def test_every_tensor_matches_golden(nets):
 def test_pruned_plan_is_faster(nets):
     dense = make_plan(nets["vgg", 0.0][1], dsp_budget=32).data
     pruned = make_plan(nets["vgg", 0.5][1], dsp_budget=32).data
-    assert pruned["macs_live"] < dense["macs_live"]
-    assert pruned["total_cycles"] < dense["total_cycles"]
-    assert pruned["macs"] == dense["macs"]
+    assert pruned.macs_live < dense.macs_live
+    assert pruned.total_cycles < dense.total_cycles
+    assert pruned.macs == dense.macs
 
 
 def test_tiling_is_checked(nets):
     """The tiled golden refuses a tile whose input rows do not cover its window."""
     _, graph, x = nets["chain", 0.0]
     plan = make_plan(graph, dsp_budget=8)
-    inv = next(d for d in plan.data["invocations"] if d["kind"] == "conv" and d["oy0"] > 0)
-    inv["iy0"] += 1
+    inv = next(d for d in plan.data.invocations if d.kind == "conv" and d["oy0"] > 0)
+    inv.fields["iy0"] += 1
     with pytest.raises(AssertionError, match="tile needs map rows"):
         tiled.run(plan, x)
 
@@ -86,14 +86,14 @@ def test_pixel_lanes_tiled_equals_ort(nets, kind, prune, array):
     for o, t in zip(ort_run(path, x), tiled.run(plan, x)):
         assert np.array_equal(o, t)
     d = plan.data
-    assert f"{d['engine']['pp']}x{d['engine']['po']}x{d['engine']['pi']}" == array
-    pools = [r for r in d["layers"] if r["op"] == "maxpool"]
+    assert f"{d.engine.pp}x{d.engine.po}x{d.engine.pi}" == array
+    pools = [r for r in d.layers if r["op"] == "maxpool"]
     if kind == "vgg":       # 2x2/2 max pools run in their conv's epilogue: no invocation of their own
         assert pools and all(r["bound"] == "fused" for r in pools)
-        assert all(inv["pool_k"] in (0, 2) for inv in d["invocations"] if inv["kind"] == "conv")
-        assert not any(inv["kind"] == "maxpool" for inv in d["invocations"])
+        assert all(inv["pool_k"] in (0, 2) for inv in d.invocations if inv.kind == "conv")
+        assert not any(inv.kind == "maxpool" for inv in d.invocations)
     if kind == "resnet":    # its 3x3/2 padded max pool cannot fuse
-        assert any(inv["kind"] == "maxpool" for inv in d["invocations"])
+        assert any(inv.kind == "maxpool" for inv in d.invocations)
 
 
 def test_array_option_errors(nets):
@@ -113,12 +113,12 @@ def test_shapes_beyond_powers_of_two_tiled_equals_ort(nets, array):
     equals onnxruntime; resident store lines stay powers of two dividing the row."""
     path, graph, x = nets["resnet", 0.0]
     plan = make_plan(graph, dsp_budget=2000, array=array, compute_units=1)
-    e = plan.data["engine"]
-    assert f"{e['pp']}x{e['po']}x{e['pi']}" == array
+    e = plan.data.engine
+    assert f"{e.pp}x{e.po}x{e.pi}" == array
     for o, t in zip(ort_run(path, x), tiled.run(plan, x)):
         assert np.array_equal(o, t)
-    line, row = e["ports"]["wgt"]["bytes_per_cycle"], e["po"] * e["pi"]
-    assert "preload" in e["ports"]                   # resident (auto: the store fits)
+    line, row = e.ports["wgt"]["bytes_per_cycle"], e.po * e.pi
+    assert "preload" in e.ports                   # resident (auto: the store fits)
     assert line & (line - 1) == 0 and (row % line == 0 or line == 64 > row)
 
 

@@ -152,22 +152,23 @@ def test_resident_weights_plan(testnet):
     from hlsgen.plan.engine import get_target, store_line
     graph = _testnet(testnet)
     res = make_plan(graph, dsp_budget=200).data
-    e = res["engine"]
-    line = store_line(e["pi"], e["po"])
-    assert e["ports"]["wgt"] == {"bytes_per_cycle": line, "latency": 4, "bank": "on-chip"}
-    assert e["ports"]["preload"]["bank"].startswith("DDR") and e["w_store_bytes"] == res["weights_bytes"]
-    assert res["preload"] == [{"layer": "weights.bin", "kind": "preload", "w_lines": res["weights_bytes"] // line}]
-    assert res["weights_bytes"] % line == 0 and res["preload_cycles"] > 0
-    for inv in res["invocations"]:
-        if inv["kind"] == "conv":
+    e = res.engine
+    line = store_line(e.pi, e.po)
+    assert e.ports["wgt"] == {"bytes_per_cycle": line, "latency": 4, "bank": "on-chip"}
+    assert e.ports["preload"]["bank"].startswith("DDR") and e.w_store_bytes == res.weights_bytes
+    assert ([inv.to_json() for inv in res.preload]
+            == [{"layer": "weights.bin", "kind": "preload", "w_lines": res.weights_bytes // line}])
+    assert res.weights_bytes % line == 0 and res.preload_cycles > 0
+    for inv in res.invocations:
+        if inv.kind == "conv":
             assert inv["w_addr"] % line == 0 and inv["w_group_bytes"] % line == 0
     streamed = make_plan(graph, dsp_budget=200, weights="streamed").data
-    assert "preload" not in streamed["engine"]["ports"] and streamed["preload"] == []
-    assert streamed["preload_cycles"] == 0 and streamed["engine"]["w_store_bytes"] == 0
-    assert streamed["total_cycles"] > res["total_cycles"]
+    assert "preload" not in streamed.engine.ports and streamed.preload == []
+    assert streamed.preload_cycles == 0 and streamed.engine.w_store_bytes == 0
+    assert streamed.total_cycles > res.total_cycles
     # the store is URAM: 8*line/72 columns per 4096 lines; the buffers move to BRAM
-    urams = -(-8 * line // 72) * -(-res["weights_bytes"] // (line * 4096))
-    assert res["resources"]["uram"] == urams
+    urams = -(-8 * line // 72) * -(-res.weights_bytes // (line * 4096))
+    assert res.resources["uram"] == urams
     assert "resident" in make_plan(graph, dsp_budget=200).report
 
 
@@ -190,18 +191,18 @@ def test_activation_banks(testnet):
     graph = _testnet(testnet, "resnet")
     d = make_plan(graph, dsp_budget=64, compute_units=1).data      # one CU: three banks of its own
     bank = {}
-    for t in d["tensors"].values():
-        bank.setdefault(t["addr"], set()).add(t["bank"])
+    for t in d.tensors.values():
+        bank.setdefault(t.addr, set()).add(t.bank)
     assert all(len(b) == 1 for b in bank.values())      # a map (and its concat slices, views) in one bank
     bank = {a: b.pop() for a, b in bank.items()}
     split = 0
-    for inv in d["invocations"]:
-        reads = [inv[k] for k in ("in_addr", "a_addr", "b_addr") if k in inv]
-        if inv.get("add_en"):
+    for inv in d.invocations:
+        reads = [inv[k] for k in ("in_addr", "a_addr", "b_addr") if k in inv.fields]
+        if inv.fields.get("add_en"):
             reads.append(inv["add_addr"])
         assert {bank[a] for a in reads} == {inv["rd_bank"]} and bank[inv["out_addr"]] == inv["wr_bank"]
         split += inv["rd_bank"] != inv["wr_bank"]
-    assert any(inv.get("add_en") for inv in d["invocations"]) and split > len(d["invocations"]) // 2
+    assert any(inv.fields.get("add_en") for inv in d.invocations) and split > len(d.invocations) // 2
     one = make_plan(graph, target="zcu104", dsp_budget=64).data
-    assert {(i["rd_bank"], i["wr_bank"]) for i in one["invocations"]} == {(0, 0)}
-    assert one["engine"]["ports"]["act_rd"]["bytes_per_cycle"] == one["engine"]["ports"]["act_rd"]["shared_bytes_per_cycle"]
+    assert {(i["rd_bank"], i["wr_bank"]) for i in one.invocations} == {(0, 0)}
+    assert one.engine.ports["act_rd"]["bytes_per_cycle"] == one.engine.ports["act_rd"]["shared_bytes_per_cycle"]

@@ -30,13 +30,13 @@ def test_tiled_equals_golden(dtype, budget):
     net, out = twinnets.tables(dtype)
     graph = net.graph(out)
     plan = make_plan(graph, dsp_budget=budget)
-    tables = [inv for inv in plan.data["invocations"] if inv["kind"] == "table"]
-    fused = [inv for inv in plan.data["invocations"] if inv["kind"] == "conv" and inv["tab_en"]]
-    assert len({inv["layer"] for inv in tables}) == 1        # the sigmoid: its conv's output is read twice
-    assert len({inv["layer"] for inv in fused}) == 2          # leaky relu + requantization, the branch's
+    tables = [inv for inv in plan.data.invocations if inv.kind == "table"]
+    fused = [inv for inv in plan.data.invocations if inv.kind == "conv" and inv["tab_en"]]
+    assert len({inv.layer for inv in tables}) == 1        # the sigmoid: its conv's output is read twice
+    assert len({inv.layer for inv in fused}) == 2          # leaky relu + requantization, the branch's
     assert any(inv["out_c0w"] > 0 for inv in fused)           # requantization: in the convs' epilogues,
                                                               # written at their channel offsets
-    assert plan.data["engine"]["units"]["table"] == 1
+    assert plan.data.engine.units["table"] == 1
     x = _x()
     for g, t in zip(run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(g, t)
@@ -47,9 +47,9 @@ def test_per_channel_tables(budget):
     net, out = twinnets.tables("int8")
     graph = twinnets.per_channel(net.graph(out))
     plan = make_plan(graph, dsp_budget=budget)
-    inv = next(i for i in plan.data["invocations"] if i["layer"] == "bn_table")
+    inv = next(i for i in plan.data.invocations if i.layer == "bn_table")
     assert inv["t_words"] == inv["in_cw"]
-    assert plan.data["engine"]["units"]["table"] == inv["t_words"]
+    assert plan.data.engine.units["table"] == inv["t_words"]
     x = _x()
     for g, t in zip(run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(g, t)
@@ -63,8 +63,8 @@ def test_squeeze_excite_tiled_equals_golden_and_onnxruntime(dtype, budget):
     assert bad == 0 and total > 0
     graph = net.graph(out)
     plan = make_plan(graph, dsp_budget=budget)
-    assert [inv["kind"] for inv in plan.data["invocations"]].count("mul") >= 1
-    assert plan.data["engine"]["units"]["mul"]
+    assert [inv.kind for inv in plan.data.invocations].count("mul") >= 1
+    assert plan.data.engine.units["mul"]
     for g, t in zip(run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(g, t)
 
@@ -107,7 +107,7 @@ def test_inception_block_runs_exactly(testnet, tmp_path, fmt, dtype):
     graph = load(model)
     x = testnets.random_input(model, n=2)
     plan = make_plan(graph, dsp_budget=32)
-    assert any(inv["kind"] == "conv" and inv["tab_en"] and inv["out_c0w"] > 0 for inv in plan.data["invocations"])
+    assert any(inv.kind == "conv" and inv["tab_en"] and inv["out_c0w"] > 0 for inv in plan.data.invocations)
     for want, g, t in zip(ort_run(str(model), x), run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(want, g) and np.array_equal(g, t)
 
@@ -125,7 +125,7 @@ def test_grouped_convs_read_only_their_window(array):
     plan = make_plan(graph, array=array, dsp_budget=2000)
     for g, t in zip(run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(g, t)
-    windows = [inv for inv in plan.invocations if inv.kind == "conv" and inv["cw_step"]]
+    windows = [inv for inv in plan.data.invocations if inv.kind == "conv" and inv["cw_step"]]
     assert all(inv["tap_cw"] == inv["cw_step"] < inv["in_cw"] for inv in windows)
     assert windows or array == "1x64x16"       # 64 output lanes: a window would be all 3 input words
 
@@ -140,9 +140,9 @@ def test_table_and_pool_in_the_conv_epilogue(dtype, budget):
     assert bad == 0 and total > 0
     graph = net.graph(out)
     plan = make_plan(graph, dsp_budget=budget)
-    first = plan.data["invocations"][0]
-    assert first["kind"] == "conv" and first["tab_en"] and first["pool_k"] == 2
-    assert "table" not in {inv["kind"] for inv in plan.data["invocations"]}
+    first = plan.data.invocations[0]
+    assert first.kind == "conv" and first["tab_en"] and first["pool_k"] == 2
+    assert "table" not in {inv.kind for inv in plan.data.invocations}
     for g, t in zip(run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(g, t)
 
@@ -155,9 +155,9 @@ def test_tables_fall_back_to_the_vector_unit_when_their_epilogue_memory_does_not
     net, out = twinnets.tables("int8")
     graph = net.graph(out)
     plan = make_plan(graph, dsp_budget=32)
-    assert not plan.data["engine"]["epilogue_tables"]
-    assert not any(inv["kind"] == "conv" and inv["tab_en"] for inv in plan.data["invocations"])
-    assert len({inv["layer"] for inv in plan.data["invocations"] if inv["kind"] == "table"}) == 3
+    assert not plan.data.engine.epilogue_tables
+    assert not any(inv.kind == "conv" and inv["tab_en"] for inv in plan.data.invocations)
+    assert len({inv.layer for inv in plan.data.invocations if inv.kind == "table"}) == 3
     x = _x()
     for g, t in zip(run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(g, t)

@@ -64,11 +64,11 @@ def test_tiled_equals_golden(twin, budget):
     net, out, x = twin
     graph = net.graph(out)
     plan = make_plan(graph, dsp_budget=budget)
-    assert plan.data["engine"]["pi"] <= 16          # the concat offset (16 channels) must be word-aligned
-    ops = {inv["kind"] for inv in plan.data["invocations"]}
+    assert plan.data.engine.pi <= 16          # the concat offset (16 channels) must be word-aligned
+    ops = {inv.kind for inv in plan.data.invocations}
     assert ops == {"conv", "maxpool", "add", "gavgpool"}
-    assert sum(inv["kind"] == "add" for inv in plan.data["invocations"]) == 2   # clip n6, add n8
-    assert any(inv["add_en"] for inv in plan.data["invocations"] if inv["kind"] == "conv")  # n11 fused
+    assert sum(inv.kind == "add" for inv in plan.data.invocations) == 2   # clip n6, add n8
+    assert any(inv["add_en"] for inv in plan.data.invocations if inv.kind == "conv")  # n11 fused
     for g, t in zip(run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(g, t)
 
@@ -83,7 +83,7 @@ def test_requantizing_concat_runs_through_a_table(budget):
     assert bad == 0 and total > 0
     graph = net.graph(out)
     plan = make_plan(graph, dsp_budget=budget)
-    fused = [inv for inv in plan.data["invocations"] if inv["kind"] == "conv" and inv["tab_en"]]
+    fused = [inv for inv in plan.data.invocations if inv.kind == "conv" and inv["tab_en"]]
     assert fused and all(inv["out_c0w"] > 0 for inv in fused)     # the second input's conv, at its offset
     for g, t in zip(run(graph, x), tiled.run(plan, x)):
         assert np.array_equal(g, t)
@@ -121,8 +121,8 @@ def test_add_and_pool_arithmetic_tiled_golden_ort(seed):
     graph = net.graph(out)
     for budget in (None, 24):
         plan = make_plan(graph, dsp_budget=budget)
-        kinds = [inv["kind"] for inv in plan.data["invocations"]]
+        kinds = [inv.kind for inv in plan.data.invocations]
         assert {"avgpool", "add", "gavgpool"} <= set(kinds)
-        assert any(inv["add_en"] for inv in plan.data["invocations"] if inv["kind"] == "conv")
+        assert any(inv["add_en"] for inv in plan.data.invocations if inv.kind == "conv")
         for g, t in zip(run(graph, x), tiled.run(plan, x)):
             assert np.array_equal(g, t)

@@ -41,24 +41,24 @@ def _zero_last(graph, layers, n):
 
 
 def test_pruning_to_the_suggestion_saves_the_predicted_cycles(model, planned):
-    e = planned["engine"]
-    array = f"{e['pp']}x{e['po']}x{e['pi']}"
-    useful = [s for s in planned["guidance"] if s["cycles_saved"] > 0]
+    e = planned.engine
+    array = f"{e.pp}x{e.po}x{e.pi}"
+    useful = [s for s in planned.guidance if s["cycles_saved"] > 0]
     assert len(useful) >= 4
-    assert {s["lanes"] for s in useful} <= {e["pi"], e["po"]}
+    assert {s["lanes"] for s in useful} <= {e.pi, e.po}
     g2, _ = compact(load(model))
-    assert make_plan(g2, target=TARGET, array=array).data["total_cycles"] == planned["total_cycles"]
+    assert make_plan(g2, target=TARGET, array=array).data.total_cycles == planned.total_cycles
     for s in useful:
         assert s["to"] % s["lanes"] == 0 and s["channels"] - s["prune"] == s["to"] > 0
         got = make_plan(_zero_last(g2, s["layers"], s["prune"]), target=TARGET, array=array).data
-        live = {r["name"]: r["channels_live"] for r in got["layers"]}
+        live = {r["name"]: r["channels_live"] for r in got.layers}
         assert all(live[name] == s["to"] for name in s["layers"]), s
-        assert planned["total_cycles"] - got["total_cycles"] == s["cycles_saved"], s
+        assert planned.total_cycles - got.total_cycles == s["cycles_saved"], s
 
 
 def test_residual_streams_are_one_group(planned):
     """A residual stream's convs (shortcut and every block's last conv) prune together."""
-    streams = [s for s in planned["guidance"] if any("down" in name for name in s["layers"])]
+    streams = [s for s in planned.guidance if any("down" in name for name in s["layers"])]
     assert streams and all(len(s["layers"]) >= 3 for s in streams)
 
 

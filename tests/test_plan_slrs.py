@@ -39,25 +39,25 @@ def _check(plan, key):
     t = engine.get_target(key)[1]
     d = plan.data
     slrs = {s["name"]: s for s in t["slrs"]}
-    cus = d["compute_units"]
-    assert 1 <= len(cus) <= len(slrs) and len({cu["slr"] for cu in cus}) == len(cus)   # one CU per SLR
-    assert sum(cu["dsp_budget"] for cu in cus) <= d["dsp_budget"]            # the budget is shared
-    res = d["resources"]
-    assert res["dsp"] <= min(cu["dsp_budget"] for cu in cus)
+    cus = d.compute_units
+    assert 1 <= len(cus) <= len(slrs) and len({cu.slr for cu in cus}) == len(cus)   # one CU per SLR
+    assert sum(cu.dsp_budget for cu in cus) <= d.dsp_budget            # the budget is shared
+    res = d.resources
+    assert res["dsp"] <= min(cu.dsp_budget for cu in cus)
     bound = []
     for cu in cus:
-        slr = slrs[cu["slr"]]
-        assert not resources.misfit(res, slr), (key, cu["slr"], res)        # the engine fits its SLR
+        slr = slrs[cu.slr]
+        assert not resources.misfit(res, slr), (key, cu.slr, res)        # the engine fits its SLR
         for k in KEYS:
-            assert cu["use"][k] == pytest.approx(res[k] / slr[k], abs=1e-4)
-        names = set(cu["act_banks"]) | {cu["wgt_bank"]}
+            assert cu.use[k] == pytest.approx(res[k] / slr[k], abs=1e-4)
+        names = set(cu.act_banks) | {cu.wgt_bank}
         own = {t["memory"]["vitis_bank"].format(i=b) for b in slr["banks"]}
         if own:                                               # a bank of its own SLR first (UG1393)
             assert not own.isdisjoint(names), (key, cu)
         bound.append(names)
     for i, a in enumerate(bound):                                             # no bank shared by two CUs
         assert all(a.isdisjoint(b) for b in bound[i + 1:])
-    assert d["fps"] == pytest.approx(len(cus) * d["fps_per_cu"], rel=1e-3)
+    assert d.fps == pytest.approx(len(cus) * d.fps_per_cu, rel=1e-3)
 
 
 @pytest.mark.parametrize("key", TARGETS)
@@ -73,6 +73,6 @@ def test_compute_units_option(graphs):
     g = graphs["resnet"]
     plans = {n: make_plan(g, target="alveo-u200", dsp_budget=200, compute_units=n) for n in (1, 2, 3)}
     best = make_plan(g, target="alveo-u200", dsp_budget=200)
-    assert [len(plans[n].data["compute_units"]) for n in (1, 2, 3)] == [1, 2, 3]
-    assert best.data["fps"] == max(p.data["fps"] for p in plans.values())
-    assert plans[1].data["latency_ms"] <= min(p.data["latency_ms"] for p in plans.values())
+    assert [len(plans[n].data.compute_units) for n in (1, 2, 3)] == [1, 2, 3]
+    assert best.data.fps == max(p.data.fps for p in plans.values())
+    assert plans[1].data.latency_ms <= min(p.data.latency_ms for p in plans.values())

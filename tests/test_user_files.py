@@ -177,6 +177,31 @@ def test_damaged_plan(project, model, tmp_path, damage):
     one_line_error(hlsgen("synth", project), path)
 
 
+@pytest.mark.parametrize("damage, key", [("type", "total_cycles"), ("nested type", "engine.pi"),
+                                         ("entry type", "compute_units[0].use.dsp"), ("unknown", "bogus"),
+                                         ("nested unknown", "engine.bogus")])
+def test_plan_key_errors(project, model, tmp_path, damage, key):
+    """A plan.json value of the wrong type, or a key this hlsgen does not write: one line naming the file
+    and the key (exit 2)."""
+    path = project / "plan.json"
+    data = json.loads(path.read_text())
+    if damage == "type":
+        data["total_cycles"] = "many"
+    elif damage == "nested type":
+        data["engine"]["pi"] = 1.5
+    elif damage == "entry type":
+        data["compute_units"][0]["use"]["dsp"] = None
+    elif damage == "unknown":
+        data["bogus"] = 1
+    else:
+        data["engine"]["bogus"] = 1
+    path.write_text(json.dumps(data))
+    p = hlsgen("simulate", project, "--engine", "tiled", "--input", model.parent / "x.npy",
+               "--output", tmp_path / "y.npy")
+    one_line_error(p, path, repr(key), "rebuild")
+    assert not (tmp_path / "y.npy").exists()
+
+
 def test_missing_sources(project, model, tmp_path):
     x, y = model.parent / "x.npy", tmp_path / "y.npy"
     (project / "rtl" / "hlsgen_engine.v").unlink()

@@ -18,6 +18,7 @@ from .. import cluster
 from ..errors import UserError
 from ..report import compare as report
 from ..emit import write_project
+from ..plan.plan_types import PlanData
 from ..util import Progress, output_dir
 
 
@@ -44,11 +45,11 @@ def model_row(model: str, graph, plan) -> dict:
     from ..prune import compact
     _, pruning = compact(graph)
     d = plan.data
-    return {"model": Path(model).stem, "path": str(model), "macs": d["macs"], "macs_live": d["macs_live"],
-            "params_live": pruning["totals"]["params_live"], "cycles": d["total_cycles"], "fps": d["fps"],
-            "resources": d["resources"],
-            "engine": f"PP={d['engine']['pp']} PO={d['engine']['po']} PI={d['engine']['pi']}",
-            "layers": [(r["name"], r["cycles"]) for r in d["layers"] if r.get("cycles")]}
+    return {"model": Path(model).stem, "path": str(model), "macs": d.macs, "macs_live": d.macs_live,
+            "params_live": pruning["totals"]["params_live"], "cycles": d.total_cycles, "fps": d.fps,
+            "resources": d.resources,
+            "engine": f"PP={d.engine.pp} PO={d.engine.po} PI={d.engine.pi}",
+            "layers": [(r["name"], r["cycles"]) for r in d.layers if r.get("cycles")]}
 
 
 def correct(graph, x: np.ndarray, y: np.ndarray) -> int:
@@ -112,12 +113,12 @@ def compare(models, target, dsp_budget, out, data=None, simulate=None, pool=None
             for row, acc in zip(rows, accuracies(pool or cluster.Pool(), graphs, *xy)):
                 row["accuracy"] = acc
         report.finish_rows(rows)
-        report.write(rows, tmp, plan.data["target"], plan.data["clock_mhz"])
+        report.write(rows, tmp, plan.data.target, plan.data.clock_mhz)
     return rows
 
 
-def _random_input(plan_data: dict) -> np.ndarray:
-    shape = tuple(plan_data["inputs"][0]["shape"])
+def _random_input(plan_data: PlanData) -> np.ndarray:
+    shape = tuple(plan_data.inputs[0].shape)
     return np.random.default_rng(0).uniform(-1, 1, (1,) + shape).astype(np.float32)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..plan.plan_file import Plan
 from ..report import compare as report
 from ..util import Progress, check_writable_folder, is_owned, output_dir, require
 
@@ -110,7 +111,7 @@ def _run(work: Path, previous: Path) -> tuple:
                 row["cycles_rtl"] = entry["cycles_rtl"]
             checks.append(entry)
             bar.update(1, f"{row['model']} ({engine})")
-    clock = json.loads((work / "compare" / rows[0]["model"] / "plan.json").read_text())["clock_mhz"]
+    clock = Plan.load(work / "compare" / rows[0]["model"]).data.clock_mhz
     report.write(rows, work / "compare", TARGET, clock)
     (work / "compare" / "checks.json").write_text(json.dumps(checks, indent=1) + "\n")
     return checks, rows, clock

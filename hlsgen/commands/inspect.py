@@ -16,11 +16,15 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from .. import ir
 from ..errors import UserError
 from ..frontend import load
 from ..report.table import format_table
+
+if TYPE_CHECKING:
+    from ..plan.plan_types import PlanData
 
 SHOWN_REASONS = 3  # kinds of reasons per layer, after the table
 SHOWN_GUIDANCE = 10  # guidance lines after the table
@@ -41,10 +45,10 @@ def _channels_in(graph: ir.Graph, layer: ir.Layer) -> int:
     return graph.tensor(layer.inputs[0]).channels
 
 
-def _guidance_of(plan: dict) -> dict:
+def _guidance_of(plan: PlanData) -> dict:
     """{layer: the suggestion with a saving that prunes the fewest channels} over the plan's guidance."""
     best = {}
-    for s in plan.get("guidance", []):
+    for s in plan.guidance or []:
         if s["cycles_saved"] <= 0:
             continue
         for name in s["layers"]:
@@ -53,13 +57,13 @@ def _guidance_of(plan: dict) -> dict:
     return best
 
 
-def layer_rows(graph: ir.Graph, report: dict | None, plan: dict | None = None) -> list:
+def layer_rows(graph: ir.Graph, report: dict | None, plan: PlanData | None = None) -> list:
     """One JSON-ready dict per layer (the ``prune`` entry only with a pruning report; ``plan``:
     cycles, lanes and guidance with a plan)."""
     rows = []
-    planned = {r["name"]: r for r in plan["layers"]} if plan else {}
+    planned = {r["name"]: r for r in plan.layers} if plan else {}
     advice = _guidance_of(plan) if plan else {}
-    po = plan["engine"]["po"] if plan else 0
+    po = plan.engine.po if plan else 0
     for layer in graph.layers:
         a = layer.attrs
         row = {"name": layer.name, "op": layer.op,
@@ -112,7 +116,7 @@ def _advice_cell(s: dict | None) -> str | None:
     return f"-{s['prune']} -> {s['to']}: -{s['cycles_saved']:,} cyc" if s else None
 
 
-def render(graph: ir.Graph, rows: list, report: dict | None, plan: dict | None = None) -> str:
+def render(graph: ir.Graph, rows: list, report: dict | None, plan: PlanData | None = None) -> str:
     header = ["layer", "op", "input", "output", "kernel", "stride", "pads", "C in", "C out", "MACs", "params"]
     if report is not None:
         header[7:9] = ["C in live/total", "C out live/total"]
@@ -137,7 +141,7 @@ def render(graph: ir.Graph, rows: list, report: dict | None, plan: dict | None =
         total += [pt["macs_live"], pt["channels_folded"], pt["channels_kept"]]
     if plan:
         header += ["cycles", "C out live/lanes", "prune more -> C: saves"]
-        total += [plan["total_cycles"], None, None]
+        total += [plan.total_cycles, None, None]
     x = graph.tensor(graph.inputs[0])
     head = (f"{graph.name}: {graph.source_format} model, input {graph.inputs[0]} "
             f"{_dims(x.shape)}, {len(graph.layers)} layers")
@@ -156,13 +160,13 @@ def render(graph: ir.Graph, rows: list, report: dict | None, plan: dict | None =
     return "\n".join(out)
 
 
-def guidance_text(plan: dict) -> str:
+def guidance_text(plan: PlanData) -> str:
     """The plan's pruning guidance as lines, largest saving first."""
     from ..plan.guidance import line
-    e = plan["engine"]
-    head = (f"\npruning guidance for {plan['target']} ({e['pp']}x{e['po']}x{e['pi']} array, PO={e['po']} output "
-            f"lanes, PI={e['pi']} input lanes; {plan['total_cycles']:,} cycles):")
-    useful = [s for s in plan.get("guidance", []) if s["cycles_saved"] > 0]
+    e = plan.engine
+    head = (f"\npruning guidance for {plan.target} ({e.pp}x{e.po}x{e.pi} array, PO={e.po} output "
+            f"lanes, PI={e.pi} input lanes; {plan.total_cycles:,} cycles):")
+    useful = [s for s in plan.guidance or [] if s["cycles_saved"] > 0]
     if not useful:
         return head + "\n  no channel group can save cycles by pruning to a lower lane multiple"
     return "\n".join([head] + [f"  {line(s)}" for s in useful[:SHOWN_GUIDANCE]]
@@ -202,9 +206,9 @@ def main(args) -> int:
         if report is not None:
             doc["prune"] = report["totals"]
         if plan:
-            e = plan["engine"]
-            doc["plan"] = {"target": plan["target"], "array": f"{e['pp']}x{e['po']}x{e['pi']}",
-                           "total_cycles": plan["total_cycles"], "guidance": plan["guidance"]}
+            e = plan.engine
+            doc["plan"] = {"target": plan.target, "array": f"{e.pp}x{e.po}x{e.pi}",
+                           "total_cycles": plan.total_cycles, "guidance": plan.guidance}
         print(json.dumps(doc, indent=1))
     else:
         print(render(graph, rows, report, plan))

@@ -21,8 +21,8 @@ from .run import check_output, write_outputs
 
 def main(args) -> int:
     plan = Plan.load(args.project)
-    x = read_batch(args.input, plan.data["inputs"][0]["shape"])
-    names = [o["name"] for o in plan.data["outputs"]]
+    x = read_batch(args.input, plan.data.inputs[0].shape)
+    names = [o.name for o in plan.data.outputs]
     out = check_output(args.output, names, same_as=args.input)
     layers = args.layers.split(",") if args.layers else None
     sim = api.simulate(args.project, x, engine=args.engine, layers=layers, trace=args.trace,

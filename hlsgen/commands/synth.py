@@ -201,10 +201,10 @@ def synthesize(project: Path, progress=sys.stderr) -> dict:
     rtl.ensure(plan.data, project)
     seconds, total, rows = synth_verilog(rtl.engine_sources(project), project / "synth", keep=LANE_UNITS,
                                          progress=progress)
-    e = plan.data["engine"]
+    e = plan.data.engine
     return {"tool": TOOL, "seconds": round(seconds, 1),
-            "engine": {k: e[k] for k in ("pp", "po", "pi") if k in e},
-            "yosys": total, "model": plan.data["resources"], "modules": rows}
+            "engine": {"pp": e.pp, "po": e.po, "pi": e.pi},
+            "yosys": total, "model": plan.data.resources, "modules": rows}
 
 
 def table(r: dict) -> str:

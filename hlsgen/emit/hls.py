@@ -8,15 +8,16 @@ plan, so the same model and options give byte-identical files.
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 import jinja2
 
 from .. import package_data
 from ..plan.engine import get_target
-from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTER_BYTES, REGISTER_OFFSETS, REGISTERS, Invocation,
-                               command_offset, command_words)
+from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTER_BYTES, REGISTER_OFFSETS, REGISTERS, command_offset,
+                               command_words)
+from ..plan.plan_file import Plan
+from ..plan.plan_types import PlanData
 from . import names
 
 TEMPLATES = package_data.templates()
@@ -105,83 +106,82 @@ def render_kernel(engine: dict, folder) -> None:
     _render_files(kernel_context(engine), Path(folder), (("kernel", KERNEL_FILES), ("host", DEVICE_FILES)))
 
 
-def engine_sizes(plan: dict) -> dict:
+def engine_sizes(plan: PlanData) -> dict:
     """Buffer capacities and trip-count hints of the kernel, from the plan's engine and invocations."""
-    e = plan["engine"]
-    pi = int(e["pi"])
-    invs = plan["invocations"]
-    convs = [i for i in invs if i["kind"] == "conv"]
-    tiled = [i for i in invs if i["kind"] != "add"]
+    e = plan.engine
+    pi = e.pi
+    invs = plan.invocations
+    convs = [i for i in invs if i.kind == "conv"]
+    tiled = [i for i in invs if i.kind != "add"]
     tile = max([(i["iy1"] - i["iy0"]) * i["in_w"] * i["in_cw"] for i in tiled], default=1)
-    pp = int(e.get("pp", 1))
-    pooled = [i for i in convs if i.get("pool_k", 0) > 1]
+    pp = e.pp
+    pooled = [i for i in convs if i["pool_k"] > 1]
     return {
-        "pi": pi, "po": int(e["po"]), "pp": pp,
+        "pi": pi, "po": e.po, "pp": pp,
         "pool_cols": max([i["out_w"] for i in pooled], default=1),
-        "max_px_groups": max([-(-i["out_w"] * max(i.get("pool_k", 0), 1) // pp) for i in convs], default=1),
-        "tile_words": max(int(e["in_buf_bytes"]) // pi, tile, 1),
+        "max_px_groups": max([-(-i["out_w"] * max(i["pool_k"], 1) // pp) for i in convs], default=1),
+        "tile_words": max(e.in_buf_bytes // pi, tile, 1),
         "w_rows": max([i["k"] * i["k"] * i["tap_cw"] for i in convs], default=1),
         "max_rows": max([i["oy1"] - i["oy0"] for i in tiled], default=1),
         "max_cols": max([i["out_w"] for i in tiled], default=1),
         "max_cw": max([i["in_cw"] for i in tiled], default=1),
         "max_groups": max([i["groups"] for i in convs], default=1),
-        "max_pool_taps": max([i["k"] * i["k"] or i["in_h"] * i["in_w"] for i in invs if i["kind"].endswith("pool")],
+        "max_pool_taps": max([i["k"] * i["k"] or i["in_h"] * i["in_w"] for i in invs if i.kind.endswith("pool")],
                              default=1),
-        "act_bytes": int(plan["act_bytes"]), "wgt_bytes": int(plan["weights_bytes"]),
-        "w_line_bytes": int(e["ports"]["wgt"]["bytes_per_cycle"]) if "preload" in e["ports"] else 0,
-        "act_banks": len(e["ports"]["act_rd"]["banks"]),
-        "t_words": max([i["t_words"] for i in invs if i["kind"] == "table"], default=0),
-        "mul": any(i["kind"] == "mul" for i in invs),
-        "max_commands": max(len(invs), len(plan.get("preload", [])), 1),
+        "act_bytes": plan.act_bytes, "wgt_bytes": plan.weights_bytes,
+        "w_line_bytes": int(e.ports["wgt"]["bytes_per_cycle"]) if "preload" in e.ports else 0,
+        "act_banks": len(e.ports["act_rd"]["banks"]),
+        "t_words": max([i["t_words"] for i in invs if i.kind == "table"], default=0),
+        "mul": any(i.kind == "mul" for i in invs),
+        "max_commands": max(len(invs), len(plan.preload), 1),
     }
 
 
 def _map(t: dict) -> dict:
-    return {"addr": t["addr"], "bank": t["bank"], "c": t["c"], "h": t["h"], "w": t["w"], "map_cw": t["map_cw"], "c0w": t["c0w"],
-            "scale": float(t["scale"]).hex(), "zero_point": t["zero_point"],
-            "signed": "true" if t["dtype"] == "int8" else "false"}
+    return {"addr": t.addr, "bank": t.bank, "c": t.c, "h": t.h, "w": t.w, "map_cw": t.map_cw, "c0w": t.c0w,
+            "scale": float(t.scale).hex(), "zero_point": t.zero_point,
+            "signed": "true" if t.dtype == "int8" else "false"}
 
 
-def host_context(plan: dict) -> dict:
+def host_context(plan: PlanData) -> dict:
     """The plan's host steps and invocations as the constant tables of plan_tables.h."""
-    tensors = plan["tensors"]
-    steps = plan["host"]
+    tensors = plan.tensors
+    steps = plan.host
     by_input = {s["input"]: s for s in steps if s["kind"] == "quantize"}
     by_output = {s["output"]: s for s in steps if s["kind"] == "dequantize"}
-    quantize = [{"name": names.c_string(i["name"]), "map": _map(tensors[by_input[i["name"]]["tensor"]])}
-                for i in plan["inputs"]]
-    dequantize = [{"name": names.c_string(o["name"]), "map": _map(tensors[by_output[o["name"]]["tensor"]]),
-                   "dims": [int(d) for d in o["shape"]]} for o in plan["outputs"]]
+    quantize = [{"name": names.c_string(i.name), "map": _map(tensors[by_input[i.name]["tensor"]])}
+                for i in plan.inputs]
+    dequantize = [{"name": names.c_string(o.name), "map": _map(tensors[by_output[o.name]["tensor"]]),
+                   "dims": [int(d) for d in o.shape]} for o in plan.outputs]
     im2col = [{"src": _map(tensors[s["src"]]), "dst": _map(tensors[s["dst"]]), "k": s["k"],
                "stride": s["stride"], "pad_t": s["pad_t"], "pad_l": s["pad_l"], "zx": s["zx"]}
               for s in steps if s["kind"] == "im2col"]
-    preload = [Invocation.from_json(d) for d in plan.get("preload", [])]
-    frame = [Invocation.from_json(d) for d in plan["invocations"]]
+    preload, frame = plan.preload, plan.invocations
     words = command_words(preload + frame)
     return {"quantize": quantize, "dequantize": dequantize, "im2col": im2col,
             "n_preload": len(preload), "n_frame": len(frame), "cmd_bytes": CMD_BYTES,
             "commands": [words[i:i + CMD_BYTES // 4] for i in range(0, len(words), CMD_BYTES // 4)],
-            "command_offset": command_offset(int(plan["weights_bytes"])),
-            "act_bytes": int(plan["act_bytes"]), "weight_bytes": int(plan["weights_bytes"])}
+            "command_offset": command_offset(plan.weights_bytes),
+            "act_bytes": plan.act_bytes, "weight_bytes": plan.weights_bytes}
 
 
-def hw_context(plan: dict) -> dict:
+def hw_context(plan: PlanData) -> dict:
     """Platform, part, clock and memory banks of the target for the Vitis build files."""
-    _, target = get_target(plan["target"])
-    clock = float(plan["clock_mhz"])
+    _, target = get_target(plan.target)
+    clock = plan.clock_mhz
     return {"target_name": names.text(target["name"]), "platform": target["platform"],
             "part": target["device"]["part"], "clock_mhz": int(round(clock)),
-            "clock_period_ns": f"{1000.0 / clock:.3f}", "compute_units": plan["compute_units"],
-            "multi_slr": len(target["slrs"]) > 1, "n_invocations": len(plan["invocations"])}
+            "clock_period_ns": f"{1000.0 / clock:.3f}", "compute_units": plan.compute_units,
+            "multi_slr": len(target["slrs"]) > 1, "n_invocations": len(plan.invocations)}
 
 
-def load_plan(plan, folder: Path) -> dict:
-    """plan.json's content: a dict, a Plan (its ``data``), or folder/plan.json."""
-    if isinstance(plan, dict):
+def load_plan(plan, folder: Path) -> PlanData:
+    """plan.json's content: PLAN's own (a PlanData, or a Plan's ``data``), or folder/plan.json's."""
+    if isinstance(plan, PlanData):
         return plan
-    if plan is not None and hasattr(plan, "data"):
+    if plan is not None:
         return plan.data
-    return json.loads((folder / "plan.json").read_text())
+    return Plan.load(folder).data
 
 
 def emit(plan, folder, rtl_kernel: bool = False, flow: str = "hls") -> None:

@@ -16,7 +16,9 @@ from .. import package_data
 from ..errors import UserError
 from ..util import atomic_file
 from ..plan.engine import is_pow2
-from ..plan.invocation import CMD_BYTES, KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS, command_offset
+from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS, Invocation,
+                               command_offset)
+from ..plan.plan_types import PlanData
 
 TEMPLATES = package_data.templates() / "rtl"
 ENGINE_FILE = "hlsgen_engine.v"     # the generated top of the engine
@@ -36,25 +38,25 @@ def _cdiv(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _stream_bytes(inv: dict, pi: int) -> int:
+def _stream_bytes(inv: Invocation, pi: int) -> int:
     """Bytes of an invocation's act_rd stream (ENGINE.md section 5)."""
-    if inv["kind"] == "add":
+    if inv.kind == "add":
         return 2 * inv["words"] * pi
-    if inv["kind"] == "preload":
+    if inv.kind == "preload":
         return 0
-    if inv["kind"] == "mul":      # the vector, then the rows
+    if inv.kind == "mul":      # the vector, then the rows
         return (inv["in_cw"] + (inv["iy1"] - inv["iy0"]) * inv["in_w"] * inv["in_cw"]) * pi
     n = (inv["iy1"] - inv["iy0"]) * inv["in_w"] * inv["in_cw"] * pi
-    if inv["kind"] == "conv" and inv["add_en"]:
+    if inv.kind == "conv" and inv["add_en"]:
         n += (inv["oy1"] - inv["oy0"]) * inv["out_w"] * inv["out_words"] * pi
     return n
 
 
-def config(data: dict) -> dict:
+def config(data: PlanData) -> dict:
     """Engine configuration for the templates and the simulation top, from plan.json data."""
-    e = data["engine"]
-    pi, po, pp = int(e["pi"]), int(e["po"]), int(e.get("pp", 1))
-    ports, timing = e["ports"], e["timing"]
+    e = data.engine
+    pi, po, pp = e.pi, e.po, e.pp
+    ports, timing = e.ports, e.timing
     br, bw, bo = (int(ports[p]["bytes_per_cycle"]) for p in ("act_rd", "wgt", "act_wr"))
     lr, lw = int(ports["act_rd"]["latency"]), int(ports["wgt"]["latency"])
     for what, v in (("PI", pi), ("act_rd bytes_per_cycle", br), ("wgt bytes_per_cycle", bw),
@@ -70,25 +72,25 @@ def config(data: dict) -> dict:
     if bw > 64 and (po * pi) % bw:
         raise UserError(f"plan.json: the RTL twin needs wgt bytes_per_cycle <= 64 or dividing PO*PI (got {bw})")
     pre = ports.get("preload", {"latency": 0, "bytes_per_cycle": 1})
-    invs = data["invocations"]
+    invs = data.invocations
     stream = max([_stream_bytes(i, pi) for i in invs] + [pi])
-    taps = max([i["k"] * i["k"] * i["tap_cw"] for i in invs if i["kind"] == "conv"] + [1])
+    taps = max([i["k"] * i["k"] * i["tap_cw"] for i in invs if i.kind == "conv"] + [1])
     brs = int(ports["act_rd"].get("shared_bytes_per_cycle", br))
     bos = int(ports["act_wr"].get("shared_bytes_per_cycle", bo))
     al, wl = max(pi, brs), max(po * pi, bw)     # buffer line bytes
     # optional units: plan.json engine.units (what the resource model counts); plans without it
     # (hand-built invocation lists) build what their invocations use
-    need = {"add": any(i["kind"] == "add" or (i["kind"] == "conv" and i.get("add_en")) for i in invs),
-            "avgpool": any(i["kind"] == "avgpool" for i in invs),
-            "mul": any(i["kind"] == "mul" for i in invs),
-            "table": max([i["t_words"] for i in invs if i["kind"] == "table"], default=0)}
-    units = e.get("units") or need
+    need = {"add": any(i.kind == "add" or (i.kind == "conv" and i["add_en"]) for i in invs),
+            "avgpool": any(i.kind == "avgpool" for i in invs),
+            "mul": any(i.kind == "mul" for i in invs),
+            "table": max([i["t_words"] for i in invs if i.kind == "table"], default=0)}
+    units = e.units or need
     missing = [u for u in need if need[u] and not units.get(u)]
     if missing:
         raise UserError(f"plan.json: an invocation needs the {missing[0]} unit but engine.units.{missing[0]} is false")
-    pooled = [i["out_w"] for i in invs if i["kind"] == "conv" and i.get("pool_k")]
+    pooled = [i["out_w"] for i in invs if i.kind == "conv" and i["pool_k"]]
     return {
-        "name": str(data.get("target", "plan")),
+        "name": data.target,
         "pp": pp, "pi": pi, "po": po, "nwo": po // pi, "br": br, "bw": bw, "bo": bo, "lr": lr, "lw": lw,
         "cwr": _cdiv(pp * po, bo), "cwrs": _cdiv(pp * po, bos), "brs": brs, "rates": sorted({br, brs}),
         "banks": "rd_bank" in REGISTER_OFFSETS,
@@ -97,7 +99,7 @@ def config(data: dict) -> dict:
         "kind_codes": dict(KIND_CODES),
         "add": bool(units["add"]), "avgpool": bool(units["avgpool"]), "mul": bool(need["mul"]),
         "table": bool(need["table"]), "tbytes": need["table"] * pi * 256,
-        "ctab": any(i["kind"] == "conv" and i.get("tab_en") for i in invs),
+        "ctab": any(i.kind == "conv" and i["tab_en"] for i in invs),
         "pool": bool(pooled), "pool_w": max(pooled + [1]),
         "pre_lat": int(pre["latency"]), "pre_bpc": int(pre["bytes_per_cycle"]),
         "abuf_lines": _cdiv(stream, al) + 1,
@@ -106,9 +108,9 @@ def config(data: dict) -> dict:
         "reg_addr_bits": max(1, (REGISTER_BYTES // 4 - 1).bit_length()),
         "registers": [{"name": f.name, "bits": f.bits, "signed": f.signed, "words": f.words,
                        "word": REGISTER_OFFSETS[f.name] // 4} for f in REGISTERS],
-        "act_size": int(data["act_bytes"]) + 64 * pi,
-        "wgt_size": command_offset(max(int(data["weights_bytes"]), 64)) + 64 * bw
-                    + CMD_BYTES * (len(invs) + len(data.get("preload", []))),    # the command list after weights.bin
+        "act_size": data.act_bytes + 64 * pi,
+        "wgt_size": command_offset(max(data.weights_bytes, 64)) + 64 * bw
+                    + CMD_BYTES * (len(invs) + len(data.preload)),    # the command list after weights.bin
     }
 
 
@@ -124,20 +126,20 @@ def _pow2_dividing(values, cap: int) -> int:
     return u
 
 
-def kernel_config(data: dict, cfg: dict | None = None) -> dict:
+def kernel_config(data: PlanData, cfg: dict | None = None) -> dict:
     """The RTL kernel's configuration (templates/rtl/kernel.v.j2): the engine's, plus the AXI masters'
     widths, units and FIFO depths, the command list and (resident weights) the store."""
     cfg = dict(cfg or config(data))
-    invs = data["invocations"]
-    resident = bool(data.get("preload"))
+    invs = data.invocations
+    resident = bool(data.preload)
     # the wgt master (DDR): the command list, and the weight blocks or (resident) the preload's fill
     ddr_bw, ddr_lat = (cfg["pre_bpc"], cfg["pre_lat"]) if resident else (cfg["bw"], cfg["lw"])
-    act = [i.get(f, 0) for i in invs for f in ("in_addr", "out_addr", "add_addr", "a_addr", "b_addr")]
+    act = [i.fields.get(f, 0) for i in invs for f in ("in_addr", "out_addr", "add_addr", "a_addr", "b_addr")]
     # what the wgt master reads: the commands, and the store's lines (resident) or the weight blocks
-    blocks = [cfg["bw"]] if resident else [i[f] for i in invs if i["kind"] in ("conv", "table")
+    blocks = [cfg["bw"]] if resident else [i[f] for i in invs if i.kind in ("conv", "table")
                                            for f in ("w_addr", "w_group_bytes")]
     u_act = _pow2_dividing(act, min(cfg["pi"], cfg["brs"], cfg["br"]))
-    u_wgt = _pow2_dividing(blocks + [CMD_BYTES, command_offset(int(data["weights_bytes"]))], ddr_bw)
+    u_wgt = _pow2_dividing(blocks + [CMD_BYTES, command_offset(data.weights_bytes)], ddr_bw)
     bl_act, bl_wgt = min(16, 4096 // cfg["br"]), min(16, 4096 // ddr_bw)
 
     def depth(units_per_beat, bl, lat):      # room for two bursts and the read-ahead of the latency
@@ -146,7 +148,7 @@ def kernel_config(data: dict, cfg: dict | None = None) -> dict:
     cfg.update(kernel=KERNEL, u_act=u_act, u_wgt=u_wgt, bl_act=bl_act, bl_wgt=bl_wgt, cmd_bytes=CMD_BYTES,
                rd_bank_word=REGISTER_OFFSETS["rd_bank"] // 4, wr_bank_word=REGISTER_OFFSETS["wr_bank"] // 4,
                w_lines_word=REGISTER_OFFSETS["w_lines"] // 4, resident=resident, ddr_bw=ddr_bw, ddr_lat=ddr_lat,
-               store_lines=max(1, _cdiv(int(data["weights_bytes"]), cfg["bw"])),
+               store_lines=max(1, _cdiv(data.weights_bytes, cfg["bw"])),
                depth_act=depth(cfg["br"] // u_act, bl_act, cfg["lr"]),
                depth_wgt=depth(ddr_bw // u_wgt, bl_wgt, ddr_lat), depth_wr=256,
                masters=[{"port": "m_axi_act_rd", "bytes": cfg["br"], "read": True},
@@ -174,11 +176,11 @@ def kernel_args(kcfg: dict) -> list:
                     "type": "ulong"}]
 
 
-def hw_files(data: dict, kcfg: dict) -> dict:
+def hw_files(data: PlanData, kcfg: dict) -> dict:
     """hw/kernel.xml and hw/package_xo.tcl of the RTL kernel."""
     from .hls import BANNER
     from ..plan.engine import get_target
-    ctx = dict(kcfg, banner=BANNER, args=kernel_args(kcfg), part=get_target(data["target"])[1]["device"]["part"],
+    ctx = dict(kcfg, banner=BANNER, args=kernel_args(kcfg), part=get_target(data.target)[1]["device"]["part"],
                sources=[KERNEL_FILE, ENGINE_FILE] + list(ENGINE_UNITS) + list(KERNEL_UNITS))
     env = _env()
     return {"kernel.xml": env.get_template("kernel.xml.j2").render(**ctx),
@@ -197,7 +199,7 @@ def kernel_sources(folder) -> list:
     return [rtl / KERNEL_FILE] + engine_sources(folder) + [rtl / u for u in KERNEL_UNITS]
 
 
-def _rtl_files(data: dict, kernel: bool) -> tuple:
+def _rtl_files(data: PlanData, kernel: bool) -> tuple:
     """(configuration, {file name in rtl/: text}) of plan DATA: the engine and its static units, and with
     KERNEL the RTL kernel's top and the static units it instantiates (the configuration is then
     ``kernel_config``'s)."""
@@ -226,7 +228,7 @@ def emit(plan, folder, kernel: bool = True) -> Path:
     return out / ENGINE_FILE
 
 
-def ensure(data: dict, folder, write: bool = False, kernel: bool = False) -> dict:
+def ensure(data: PlanData, folder, write: bool = False, kernel: bool = False) -> dict:
     """The engine configuration of plan DATA (KERNEL: the RTL kernel's, ``kernel_config``), with FOLDER/rtl/
     holding its engine (KERNEL: and the RTL kernel's files): in a built project a missing or edited file is
     a one-line error naming it, never silently replaced; WRITE (a scratch folder of a test harness, which

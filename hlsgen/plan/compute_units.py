@@ -3,6 +3,7 @@ which memory banks each binds, the DSP budget each gets, and what plan.json says
 from __future__ import annotations
 
 from .engine import ports
+from .plan_types import ComputeUnitData
 
 RESOURCE_KEYS = ("dsp", "lut", "ff", "bram36", "uram")
 MAX_CU_BANKS = 3                # a compute unit uses at most three banks (two activation, one weight)
@@ -52,18 +53,17 @@ def cu_target(target: dict, cus: list) -> dict:
 
 
 def compute_unit_data(tgt: dict, clock: float, cus: list, res: dict, total: int) -> dict:
-    """plan.json's compute units: each CU's SLR and the memory banks its ports bind (the plan's port
+    """plan.json's compute units (``compute_units``: ComputeUnitData, ``fps``, ``fps_per_cu``): each CU's SLR and the memory banks its ports bind (the plan's port
     layout on the CU's own banks), each SLR's use (the CU's resources against the SLR's), batch-1
     latency and throughput (every CU running its own images)."""
     n_banks = len(cu_target(tgt, cus)["memory"]["bank_ids"])
     units = []
     for cu in cus:
         p = ports(dict(tgt, memory=dict(tgt["memory"], bank_ids=cu["banks"][:n_banks])), clock)
-        units.append({"slr": cu["slr"], "act_banks": p["act_rd"]["banks"], "act_sp": p["act_rd"]["sp"],
-                      "wgt_bank": p["wgt"]["bank"],
-                      "dsp_budget": cu["budget"],
-                      "use": {k: round(res[k] / cu["user"][k], 4) if cu["user"][k] else 0.0
-                              for k in RESOURCE_KEYS}})
+        units.append(ComputeUnitData(
+            slr=cu["slr"], act_banks=p["act_rd"]["banks"], act_sp=p["act_rd"]["sp"], wgt_bank=p["wgt"]["bank"],
+            dsp_budget=cu["budget"],
+            use={k: round(res[k] / cu["user"][k], 4) if cu["user"][k] else 0.0 for k in RESOURCE_KEYS}))
     return {"compute_units": units,
             "fps": round(len(cus) * clock * 1e6 / total, 3) if total else 0.0,
             "fps_per_cu": round(clock * 1e6 / total, 3) if total else 0.0}

@@ -9,7 +9,8 @@ from ..errors import UserError
 from . import cycles, engine as eng, resources
 from .compute_units import compute_unit_data, cu_layouts, cu_target
 from .invocation import Invocation, register_map_json
-from .plan_file import PLAN_FORMAT, Plan
+from .plan_file import Plan
+from .plan_types import PLAN_FORMAT, EngineData, IoData, PlanData, TensorData
 from .report import render
 from .concat import with_concat_tables
 from .gather import without_gathers
@@ -217,12 +218,11 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
     g2 = with_concat_tables(without_gathers(compacted))
     e, cus = choose_layout(g2, tgt, clock, budget, progress, weights, array, compute_units)
     sched = lower(g2, e, pack=True)
-    data = _plan_data(graph, compacted, g2, key, tgt, clock, budget, e, sched, compaction)
-    data.update(compute_unit_data(tgt, clock, cus, data["resources"], data["total_cycles"]))
+    data = _plan_data(graph, compacted, g2, key, tgt, clock, budget, e, sched, compaction, cus)
     if guidance:
         from .guidance import suggestions
         cu_tgt, cu_budget = cu_target(tgt, cus), min(cu["budget"] for cu in cus)
-        data["guidance"] = suggestions(
+        data.guidance = suggestions(
             g2, lambda g: shape_cycles(g, cu_tgt, clock, cu_budget, e.pp, e.pi, e.po, weights), e.pi, e.po)
     return Plan(data, sched.weights, render(data), seconds=time.perf_counter() - t0)
 
@@ -236,7 +236,8 @@ def _model_macs(graph, g2, layer) -> int:
     return 0 if layer.attrs.get("selection") else ir.layer_macs(g2, layer)
 
 
-def _plan_data(graph, compacted, g2, key, tgt, clock, budget, e: eng.Engine, sched: Schedule, compaction) -> dict:
+def _plan_data(graph, compacted, g2, key, tgt, clock, budget, e: eng.Engine, sched: Schedule, compaction,
+               cus) -> PlanData:
     res = resources.estimate(e, **_units(g2, sched.invocations))
     layers, total = [], 0
     step_of = {name: s for s in sched.steps for name in s.layers}
@@ -262,39 +263,40 @@ def _plan_data(graph, compacted, g2, key, tgt, clock, budget, e: eng.Engine, sch
         else:
             rec.update(cycles=0, bound="host" if s.host else "free", invocations=0)
         layers.append(rec)
-    ej = e.to_json()
-    ej["units"] = _units(g2, sched.invocations)
+    cu = compute_unit_data(tgt, clock, cus, res, total)
     preload = []
     if e.resident:
         preload = [Invocation("weights.bin", "preload", {"w_lines": -(-sched.weight_bytes // e.bpc("wgt"))})]
-    return {
-        "target": key,
-        "format": PLAN_FORMAT,
-        "target_name": tgt["name"],
-        "platform": tgt["platform"],
-        "clock_mhz": clock,
-        "dsp_budget": budget,
-        "compaction": compaction,
-        "engine": ej,
-        "resources": res,
-        "resources_available": {k: tgt["user"][k] for k in ("dsp", "lut", "ff", "bram36", "uram")},
-        "total_cycles": total,
-        "latency_ms": round(total / (clock * 1e3), 6),
-        "fps": round(clock * 1e6 / total, 3) if total else 0.0,
-        "macs": sum(r["macs"] for r in layers),
-        "macs_live": sum(r["macs_live"] for r in layers),
-        "act_bytes": sched.act_bytes,
-        "weights_bytes": sched.weight_bytes,
-        "inputs": [{"name": n, "shape": list(graph.tensor(n).shape)} for n in g2.inputs],
-        "outputs": [{"name": n, "shape": list(g2.tensor(n).shape)} for n in g2.outputs],
-        "host": sched.host_steps,
-        "layers": layers,
-        "tensors": {name: t.to_json() for name, t in sched.tensors.items()},
-        "invocations": [inv.to_json() for inv in sched.invocations],
-        "preload": [inv.to_json() for inv in preload],
-        "preload_cycles": sum(cycles.invocation(e, inv)["cycles"] for inv in preload),
-        "registers": register_map_json(),
-    }
+    return PlanData(
+        target=key,
+        format=PLAN_FORMAT,
+        target_name=tgt["name"],
+        platform=tgt["platform"],
+        clock_mhz=clock,
+        dsp_budget=budget,
+        compaction=compaction,
+        engine=EngineData(**e.to_json(), units=_units(g2, sched.invocations)),
+        resources=res,
+        resources_available={k: tgt["user"][k] for k in ("dsp", "lut", "ff", "bram36", "uram")},
+        total_cycles=total,
+        latency_ms=round(total / (clock * 1e3), 6),
+        fps=cu["fps"],
+        macs=sum(r["macs"] for r in layers),
+        macs_live=sum(r["macs_live"] for r in layers),
+        act_bytes=sched.act_bytes,
+        weights_bytes=sched.weight_bytes,
+        inputs=[IoData(n, list(graph.tensor(n).shape)) for n in g2.inputs],
+        outputs=[IoData(n, list(g2.tensor(n).shape)) for n in g2.outputs],
+        host=sched.host_steps,
+        layers=layers,
+        tensors={name: TensorData(**t.to_json()) for name, t in sched.tensors.items()},
+        invocations=sched.invocations,
+        preload=preload,
+        preload_cycles=sum(cycles.invocation(e, inv)["cycles"] for inv in preload),
+        registers=register_map_json(),
+        compute_units=cu["compute_units"],
+        fps_per_cu=cu["fps_per_cu"],
+    )
 
 
 def _find(graph, name):

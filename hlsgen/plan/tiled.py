@@ -18,6 +18,7 @@ from ..golden.requant import add_int, avgpool_int, mul_int, requant_int
 from ..ir import QParams
 from .engine import align
 from .invocation import Invocation
+from .plan_types import TensorData
 
 
 class Memory:
@@ -40,25 +41,25 @@ class Memory:
         view[..., c0w * self.pi: c0w * self.pi + values.shape[-1]] = (values & 0xFF).astype(np.uint8)
 
 
-def _q(t: dict) -> QParams:
-    return QParams(t["scale"], t["zero_point"], t["dtype"])
+def _q(t: TensorData) -> QParams:
+    return QParams(t.scale, t.zero_point, t.dtype)
 
 
-def read_tensor(mem: Memory, t: dict, tensors: dict) -> np.ndarray:
+def read_tensor(mem: Memory, t: TensorData, tensors: dict) -> np.ndarray:
     """A tensor's values: (N, C, H, W) for maps, (N, C*H*W) for vectors / flatten views."""
-    if t["view_of"]:
-        return read_tensor(mem, tensors[t["view_of"]], tensors).reshape(len(mem.a), -1)
-    v = mem.rows(t["addr"], 0, t["h"], t["w"], t["map_cw"], t["dtype"] == "int8")
-    v = v[..., t["c0w"] * mem.pi: t["c0w"] * mem.pi + t["c"]].transpose(0, 3, 1, 2)
-    return v if len(t["shape"]) == 3 else v.reshape(len(mem.a), -1)
+    if t.view_of:
+        return read_tensor(mem, tensors[t.view_of], tensors).reshape(len(mem.a), -1)
+    v = mem.rows(t.addr, 0, t.h, t.w, t.map_cw, t.dtype == "int8")
+    v = v[..., t.c0w * mem.pi: t.c0w * mem.pi + t.c].transpose(0, 3, 1, 2)
+    return v if len(t.shape) == 3 else v.reshape(len(mem.a), -1)
 
 
-def write_tensor(mem: Memory, t: dict, values: np.ndarray, fill: int) -> None:
+def write_tensor(mem: Memory, t: TensorData, values: np.ndarray, fill: int) -> None:
     """Write (N, C, H, W) values as a map; padding lanes get FILL."""
     n, c, h, w = values.shape
-    full = np.full((n, h, w, t["map_cw"] * mem.pi), fill, np.int64)
+    full = np.full((n, h, w, t.map_cw * mem.pi), fill, np.int64)
     full[..., :c] = values.transpose(0, 2, 3, 1)
-    mem.write_rows(t["addr"], 0, h, w, t["map_cw"], 0, full)
+    mem.write_rows(t.addr, 0, h, w, t.map_cw, 0, full)
 
 
 def _window(mem: Memory, f: dict, k: int, fill: int, signed: bool):
@@ -244,29 +245,29 @@ def host_input(plan, x: np.ndarray) -> Memory:
     """The activation memory after the host's input steps (quantize, stem im2col) on the batch X."""
     d = plan.data
     x = np.asarray(x, np.float32)
-    mem = Memory(len(x), d["act_bytes"], d["engine"]["pi"])
-    tensors = d["tensors"]
-    for step in d["host"]:
+    mem = Memory(len(x), d.act_bytes, d.engine.pi)
+    tensors = d.tensors
+    for step in d.host:
         if step["kind"] == "quantize":
             t = tensors[step["tensor"]]
             q = ops.quantize(x, _q(t))
-            write_tensor(mem, t, q.reshape((len(x),) + tuple(t["shape"])), t["zero_point"])
+            write_tensor(mem, t, q.reshape((len(x),) + tuple(t.shape)), t.zero_point)
         elif step["kind"] == "im2col":
             src, dst = tensors[step["src"]], tensors[step["dst"]]
-            write_tensor(mem, dst, _im2col(read_tensor(mem, src, tensors), step, dst["shape"]), step["zx"])
+            write_tensor(mem, dst, _im2col(read_tensor(mem, src, tensors), step, dst.shape), step["zx"])
     return mem
 
 
 def host_output(plan, mem: Memory) -> list:
     """The graph outputs (float32) from the final activation memory (the host's dequantize steps)."""
     d = plan.data
-    tensors = d["tensors"]
+    tensors = d.tensors
     outputs = {}
-    for step in d["host"]:
+    for step in d.host:
         if step["kind"] == "dequantize":
             t = tensors[step["tensor"]]
             outputs[step["output"]] = ops.dequantize(read_tensor(mem, t, tensors), _q(t)).astype(np.float32)
-    return [outputs[o["name"]].reshape((len(mem.a),) + tuple(o["shape"])) for o in d["outputs"]]
+    return [outputs[o.name].reshape((len(mem.a),) + tuple(o.shape)) for o in d.outputs]
 
 
 def run(plan, x: np.ndarray, tensors_out: bool = False):
@@ -274,11 +275,11 @@ def run(plan, x: np.ndarray, tensors_out: bool = False):
     or with ``tensors_out`` also every mapped tensor's values (dict)."""
     mem = host_input(plan, x)
     wmem = np.frombuffer(plan.weights, np.uint8)
-    po = plan.data["engine"]["po"]
-    for inv in plan.invocations:
+    po = plan.data.engine.po
+    for inv in plan.data.invocations:
         invoke(mem, wmem, inv, po)
     result = host_output(plan, mem)
     if tensors_out:
-        tensors = plan.data["tensors"]
+        tensors = plan.data.tensors
         return result, {name: read_tensor(mem, t, tensors) for name, t in tensors.items()}
     return result

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..plan.plan_file import Plan
 from ..util import atomic_file, is_owned, record
 
 CXX = os.environ.get("CXX", "g++")
@@ -118,8 +119,4 @@ def simulate(project, x: np.ndarray) -> list:
 
 def list_outputs(project: Path) -> list:
     """Names of the model outputs, in the order the host program writes them (plan.json ``outputs``)."""
-    try:
-        plan = json.loads((Path(project) / "plan.json").read_text())
-    except (OSError, ValueError) as e:
-        raise UserError(f"{project}: not a built project ({e})") from None
-    return [o["name"] for o in plan["outputs"]]
+    return [o.name for o in Plan.load(project).data.outputs]

@@ -22,7 +22,7 @@ import numpy as np
 from ..emit import rtl
 from .. import package_data
 from ..errors import UserError
-from ..plan.invocation import CMD_BYTES, Invocation, command_offset, weight_memory
+from ..plan.invocation import CMD_BYTES, command_offset, weight_memory
 from ..plan.plan_file import Plan
 from ..plan import tiled
 from ..util import atomic_file, record, require
@@ -136,7 +136,7 @@ def read_hex(path: Path, n: int, dtype=np.uint8) -> np.ndarray:
     return np.array([int(v, 16) for v in vals if v][:n], dtype)
 
 
-def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool = False,
+def run_engine(folder, data: "PlanData", weights: bytes, act: np.ndarray, trace: bool = False,
                write_rtl: bool = False, kernel: bool = False) -> tuple:
     """Play DATA's invocations (plan.json data; its preload list once first) on the RTL twin for each
     activation image in ACT (N, act_bytes) uint8; returns (final images, cycles per invocation per
@@ -149,8 +149,7 @@ def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool 
     top = KERNEL_TOP if kernel else TOP
     run_dir = folder / "sim" / (("kernel_" if kernel else "") + ("run_trace" if trace else "run"))
     run_dir.mkdir(parents=True, exist_ok=True)
-    preload = [Invocation.from_json(i) for i in data.get("preload", [])]
-    frame = [Invocation.from_json(i) for i in data["invocations"]]
+    preload, frame = data.preload, data.invocations
     # the RTL kernel reads its command list from the weight memory (ENGINE.md section 4)
     image = np.frombuffer(weight_memory(weights, preload + frame) if kernel else weights, np.uint8)
     wgt = np.zeros(cfg["wgt_size"], np.uint8)
@@ -185,10 +184,10 @@ def run_engine(folder, data: dict, weights: bytes, act: np.ndarray, trace: bool 
 def layer_table(plan: Plan, inv_cycles: list) -> list:
     """Per layer of plan.json (same names, same order): simulated cycles beside the cycle model's."""
     sim = {}
-    for inv, c in zip(plan.data["invocations"], inv_cycles):
-        sim[inv["layer"]] = sim.get(inv["layer"], 0) + c
+    for inv, c in zip(plan.data.invocations, inv_cycles):
+        sim[inv.layer] = sim.get(inv.layer, 0) + c
     return [{"name": rec["name"], "cycles": sim.get(rec["name"], 0), "model_cycles": rec.get("cycles", 0)}
-            for rec in plan.data["layers"]]
+            for rec in plan.data.layers]
 
 
 def report_file(project, kernel: bool = False) -> Path:
@@ -202,7 +201,7 @@ def simulate(project, x, layers=None, trace=False, kernel=False) -> list:
     project = Path(project).resolve()
     plan = Plan.load(project)
     if layers:
-        names = {rec["name"] for rec in plan.data["layers"]}
+        names = {rec["name"] for rec in plan.data.layers}
         unknown = [n for n in layers if n not in names]
         if unknown:
             raise UserError(f"--layers: unknown layer {unknown[0]!r} (see {project / 'plan.json'})")
@@ -215,8 +214,8 @@ def simulate(project, x, layers=None, trace=False, kernel=False) -> list:
     if layers:
         table = [r for r in table if r["name"] in layers]
     per_sample = [int(sum(c)) for c in cycles]
-    report = {"cycles_total": int(sum(inv_cycles)), "model_cycles_total": int(plan.data["total_cycles"]),
-              "preload_cycles": int(sum(preload)), "model_preload_cycles": int(plan.data.get("preload_cycles", 0)),
+    report = {"cycles_total": int(sum(inv_cycles)), "model_cycles_total": plan.data.total_cycles,
+              "preload_cycles": int(sum(preload)), "model_preload_cycles": plan.data.preload_cycles,
               "samples": len(x), "cycles_per_sample": per_sample, "cycles_all_samples": sum(per_sample),
               "layers": table, "sim_seconds": round(seconds, 3),
               "cycles_per_second": round(simulated / seconds, 1) if seconds else 0.0}
