@@ -138,10 +138,10 @@ def main() -> int:
           f"ratio {speedup / reduction:.2f} (goal >= 0.90: {'met' if speedup >= 0.9 * reduction else 'MISSED'})")
     r50 = next(r for r in rows if r[0] == "resnet50")
     print(f"planning resnet50: {r50[5]:.2f} s (goal <= 5 s)")
-    print(f"resnet50 projected fps at {r50[1]['clock_mhz']:g} MHz: {r50[1]['fps']:.1f} "
+    print(f"resnet50 projected fps at {r50[1].clock_mhz:g} MHz: {r50[1].fps:.1f} "
           f"(Vitis AI DPU on U200, two DPUCADF8H cores: {DPU_U200_RESNET50_FPS} fps)")
     bounds = {}
-    for r in r50[1]["layers"]:
+    for r in r50[1].layers:
         if r.get("cycles"):
             bounds[r["bound"]] = bounds.get(r["bound"], 0) + r["cycles"]
     print("resnet50 cycles by bound: " + ", ".join(f"{k} {v}" for k, v in sorted(bounds.items())))
