@@ -11,12 +11,12 @@ import pytest
 
 from hlsgen.commands.synth import parse_stat, resources, run_yosys
 from hlsgen.emit.rtl import ENGINE_UNITS, TEMPLATES
-from hlsgen.plan.unit_costs import LANE_UNITS, unit_cost
+from hlsgen.plan.unit_costs import COSTED_UNITS, unit_cost
 
 pytestmark = [pytest.mark.hw, pytest.mark.slow]
 
 
-@pytest.mark.parametrize("unit", sorted(LANE_UNITS))
+@pytest.mark.parametrize("unit", sorted(COSTED_UNITS))
 def test_lane_unit_resources_match_the_model(tmp_path, unit):
     files = " ".join(str(TEMPLATES / u) for u in ENGINE_UNITS)
     stat, ltp = tmp_path / "stat.txt", tmp_path / "ltp.txt"

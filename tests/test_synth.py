@@ -172,8 +172,8 @@ def test_bad_project_is_one_line_and_exit_2(tmp_path, case):
 
 def test_every_lane_unit_states_its_cost_beside_its_logic():
     from hlsgen.plan import engine, resources
-    from hlsgen.plan.unit_costs import LANE_UNITS, unit_cost
-    for unit in LANE_UNITS:
+    from hlsgen.plan.unit_costs import COSTED_UNITS, unit_cost
+    for unit in COSTED_UNITS:
         cost = unit_cost(unit)
         assert cost["lut"] > 0 and cost["path"] > 0, unit
     assert (resources.LUT_ADD, engine.DSP_PER_ADD) == (unit_cost("hlsgen_add")["lut"], unit_cost("hlsgen_add")["dsp"])

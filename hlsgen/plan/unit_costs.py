@@ -17,7 +17,8 @@ import re
 
 from .. import package_data
 
-LANE_UNITS = ("hlsgen_requant", "hlsgen_add", "hlsgen_mul", "hlsgen_avg_tap", "hlsgen_avg_out")
+# the lane units the resource model counts (hlsgen synth keeps a wider set as modules: its LANE_UNITS)
+COSTED_UNITS = ("hlsgen_requant", "hlsgen_add", "hlsgen_mul", "hlsgen_avg_tap", "hlsgen_avg_out")
 COST_LINE = re.compile(r"^// cost \(yosys synth_xilinx -family xcup, this unit alone\): (.+)$", re.M)
 KEYS = ("lut", "dsp", "path")
 
