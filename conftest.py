@@ -22,12 +22,12 @@ def _net_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def testnet(_net_cache):
     """testnet(kind, out=None, **testnets.make's options) -> the path of that test net, built once per
-    session; read-only (out=PATH: a copy there, to edit or write next to)."""
+    session and shared: read it only (out=PATH: a copy there, to edit or write next to)."""
     return _net_cache.testnet
 
 
 @pytest.fixture(scope="session")
 def example(_net_cache):
     """example(name, out=None, **zoo.make_example's options) -> the path of that example net, built once
-    per session; read-only like testnet's."""
+    per session and shared like testnet's."""
     return _net_cache.example

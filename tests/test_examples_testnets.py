@@ -10,7 +10,7 @@ from onnx import numpy_helper
 from hlsgen.errors import UserError
 from hlsgen.examples import testnets
 from hlsgen.examples.quantize import pruned_count
-from testkit import ort_session
+from hlsgen.golden.reference import session as ort_session
 
 
 def conv_params(path):
@@ -43,7 +43,7 @@ def test_variant_builds_runs_and_prunes_exactly(testnet, tmp_path, kind, fmt, pe
     path = testnet(kind, fmt=fmt, per_channel=per_channel, prune=prune, zero_bias=zero_bias, act_dtype=act_dtype)
     x = testnets.random_input(path, n=3)
     opt = tmp_path / "opt.onnx"
-    y = ort_session(path, optimized=opt).run(None, {"input": x})[0]
+    y = ort_session(path, opt).run(None, {"input": x})[0]
     assert y.shape == (3, testnets.DEFAULT_SIZE["classes"]) and np.isfinite(y).all()
     assert not np.array_equal(y[0], y[1]), "outputs do not depend on the input"
 

@@ -9,7 +9,7 @@ from hlsgen.cli import main as cli
 from hlsgen.errors import UserError
 from hlsgen.examples import zoo
 from hlsgen.examples.quantize import pruned_count
-from testkit import ort_session
+from hlsgen.golden.reference import session as ort_session
 
 ACCURACY_BAR = 0.90   # quantized lenet-digits on the held-out digits (measured: 0.96..0.98)
 # (name, prune, format) of the examples checked bit-exact in the fast suite

@@ -10,14 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import onnxruntime as ort
 import pytest
 
 from hlsgen import ir
 from hlsgen.errors import UserError
 from hlsgen.examples import testnets, zoo
 from hlsgen.frontend import load
-from hlsgen.golden.reference import session_options, uint8_activations
 
 
 class NetCache:
@@ -82,13 +80,6 @@ def qparams(rng, dtype, lo_exp=-9.0, hi_exp=1.0):
     """Random quantization parameters of DTYPE: a scale 2**uniform(LO_EXP, HI_EXP), any zero point."""
     lo, hi = ir.DTYPE_RANGE[dtype]
     return ir.QParams(float(2.0 ** rng.uniform(lo_exp, hi_exp)), int(rng.integers(lo, hi + 1)), dtype)
-
-
-def ort_session(path, optimized=None):
-    """An onnxruntime CPU session on the model at PATH with hlsgen's exact-integer session options
-    (OPTIMIZED: where onnxruntime writes the optimized model)."""
-    so = session_options(str(optimized) if optimized else None, exact_u8s8=uint8_activations(path))
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
 def hlsgen(*args, cwd=None, timeout=600):

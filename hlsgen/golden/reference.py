@@ -46,14 +46,16 @@ def session_options(optimized_path: str | None = None, exact_u8s8: bool = False)
     return opts
 
 
-def session(model):
-    """An onnxruntime CPU session for MODEL (a path or serialized bytes)."""
+def session(model, optimized_path=None):
+    """An onnxruntime CPU session for MODEL (a path or serialized bytes); OPTIMIZED_PATH: where
+    onnxruntime writes the model it optimized."""
     import onnxruntime as ort
 
     if isinstance(model, os.PathLike):
         model = str(model)
-    return ort.InferenceSession(model, sess_options=session_options(exact_u8s8=uint8_activations(model)),
-                                providers=["CPUExecutionProvider"])
+    opts = session_options(None if optimized_path is None else str(optimized_path),
+                           exact_u8s8=uint8_activations(model))
+    return ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
 
 
 _ACTIVATION_ZERO_POINT = {"QuantizeLinear": 2, "QLinearConv": 2, "QLinearMatMul": 2, "QGemm": 2}

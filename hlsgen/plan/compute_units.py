@@ -53,9 +53,10 @@ def cu_target(target: dict, cus: list) -> dict:
 
 
 def compute_unit_data(tgt: dict, clock: float, cus: list, res: dict, total: int) -> dict:
-    """plan.json's compute units (``compute_units``: ComputeUnitData, ``fps``, ``fps_per_cu``): each CU's SLR and the memory banks its ports bind (the plan's port
-    layout on the CU's own banks), each SLR's use (the CU's resources against the SLR's), batch-1
-    latency and throughput (every CU running its own images)."""
+    """plan.json's compute units (``compute_units``: ComputeUnitData, ``fps``, ``fps_per_cu``): each
+    CU's SLR and the memory banks its ports bind (the plan's port layout on the CU's own banks), each
+    SLR's use (the CU's resources against the SLR's), batch-1 latency and throughput (every CU running
+    its own images)."""
     n_banks = len(cu_target(tgt, cus)["memory"]["bank_ids"])
     units = []
     for cu in cus:
