@@ -114,12 +114,14 @@ def _graph(model, calibrate=None):
 
 
 def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None, weights="auto", array=None,
-          calibrate=None, progress=None, guidance=False, kernel="both", compute_units=None) -> Build:
+          calibrate=None, progress=None, guidance=False, kernel="both", compute_units=None,
+          epilogue_lanes=None) -> Build:
     """Plan MODEL (an ONNX path or a loaded graph) for TARGET; with OUTPUT, write the accelerator
     project to that folder (new, empty or one hlsgen wrote: nothing else in it is touched).
     GUIDANCE: the plan also carries the pruning guidance (report.md's table; a few re-plans).
     KERNEL: the Vitis kernels written, 'hls', 'rtl' or 'both'; COMPUTE_UNITS: engines on the card (one per
-    SLR; default: the count with the highest throughput)."""
+    SLR; default: the count with the highest throughput); EPILOGUE_LANES: the epilogue's lanes (default: the
+    most that fit)."""
     from .emit import KERNELS, write_project
     from .plan.planner import make_plan
     from .util import check_writable_folder
@@ -128,7 +130,8 @@ def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None
     if output is not None:
         check_writable_folder(output)     # before the planning, not after
     p = make_plan(_graph(model, calibrate), target=target, dsp_budget=dsp_budget, clock_mhz=clock_mhz,
-                  weights=weights, array=array, progress=progress, guidance=guidance, compute_units=compute_units)
+                  weights=weights, array=array, progress=progress, guidance=guidance, compute_units=compute_units,
+                  epilogue_lanes=epilogue_lanes)
     if output is None:
         return Build(p)
     with output_dir(output) as tmp:

@@ -102,7 +102,7 @@ def test_array_option_errors(nets):
     for bad in ("4x32", "1x8x6", "16x8x8", "1x12x4", "1x6x4", "8x64x64"):
         with pytest.raises(UserError) as err:
             make_plan(graph, dsp_budget=64, array=bad)
-        why = {"4x32": "expected PPxPOxPI", "8x64x64": "needs 17408 DSPs, over the budget"}.get(
+        why = {"4x32": "expected PPxPOxPI", "8x64x64": "needs 16512 DSPs, over the budget"}.get(
             bad, "PI must be a power of two")
         assert str(err.value).startswith(f"--array {bad}: {why}")
 
@@ -127,7 +127,7 @@ def test_candidates_fill_the_budget():
     more, each one the kernels build."""
     from hlsgen.plan import engine as eng
     shapes = eng.candidates(1764, 2)
-    assert all(eng.shape_ok(*s) and eng.mac_dsps(s[1], s[2], 2, s[0]) <= 1764 for s in shapes)
+    assert all(eng.shape_ok(*s) and eng.mac_dsps(s[1], s[2], 2, s[0], lanes=s[1]) <= 1764 for s in shapes)
     odd = [s for s in shapes if s[0] & (s[0] - 1) or s[2] & (s[2] - 1)]
-    assert odd and all(2 * eng.mac_dsps(s[1], s[2], 2, s[0]) >= 1764 for s in odd)
+    assert odd and all(2 * eng.mac_dsps(s[1], s[2], 2, s[0], lanes=s[1]) >= 1764 for s in odd)
     assert (1, 32, 96) in shapes and (3, 16, 32) in shapes and (1, 64, 64) not in shapes

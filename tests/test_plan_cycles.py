@@ -102,7 +102,7 @@ def test_vector_ops():
 def test_candidates_fit_budget():
     for budget in (6, 32, 3528):
         shapes = candidates(budget, 2)
-        assert shapes and all(mac_dsps(pi, po, 2, pp) <= budget and po % pi == 0 for pp, pi, po in shapes)
+        assert shapes and all(mac_dsps(pi, po, 2, pp, lanes=pi) <= budget and po % pi == 0 for pp, pi, po in shapes)
         assert {pp for pp, _, _ in shapes} > {1} or budget < 32
     assert candidates(5, 2) == []
 

@@ -18,7 +18,8 @@ def main(args) -> int:
         b = api.build(args.model, args.output, target=args.target, dsp_budget=args.dsp_budget,
                       clock_mhz=args.clock_mhz, weights=args.weights, array=args.array,
                       calibrate=args.calibrate, progress=progress, guidance=True,
-                      kernel=args.kernel, compute_units=args.compute_units)
+                      kernel=args.kernel, compute_units=args.compute_units,
+                      epilogue_lanes=args.epilogue_lanes)
     if args.synth:
         from . import synth
         synth.main(type(args)(project=args.output))

@@ -8,7 +8,8 @@ output row needs; weight block g streams
 from the start of group g-1's first row (double buffer); every row of every
 group starts at max(previous row end, its weight block, its input row, its
 residual row) and takes ceil(cols/PP)*c_px, cols = out_w*max(pool_k, 1) conv columns in
-groups of PP pixels, c_px = max(k*k*in_cw, ceil(PP*PO/BO)).
+groups of PP pixels, c_px = max(k*k*tap_cw, ceil(PP*PO/BO), NC) (NC: the epilogue's passes over a
+pixel group's outputs, E lanes each).
 Vector ops: pools row by row (k*k cycles per output word), tables row by row (a word per
 cycle, after their tables), mul row by row after its vector, gavgpool and add after their whole
 input stream. Every invocation ends PL + OV after its last row.
@@ -63,7 +64,7 @@ def conv(e: Engine, f: dict) -> dict:
     rrow = f["out_w"] * f["out_words"] * e.pi if f["add_en"] else 0
     needs, in_bytes = _row_needs(e, f, rrow)
     res_bytes = rrow * n_out
-    c_px = max(f["k"] * f["k"] * f["tap_cw"], _cdiv(e.pp * e.po, e.bpc("act_wr", f)))
+    c_px = max(f["k"] * f["k"] * f["tap_cw"], _cdiv(e.pp * e.po, e.bpc("act_wr", f)), e.epi_passes)
     row_cycles = _cdiv(f["out_w"] * pk, e.pp) * c_px
     wp = e.ports["wgt"]
     load = wp["latency"] + _cdiv(f["w_group_bytes"], wp["bytes_per_cycle"])

@@ -25,7 +25,8 @@ WEIGHTS_MODES = ("auto", "resident", "streamed")   # auto: resident when the sto
 # Timing constants (ENGINE.md section 5); the RTL twin uses the same values from plan.json.
 TIMING = {
     "invocation_overhead": 32,   # control: register reads, start/done handshake
-    "pipeline_latency": 12,      # MAC array + requant + write path, after the last pixel
+    "pipeline_latency": 12,      # MAC array + requant + write path, after the last pixel (one epilogue pass;
+                                 # an engine whose epilogue takes NC passes adds NC - 1: Engine.set_epilogue_lanes)
     "act_rd_latency": 64,        # first byte of a read stream (DDR/HBM read latency)
     "wgt_latency": 64,
 }
@@ -101,6 +102,22 @@ class Engine:
     timing: dict = field(default_factory=lambda: dict(TIMING))
     pp: int = 1                 # pixel lanes: output pixels of a row computed at once, sharing the weights
     epilogue_tables: bool = True  # a table after a conv runs in its epilogue (table memory per output lane)
+    epilogue_lanes: int = 0     # E: requantizers (and add units) of the epilogue; 0: one per output (PP x PO)
+
+    def __post_init__(self):
+        if not self.epilogue_lanes:
+            self.epilogue_lanes = self.pp * self.po
+
+    @property
+    def epi_passes(self) -> int:
+        """NC: cycles the epilogue takes for a pixel group's PP x PO outputs, E of them per cycle."""
+        return self.pp * self.po // self.epilogue_lanes
+
+    def set_epilogue_lanes(self, lanes: int) -> None:
+        """E = LANES (ENGINE.md section 1, "Epilogue lanes"): the pipeline latency grows by NC - 1."""
+        assert epilogue_ok(self.pp, self.pi, self.po, lanes), (self.pp, self.pi, self.po, lanes)
+        self.epilogue_lanes = lanes
+        self.timing = dict(self.timing, pipeline_latency=TIMING["pipeline_latency"] + self.epi_passes - 1)
 
     @property
     def macs_per_cycle(self) -> int:
@@ -146,11 +163,22 @@ DSP_PER_REQUANT = unit_cost("hlsgen_requant")["dsp"]     # its 25 x 24-bit signi
 DSP_PER_ADD = unit_cost("hlsgen_add")["dsp"]             # its two 10 x 24-bit products
 
 
-def mac_dsps(pi: int, po: int, per_dsp: int, pp: int = 1, add: bool = False) -> int:
-    """DSPs of the MAC array plus the epilogue: per output lane (PP x PO lanes) a requantizer, and an
-    add unit when the model has an add (ADD)."""
+def mac_dsps(pi: int, po: int, per_dsp: int, pp: int = 1, add: bool = False, lanes: int = 0) -> int:
+    """DSPs of the MAC array plus the epilogue: per epilogue lane (LANES; 0: one per output, PP x PO) a
+    requantizer, and an add unit when the model has an add (ADD)."""
     lane = DSP_PER_REQUANT + (DSP_PER_ADD if add else 0)
-    return -(-(pp * pi * po) // per_dsp) + lane * pp * po
+    return -(-(pp * pi * po) // per_dsp) + lane * (lanes or pp * po)
+
+
+def epilogue_ok(pp: int, pi: int, po: int, lanes: int) -> bool:
+    """E epilogue lanes serve a PP x PO array: a multiple of PI (the vector ops' PI lanes are lanes
+    0..PI-1) dividing PP x PO (a pixel group's outputs are whole passes)."""
+    return lanes > 0 and lanes % pi == 0 and (pp * po) % lanes == 0
+
+
+def epilogue_choices(pp: int, pi: int, po: int) -> list:
+    """Every E that epilogue_ok allows for the shape, ascending (the last: one lane per output)."""
+    return [m * pi for m in range(1, pp * po // pi + 1) if epilogue_ok(pp, pi, po, m * pi)]
 
 
 def is_pow2(n: int) -> bool:
@@ -184,16 +212,17 @@ def shape_ok(pp: int, pi: int, po: int) -> bool:
 
 
 def candidates(dsp_budget: int, per_dsp: int, add: bool = False) -> list:
-    """(PP, PI, PO) shapes that fit the DSP budget (every power-of-two one: on a small model a smaller
-    array can win, its rounding losses being smaller; the others, which exist to fill the budget, only
-    when they use at least half of it); ADD: the model has an add (its lanes' DSPs count)."""
+    """(PP, PI, PO) shapes that fit the DSP budget with their leanest epilogue (PI lanes; every
+    power-of-two one: on a small model a smaller array can win, its rounding losses being smaller; the
+    others, which exist to fill the budget, only when they use at least half of it); ADD: the model has
+    an add (its lanes' DSPs count)."""
     out = []
     for pp in range(1, PP_MAX + 1):
         for lpi in range(1, 9):           # PI 2..256
             pi = 1 << lpi
             pos = sorted({pi * m << k for m in PO_STEPS for k in range(11) if pi * m << k <= 1024})
             for po in pos:
-                need = mac_dsps(pi, po, per_dsp, pp, add)
+                need = mac_dsps(pi, po, per_dsp, pp, add, pi)
                 pow2 = is_pow2(pp) and is_pow2(po)
                 if need <= dsp_budget and shape_ok(pp, pi, po) and (pow2 or 2 * need >= dsp_budget):
                     out.append((pp, pi, po))

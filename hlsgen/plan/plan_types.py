@@ -20,7 +20,7 @@ from .invocation import Invocation, register_map_json
 
 # plan.json's format: raised whenever a reader would misread an older file (a key's meaning, the layout of
 # weights.bin or of the activation memory); Plan.load refuses any other.
-PLAN_FORMAT = 2
+PLAN_FORMAT = 3
 
 
 def _damaged(path, what: str) -> UserError:
@@ -111,6 +111,7 @@ class EngineData(Record):
     timing: dict
     pp: int
     epilogue_tables: bool
+    epilogue_lanes: int
     macs_per_cycle: int
     weights: str
     array: str
@@ -119,7 +120,8 @@ class EngineData(Record):
     def engine(self) -> Engine:
         """The engine.Engine this section describes (for the cycle model)."""
         return Engine(self.pi, self.po, self.macs_per_dsp, self.ports, self.in_buf_bytes, self.w_buf_bytes,
-                      self.w_store_bytes, self.timing, self.pp, self.epilogue_tables)
+                      self.w_store_bytes, self.timing, self.pp, self.epilogue_tables,
+                      self.epilogue_lanes)
 
 
 @dataclass

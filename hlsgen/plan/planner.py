@@ -59,10 +59,11 @@ def _engine_for(target: dict, clock: float, budget: int, pp: int, pi: int, po: i
                       w_buf_bytes=2 * needs["w_block"], pp=pp)
 
 
-def _lowered(graph, target, clock, budget, pp, pi, po, weights):
+def _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes=None):
     """(engine, schedule) of one shape: weights resident on chip when the store fits beside the
     buffers (``weights`` auto or resident), else streamed; tables in the conv epilogues when their
-    memories fit, else in the vector unit; None when the engine does not fit."""
+    memories fit, else in the vector unit; the epilogue's lanes by ``_epilogue_lanes`` (LANES: those);
+    None when the engine does not fit."""
     needs = buffer_needs(graph, pi, po)
     for epilogue_tables in (True, False):
         for resident in ((True, False) if weights == "auto" else (weights == "resident",)):
@@ -72,11 +73,23 @@ def _lowered(graph, target, clock, budget, pp, pi, po, weights):
             if resident:
                 e.w_store_bytes = sched.weight_bytes
             units = _units(graph, sched.invocations)
-            if not resources.misfit(resources.estimate(e, **units), target["user"]):
+            if _epilogue_lanes(e, units, target["user"], budget, lanes):
                 return e, sched
         if not units["ctab"]:
             break                      # no conv ran a table: the vector unit's tables changed nothing
     return None
+
+
+def _epilogue_lanes(e: eng.Engine, units: dict, user: dict, budget: int, lanes=None) -> bool:
+    """Give E its epilogue lanes (ENGINE.md section 1) and say whether it then fits USER and the DSP
+    BUDGET: the most that fit (fewer lanes never take fewer cycles); LANES: only those."""
+    choices = eng.epilogue_choices(e.pp, e.pi, e.po)
+    for c in ([lanes] if lanes in choices else []) if lanes is not None else reversed(choices):
+        e.set_epilogue_lanes(c)
+        res = resources.estimate(e, **units)
+        if res["dsp"] <= budget and not resources.misfit(res, user):
+            return True
+    return False
 
 
 def _largest_fitting_budget(graph, target, clock) -> int:
@@ -84,8 +97,9 @@ def _largest_fitting_budget(graph, target, clock) -> int:
     best = 0
     units = _units(graph)
     for pp, pi, po in eng.candidates(target["user"]["dsp"], per, units["add"]):
-        e = _engine_for(target, clock, eng.mac_dsps(pi, po, per, pp, units["add"]), pp, pi, po,
+        e = _engine_for(target, clock, eng.mac_dsps(pi, po, per, pp, units["add"], pi), pp, pi, po,
                         buffer_needs(graph, pi, po))
+        e.set_epilogue_lanes(pi)
         res = resources.estimate(e, **units)
         if not resources.misfit(res, target["user"]):
             best = max(best, res["dsp"])
@@ -101,21 +115,21 @@ def parse_array(text: str, budget: int, per: int, add: bool = False) -> tuple:
         raise UserError(f"--array {text}: expected PPxPOxPI, e.g. 4x32x32") from None
     if not eng.shape_ok(pp, pi, po):
         raise UserError(f"--array {text}: {eng.SHAPE_RULE}")
-    need = eng.mac_dsps(pi, po, per, pp, add)
+    need = eng.mac_dsps(pi, po, per, pp, add, pi)
     if need > budget:
         raise UserError(f"--array {text}: needs {need} DSPs, over the budget of {budget} (--dsp-budget)")
     return pp, pi, po
 
 
 def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None, weights="auto",
-                  array=None, label=None):
+                  array=None, label=None, lanes=None):
     """The (PP, PI, PO) shape with the fewest total cycles over the whole network (only ARRAY, a
     "PPxPOxPI" string, when given): the engine. LABEL names the budget in errors (default --dsp-budget
     BUDGET)."""
-    return _best_engine(graph, target, clock, budget, progress, weights, array, label)[0]
+    return _best_engine(graph, target, clock, budget, progress, weights, array, label, lanes)[0]
 
 
-def _best_engine(graph, target, clock, budget, progress, weights, array, label) -> tuple:
+def _best_engine(graph, target, clock, budget, progress, weights, array, label, lanes=None) -> tuple:
     """choose_engine's (engine, its total cycles)."""
     label = label or f"--dsp-budget {budget}"
     per, add = eng.macs_per_dsp(target), _units(graph)["add"]
@@ -123,14 +137,27 @@ def _best_engine(graph, target, clock, budget, progress, weights, array, label) 
     if not shapes:
         raise UserError(f"{label}: too small for the smallest engine "
                         f"({eng.mac_dsps(2, 2, per, 1, add)} DSPs)")
+    if lanes is not None:
+        ok = [s for s in shapes if eng.epilogue_ok(*s, lanes)]
+        if not ok:
+            pp, pi, po = shapes[0]
+            raise UserError(f"--epilogue-lanes {lanes}: must be a multiple of PI dividing PP x PO ("
+                            + (f"PI {pi}, PP x PO {pp * po}" if array else "no engine within the budget has one")
+                            + ")")
+        shapes = ok
     if progress:
         progress.total = len(shapes)
     best, failure = None, None
-    for pp, pi, po in shapes:
+    # the largest arrays first; a shape whose bound (every MAC of the model at one per multiplier per cycle)
+    # is already above the best total cannot win and is not lowered
+    macs = sum(ir.layer_macs(graph, layer) for layer in graph.layers)
+    for pp, pi, po in sorted(shapes, key=lambda s: -s[0] * s[1] * s[2]):
         if progress:
             progress.update(1, f"PP={pp} PI={pi} PO={po}")
+        if best is not None and macs / (pp * pi * po) > best[2]:
+            continue
         try:
-            got = _lowered(graph, target, clock, budget, pp, pi, po, weights)
+            got = _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes)
         except UserError as err:      # e.g. a concat offset this PI cannot address
             failure = failure or err
             continue
@@ -138,7 +165,7 @@ def _best_engine(graph, target, clock, budget, progress, weights, array, label) 
             continue
         e, sched = got
         total = cycles.total_cycles(e, sched.invocations)
-        key = (total, eng.mac_dsps(pi, po, per, pp, add), pp, -pi)
+        key = (total, eng.mac_dsps(pi, po, per, pp, add, e.epilogue_lanes), pp, -pi)
         if best is None or key < best[0]:
             best = (key, e, total)
     if best is None and failure is not None:
@@ -149,16 +176,16 @@ def _best_engine(graph, target, clock, budget, progress, weights, array, label) 
     if best is None:
         fit = _largest_fitting_budget(graph, target, clock)
         lean = min(shapes, key=lambda s: (s[0] * s[2], s[0]))     # fewest output lanes: the leanest logic
-        misfit = resources.misfit(resources.estimate(
-            _engine_for(target, clock, budget, *lean, buffer_needs(graph, *lean[1:])), **_units(graph)),
-            target["user"])
+        e = _engine_for(target, clock, budget, *lean, buffer_needs(graph, *lean[1:]))
+        e.set_epilogue_lanes(lean[1])                             # and the fewest epilogue lanes (PI)
+        misfit = resources.misfit(resources.estimate(e, **_units(graph)), target["user"])
         raise UserError(f"{label}: no engine fits the target ({', '.join(misfit)}); "
                         f"largest DSP budget that fits: {fit or 'none'}")
     return best[1], best[2]
 
 
 def choose_layout(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None, weights="auto",
-                  array=None, compute_units=None):
+                  array=None, compute_units=None, lanes=None):
     """(engine, CUs): identical compute units, one per SLR (``compute_units.cu_layouts``), each inside its
     SLR's resources and its share of the DSP budget, that give the highest throughput (CUs / cycles;
     on a tie the fewer CUs: the lower latency). COMPUTE_UNITS: only layouts of that many CUs."""
@@ -174,7 +201,8 @@ def choose_layout(graph: ir.Graph, target: dict, clock: float, budget: int, prog
         label = (f"--dsp-budget {budget}" if cu_budget == budget else
                  f"--dsp-budget {budget} ({cu_budget} per compute unit, {len(cus)} in {', '.join(c['slr'] for c in cus)})")
         try:
-            e, total = _best_engine(graph, cu_target(target, cus), clock, cu_budget, progress, weights, array, label)
+            e, total = _best_engine(graph, cu_target(target, cus), clock, cu_budget, progress, weights, array, label,
+                                    lanes)
         except UserError as err:
             failure = failure or err
             continue
@@ -197,10 +225,11 @@ def shape_cycles(graph, target, clock, budget, pp, pi, po, weights) -> int | Non
 
 
 def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, progress=None,
-              weights="auto", array=None, guidance=False, compute_units=None) -> Plan:
+              weights="auto", array=None, guidance=False, compute_units=None, epilogue_lanes=None) -> Plan:
     """The plan of GRAPH on TARGET; GUIDANCE: also the pruning guidance (``guidance.suggestions``,
     plan ``guidance``: a few re-plans of the graph, about a second on ResNet-50); COMPUTE_UNITS: that
-    many CUs (default: the count with the highest throughput)."""
+    many CUs (default: the count with the highest throughput); EPILOGUE_LANES: the epilogue's lanes E
+    (ENGINE.md section 1; default: the planner's choice per shape)."""
     t0 = time.perf_counter()
     key, tgt = eng.get_target(target)
     clock = float(clock_mhz) if clock_mhz is not None else float(tgt["clock_mhz"])
@@ -216,7 +245,9 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
         raise UserError(f"--weights {weights}: must be one of {', '.join(eng.WEIGHTS_MODES)}")
     compacted, compaction = _compact(graph)
     g2 = with_concat_tables(without_gathers(compacted))
-    e, cus = choose_layout(g2, tgt, clock, budget, progress, weights, array, compute_units)
+    if epilogue_lanes is not None and epilogue_lanes < 1:
+        raise UserError(f"--epilogue-lanes {epilogue_lanes}: must be positive")
+    e, cus = choose_layout(g2, tgt, clock, budget, progress, weights, array, compute_units, epilogue_lanes)
     sched = lower(g2, e, pack=True)
     data = _plan_data(graph, compacted, g2, key, tgt, clock, budget, e, sched, compaction, cus)
     if guidance:

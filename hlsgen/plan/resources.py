@@ -1,8 +1,8 @@
 """Resource model of one engine configuration: DSP, LUT, FF, BRAM36, URAM.
 
 DSP: the PP x PO x PI array with ``int8_macs_per_dsp`` MACs per DSP48E2, plus one 24x24
-requant multiplier (2 DSPs) per output lane (PP x PO lanes), the add unit's two 10x24-bit products
-(2 DSPs) per output lane when the model has an add, plus one per input lane for the
+requant multiplier (2 DSPs) per epilogue lane (E lanes, ENGINE.md section 1), the add unit's two
+10x24-bit products (2 DSPs) per epilogue lane when the model has an add, plus one per input lane for the
 byte product of a map times a vector (only when the model has one). Memories: the input buffer (PI bytes
 wide, one copy per pixel lane: PP reads per cycle) and the double-buffered weight blocks (PO*PI bytes wide) go to URAM
 (72 x 4096) when deep, else BRAM36 (72 x 512); per-port AXI FIFOs take BRAM36. Resident
@@ -12,7 +12,8 @@ LUT: per-MAC adder tree, plus the per-lane units the engine (templates/rtl/engin
 instantiates, at the LUT counts yosys ``synth_xilinx -family xcup`` reports for each unit alone (each
 unit's file states them, hlsgen.plan.unit_costs):
 a requantizer (``hlsgen_requant``) and a quantized-add unit (``hlsgen_add``, fused residual and
-standalone add) per output lane (PP x PO), the latter only when the model has an add; with average pooling in the model (the RTL generates its unit only
+standalone add) per epilogue lane (E), the latter only when the model has an add, and with E < PP x PO
+the NC-way multiplexers in front of them (accumulator, scale, residual byte: 72 bits, a LUT6 per 4:1); with average pooling in the model (the RTL generates its unit only
 then), a float-path tap (``hlsgen_avg_tap``) and an output stage (``hlsgen_avg_out``) per input lane.
 FF, the rest of the vector unit and the control: first-order figures in the style of FINN's estimates.
 """
@@ -31,6 +32,8 @@ LUT_AVG_OUT = unit_cost("hlsgen_avg_out")["lut"]     # 35/8-bit divider, y_recip
 LUT_MUL, DSP_PER_MUL = unit_cost("hlsgen_mul")["lut"], unit_cost("hlsgen_mul")["dsp"]    # (a-za)*(b-zb) on a DSP
 LUT_CTAB_LANE = 3 * 256 // 64 * 8   # epilogue table per output lane: 3 banks x 256 x 8 bits as 64x1 LUTRAMs
 FF_PER_OUT_LANE = 450                               # requant and add pipeline registers
+MUX_BITS = 32 + 32 + 8                              # an epilogue lane's inputs picked per pass (E < PP x PO)
+FF_HOLD_PER_OUT = 32 + 10                           # held accumulator, collected output byte (E < PP x PO)
 LUT_PER_IN_LANE, FF_PER_IN_LANE = 120, 160          # rest of the vector unit (max, sum), input mux
 LUT_FIXED, FF_FIXED = 25000, 40000                  # control, AXI-lite, 3 m_axi ports
 BRAM_PER_PORT = 8
@@ -44,11 +47,12 @@ def _memory(width_bits: int, depth: int, uram: bool = True) -> dict:
 
 
 def lane_luts(e: Engine, avgpool: bool = False, add: bool = True) -> int:
-    """LUTs of the per-lane units: requantizer per output lane, add unit per output lane when the
-    model has an add (ADD); the average-pool tap and output stage per input lane when the model has
+    """LUTs of the per-lane units: requantizer per epilogue lane, add unit per epilogue lane when the
+    model has an add (ADD), their pass multiplexers; the average-pool tap and output stage per input lane when the model has
     an average pool (AVGPOOL)."""
-    lanes = e.pp * e.po
-    return ((LUT_REQUANT + (LUT_ADD if add else 0)) * lanes + LUT_PER_IN_LANE * e.pi
+    lanes = e.epilogue_lanes
+    mux = MUX_BITS * -(-(e.epi_passes - 1) // 3) * lanes
+    return ((LUT_REQUANT + (LUT_ADD if add else 0)) * lanes + mux + LUT_PER_IN_LANE * e.pi
             + ((LUT_AVG_TAP + LUT_AVG_OUT) * e.pi if avgpool else 0))
 
 
@@ -66,10 +70,11 @@ def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0,
     store = -(-8 * line // 72) * -(-e.w_store_bytes // (line * 4096)) if e.resident else 0
     macs = e.macs_per_cycle
     return {
-        "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp, e.pp, add) + (DSP_PER_MUL * e.pi if mul else 0),
+        "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp, e.pp, add, e.epilogue_lanes) + (DSP_PER_MUL * e.pi if mul else 0),
         "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool, add) + (LUT_MUL * e.pi if mul else 0)
         + (LUT_CTAB_LANE * e.pp * e.po if ctab else 0),
-        "ff": FF_FIXED + FF_PER_MAC * macs + FF_PER_OUT_LANE * e.pp * e.po + FF_PER_IN_LANE * e.pi,
+        "ff": FF_FIXED + FF_PER_MAC * macs + FF_PER_OUT_LANE * e.epilogue_lanes + FF_PER_IN_LANE * e.pi
+        + (FF_HOLD_PER_OUT * e.pp * e.po + 32 * e.po if e.epi_passes > 1 else 0),
         "bram36": in_buf["bram36"] + w_buf["bram36"] + 3 * BRAM_PER_PORT
         + (e.pi * _memory(8, table * 256, False)["bram36"] if table else 0),
         "uram": in_buf["uram"] + w_buf["uram"] + store,
