@@ -202,3 +202,18 @@ def test_shapes_beyond_powers_of_two(tmp_path, kind, array, weights):
     (y,), (want,) = csim.simulate(out, x), ort_run(model, x)
     assert int(np.count_nonzero(y != want)) == 0
     _check_network(model, out, n=2)
+
+
+@pytest.mark.hw
+@pytest.mark.parametrize("kind,array,lanes", [
+    ("resnet", "1x8x4", 4),                         # CI: fused residual adds, NC = 2 passes
+    pytest.param("vgg", "4x2x2", 2, marks=pytest.mark.slow),       # fused max pool, 4 passes
+    pytest.param("hswish", "2x4x4", 4, marks=pytest.mark.slow),    # fused tables, 2 passes
+])
+def test_epilogue_lanes_in_verilator(tmp_path, kind, array, lanes):
+    """An epilogue of fewer lanes than outputs (ENGINE.md section 1, "Epilogue lanes"): a pixel group's
+    outputs in PP*PO/E passes; the twin equals onnxruntime and counts the model's cycles."""
+    model, out = _build(tmp_path, kind, 0.5, array=array, extra=("--epilogue-lanes", str(lanes)))
+    e = json.loads((out / "plan.json").read_text())["engine"]
+    assert e["epilogue_lanes"] == lanes < e["pp"] * e["po"]
+    _check_network(model, out)

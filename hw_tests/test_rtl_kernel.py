@@ -90,7 +90,9 @@ LINT_PLANS = [("chain", "qop", ()),                                   # resident
               ("vgg", "qop", ("--array", "1x8x4",)),                  # average pool, fused max pool, 1 pixel lane
               ("se", "qdq", ()),                                      # map x vector, fused tables, adds
               ("dense", "qdq", ()),                                   # table layers
-              ("chain", "qop", ("--dsp-budget", "128", "--array", "1x16x8"))]    # 128-byte weight lines
+              ("chain", "qop", ("--dsp-budget", "128", "--array", "1x16x8")),   # 128-byte weight lines
+              ("resnet", "qop", ("--array", "1x8x4", "--epilogue-lanes", "4")),    # epilogue in 2 passes, adds
+              ("se", "qdq", ("--array", "2x4x4", "--epilogue-lanes", "4"))]        # 2 passes, mul, tables
 
 
 def test_generated_engines_lint_clean(tmp_path):

@@ -15,7 +15,7 @@ import jinja2
 from .. import package_data
 from ..errors import UserError
 from ..util import atomic_file
-from ..plan.engine import is_pow2
+from ..plan.engine import epilogue_ok, is_pow2
 from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS, Invocation,
                                command_offset)
 from ..plan.plan_types import PlanData
@@ -67,8 +67,12 @@ def config(data: PlanData) -> dict:
         raise UserError(f"plan.json: the RTL twin needs PO a multiple of PI (PO={po}, PI={pi})")
     if min(lr, lw) < 2:
         raise UserError("plan.json: the RTL twin needs port latencies of at least 2 cycles")
-    if int(timing["pipeline_latency"]) < 12:
-        raise UserError("plan.json: the RTL twin's epilogue needs pipeline_latency >= 12")
+    lanes = e.epilogue_lanes
+    if not epilogue_ok(pp, pi, po, lanes):
+        raise UserError(f"plan.json: the RTL twin needs epilogue_lanes a multiple of PI dividing PP x PO (got {lanes})")
+    nc = pp * po // lanes
+    if int(timing["pipeline_latency"]) < 12 + nc - 1:
+        raise UserError(f"plan.json: the RTL twin's epilogue needs pipeline_latency >= {12 + nc - 1}")
     if bw > 64 and (po * pi) % bw:
         raise UserError(f"plan.json: the RTL twin needs wgt bytes_per_cycle <= 64 or dividing PO*PI (got {bw})")
     pre = ports.get("preload", {"latency": 0, "bytes_per_cycle": 1})
@@ -92,7 +96,7 @@ def config(data: PlanData) -> dict:
     return {
         "name": data.target,
         "pp": pp, "pi": pi, "po": po, "nwo": po // pi, "br": br, "bw": bw, "bo": bo, "lr": lr, "lw": lw,
-        "cwr": _cdiv(pp * po, bo), "cwrs": _cdiv(pp * po, bos), "brs": brs, "rates": sorted({br, brs}),
+        "e_lanes": lanes, "nc": nc, "cwr": max(_cdiv(pp * po, bo), nc), "cwrs": max(_cdiv(pp * po, bos), nc), "brs": brs, "rates": sorted({br, brs}),
         "banks": "rd_bank" in REGISTER_OFFSETS,
         "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
         "al": al, "wl": wl, "cl": _cdiv(8 * po, bw),

@@ -178,7 +178,8 @@ def _best_engine(graph, target, clock, budget, progress, weights, array, label, 
         lean = min(shapes, key=lambda s: (s[0] * s[2], s[0]))     # fewest output lanes: the leanest logic
         e = _engine_for(target, clock, budget, *lean, buffer_needs(graph, *lean[1:]))
         e.set_epilogue_lanes(lean[1])                             # and the fewest epilogue lanes (PI)
-        misfit = resources.misfit(resources.estimate(e, **_units(graph)), target["user"])
+        res = resources.estimate(e, **_units(graph))
+        misfit = resources.misfit(res, target["user"]) + ([f"dsp {res['dsp']}/{budget}"] if res["dsp"] > budget else [])
         raise UserError(f"{label}: no engine fits the target ({', '.join(misfit)}); "
                         f"largest DSP budget that fits: {fit or 'none'}")
     return best[1], best[2]
