@@ -126,8 +126,9 @@ class _Case:
             **self.add_consts())))
 
 
-def op_family_case(pi: int, po: int, ports: dict, seed: int = 0, pp: int = 1) -> tuple:
-    """(plan data, weights bytes, activation image) covering every invocation kind, for a PP x PO x PI array."""
+def op_family_case(pi: int, po: int, ports: dict, seed: int = 0, pp: int = 1, lanes: int = 0) -> tuple:
+    """(plan data, weights bytes, activation image) covering every invocation kind, for a PP x PO x PI array
+    with LANES epilogue lanes (0: one per output)."""
     c = _Case(pi, po, seed)
     x = c.new_map(6, 7, 7)
     c.conv(x, 6, 7, 7, 12, 3, 1, 1)                                  # partial last group
@@ -149,8 +150,10 @@ def op_family_case(pi: int, po: int, ports: dict, seed: int = 0, pp: int = 1) ->
     c.pool("gavgpool", u, 5, 9, 8, 0, 1, 0, signed=False)
     c.add(x[0], u[0], 20)
     # what the RTL emitter reads of a plan (PlanData's fields); no units: it builds those the invocations use
+    e = _engine(pi, po, ports, pp, lanes)
     data = SimpleNamespace(target="rtl-test", invocations=c.invocations, preload=[],
-                           engine=SimpleNamespace(pp=pp, pi=pi, po=po, ports=ports, timing=dict(TIMING), units={}),
+                           engine=SimpleNamespace(pp=pp, pi=pi, po=po, ports=ports, timing=e.timing, units={},
+                                                  epilogue_lanes=e.epilogue_lanes),
                            act_bytes=align(len(c.act)), weights_bytes=len(c.wgt))
     act = np.zeros(data.act_bytes, np.uint8)
     act[:len(c.act)] = np.frombuffer(bytes(c.act), np.uint8)
@@ -167,14 +170,20 @@ def _ports(br, bw, bo):
             "wgt": {"bytes_per_cycle": bw, "latency": TIMING["wgt_latency"]}}
 
 
-def _check(folder, pi, po, ports, pp=1):
-    data, weights, act = op_family_case(pi, po, ports, pp=pp)
+def _engine(pi, po, ports, pp, lanes=0):
+    e = Engine(pi=pi, po=po, macs_per_dsp=2, ports=ports, timing=dict(TIMING), pp=pp)
+    e.set_epilogue_lanes(lanes or pp * po)
+    return e
+
+
+def _check(folder, pi, po, ports, pp=1, lanes=0):
+    data, weights, act = op_family_case(pi, po, ports, pp=pp, lanes=lanes)
     out, cycles, _, _ = verilator.run_engine(folder, data, weights, act[None], write_rtl=True)
     mem = tiled.Memory(1, len(act), pi)
     mem.a[0] = act
     wmem = np.frombuffer(weights, np.uint8)
-    e = Engine(pi=pi, po=po, macs_per_dsp=2, ports=ports, timing=dict(TIMING), pp=pp)
-    print(f"\nPP={pp} PI={pi} PO={po} ports {ports}")
+    e = _engine(pi, po, ports, pp, lanes)
+    print(f"\nPP={pp} PI={pi} PO={po} E={e.epilogue_lanes} ports {ports}")
     print(f"{'kind':10s} {'rtl':>8s} {'model':>8s} {'diff':>7s}")
     worst = 0.0
     for inv, c in zip(data.invocations, cycles[0]):
@@ -189,9 +198,11 @@ def _check(folder, pi, po, ports, pp=1):
 
 
 @pytest.mark.hw
-def test_every_op_family_matches_tiled_golden_and_cycle_model(tmp_path):
-    """PP=2, PI=4, PO=8, wide ports (act_rd and wgt beats of several words and lines)."""
-    _check(tmp_path, 4, 8, _ports(32, 64, 32), pp=2)
+@pytest.mark.parametrize("lanes", [0, 4])
+def test_every_op_family_matches_tiled_golden_and_cycle_model(tmp_path, lanes):
+    """PP=2, PI=4, PO=8, wide ports (act_rd and wgt beats of several words and lines); an epilogue lane per
+    output, and 4 lanes (ENGINE.md section 1: every pixel group in 4 passes, the vector ops in lanes 0..3)."""
+    _check(tmp_path, 4, 8, _ports(32, 64, 32), pp=2, lanes=lanes)
 
 
 @pytest.mark.hw
