@@ -22,8 +22,9 @@ from hlsgen.sim import csim
 pytestmark = pytest.mark.hw
 
 
-def build(model, out, dsp_budget=64, array=None) -> Path:
+def build(model, out, dsp_budget=64, array=None, epilogue_lanes=None) -> Path:
     pin = ["--array", array] if array else []
+    pin += ["--epilogue-lanes", str(epilogue_lanes)] if epilogue_lanes else []
     assert cli.main(["build", str(model), "--dsp-budget", str(dsp_budget), *pin, "-o", str(out)]) == 0
     return Path(out)
 
@@ -72,6 +73,30 @@ def test_vgg_pruned_pixel_lanes_fused_pool_matches_onnxruntime(tmp_path):
     assert any(i["kind"] == "conv" and i["pool_k"] == 2 for i in plan["invocations"])
     assert "const int PP = 4;" in (out / "kernel" / "engine.h").read_text()
     assert csim_vs_ort(model, out, tmp_path, n=4) == 0
+
+
+# (kind, array, E, what the epilogue fuses): fewer epilogue lanes than outputs (ENGINE.md section 1, "Epilogue
+# lanes"), NC = PP * PO / E passes per pixel group; about 10 s each, the NC = 4 and split-lane ones in the slow suite
+EPILOGUE_LANES = [
+    ("resnet", "2x8x8", 8, "add_en"),
+    ("hswish", "2x8x8", 8, "tab_en"),
+    pytest.param("vgg", "4x8x4", 8, "pool_k", marks=pytest.mark.slow),     # NC = 4
+    pytest.param("vgg", "3x8x4", 12, "pool_k", marks=pytest.mark.slow),    # a pass ends inside pixel lane 1
+]
+
+
+@pytest.mark.parametrize("kind,array,lanes,fused", EPILOGUE_LANES)
+def test_epilogue_lanes_match_onnxruntime(tmp_path, testnet, kind, array, lanes, fused):
+    """E epilogue lanes serving a pixel group's PP x PO outputs in NC passes, with a fused add, table or
+    max pool: bit-exact with onnxruntime."""
+    model = testnet(kind)
+    out = build(model, tmp_path / "out", dsp_budget=400, array=array, epilogue_lanes=lanes)
+    plan = plan_of(out)
+    pp, po = plan["engine"]["pp"], plan["engine"]["po"]
+    assert plan["engine"]["epilogue_lanes"] == lanes < pp * po
+    assert any(i["kind"] == "conv" and i[fused] for i in plan["invocations"])
+    assert f"const int EPI_LANES = {lanes};" in (out / "kernel" / "engine.h").read_text()
+    assert csim_vs_ort(model, out, tmp_path, n=2) == 0
 
 
 # PP in {1, 2, 4} with a few PO x PI shapes; budget 400 admits them all

@@ -28,11 +28,14 @@ ENGINE = dict(tile_words=8192, w_rows=512, max_rows=32, max_cols=32, max_cw=16, 
               act_bytes=1 << 20, wgt_bytes=1 << 20)
 
 
-@pytest.fixture(scope="module", params=[(1, 8, 16), (4, 4, 4)], ids=["pp1pi8po16", "pp4pi4po4"])
+# (PP, PI, PO, E): one epilogue lane per output, and fewer (ENGINE.md section 1, "Epilogue lanes"): NC = 4
+# passes per pixel group, and 3 x 8 outputs in two passes of 12 (a pass boundary inside pixel lane 1)
+@pytest.fixture(scope="module", params=[(1, 8, 16, 16), (4, 4, 4, 16), (4, 4, 4, 4), (3, 4, 8, 12)],
+                ids=["pp1pi8po16", "pp4pi4po4", "pp4pi4po4e4", "pp3pi4po8e12"])
 def engine(request, tmp_path_factory):
-    pp, pi, po = request.param
-    folder = tmp_path_factory.mktemp(f"engine{pp}x{pi}x{po}")
-    hls.render_kernel(dict(ENGINE, pi=pi, po=po, pp=pp), folder)
+    pp, pi, po, lanes = request.param
+    folder = tmp_path_factory.mktemp(f"engine{pp}x{pi}x{po}e{lanes}")
+    hls.render_kernel(dict(ENGINE, pi=pi, po=po, pp=pp, epilogue_lanes=lanes), folder)
     exe = folder / "replay"
     sources = [folder / "kernel" / "engine.cpp", folder / "host" / "device_csim.cpp", REPLAY]
     csim.compile_program(sources, exe, [folder / "host"])

@@ -3,6 +3,7 @@ the two-products-per-DSP packing exact on every operand triple, the kernel in C+
 HLS entry point, and the XRT host's memory indices and checked waits."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -181,3 +182,71 @@ def test_variable_loops_have_tripcounts(kernel):
         if all(constant.match(n) or n in ("int", "uint32_t") for n in names):
             continue
         assert "LOOP_TRIPCOUNT" in pragmas, cond
+
+
+FOR = re.compile(r"for \(([^;]*);([^;]*);([^)]*)\)\s*(\{)?")
+
+
+def _top_loops(body: str):
+    """(header, body) of the loops of BODY that are not inside another of its loops."""
+    k = 0
+    while (m := FOR.search(body, k)):
+        if m.group(4):
+            inner = _block(body, m.end() - 1)
+            k = m.end() + len(inner) + 1
+        else:                                   # a loop without braces: its statement up to the ';'
+            end = body.index(";", m.end())
+            inner, k = body[m.end():end + 1], end + 1
+        yield m.group(1) + ";" + m.group(2) + ";" + m.group(3), inner
+
+
+def _trip_count(header: str, consts: dict) -> int:
+    """The trip count of `for (int v = 0; v < BOUND; ++v)`, BOUND a number or an engine constant."""
+    m = re.fullmatch(r"\s*int (\w+) = 0;\s*\1 < (\w+);\s*\+\+\1\s*", header)
+    assert m, f"not a constant loop: {header}"
+    return int(consts.get(m.group(2), m.group(2)))
+
+
+def _instances(body: str, call: str, consts: dict) -> int:
+    """Copies of CALL that one iteration of a pipelined loop with BODY instantiates: a loop inside a
+    pipelined loop is unrolled (UG1399), so each call in it is replicated by its trip count."""
+    outside = body
+    n = 0
+    for header, inner in _top_loops(body):
+        n += _trip_count(header, consts) * _instances(inner, call, consts)
+        outside = outside.replace(inner, "", 1)
+    return n + len(re.findall(rf"\b{call}\(", outside))
+
+
+def _epilogue_lanes(kernel_dir: Path) -> int:
+    """The requantizers (and add units) the epilogue's pipelined loop instantiates."""
+    text = _kernel_text(kernel_dir)
+    consts = dict(re.findall(r"const int (\w+) = (\d+);", text))
+    _, body = _functions(text)["epilogue"]
+    counts = [(_instances(b, "requant", consts), _instances(b, "add_fma", consts))
+              for _, pragmas, b in _loops(body) if "PIPELINE" in pragmas and "requant(" in b]
+    assert len(counts) == 1, counts
+    (requants, adds), = counts
+    assert requants == adds, (requants, adds)
+    return requants
+
+
+@pytest.mark.parametrize("array,lanes", [("2x8x8", 8), ("4x8x4", 8), ("3x8x4", 12), ("2x8x8", None)])
+def test_epilogue_instantiates_its_lanes(tmp_path, testnet, array, lanes):
+    """ENGINE.md section 1, "Epilogue lanes": the epilogue's pipelined loop unrolls E lanes, not PP x PO
+    (--epilogue-lanes pins E below PP x PO: NC = 2 or 4 passes, and 3 x 8 with 12 lanes, whose passes
+    split a pixel lane's channels); by default (E = PP x PO on this small net) one lane per output."""
+    model = testnet("resnet")
+    pin = ["--epilogue-lanes", str(lanes)] if lanes else []
+    out = tmp_path / "out"
+    assert cli.main(["build", str(model), "--dsp-budget", "400", "--array", array, *pin, "-o", str(out)]) == 0
+    engine = json.loads((out / "plan.json").read_text())["engine"]
+    pp, po = engine["pp"], engine["po"]
+    assert engine["epilogue_lanes"] == (lanes or pp * po)
+    assert _epilogue_lanes(out / "kernel") == engine["epilogue_lanes"]
+    assert f"const int EPI_PASSES = {pp * po // engine['epilogue_lanes']};" in (out / "kernel" / "engine.h").read_text()
+
+
+def test_epilogue_lanes_default_to_one_per_output(kernel):
+    """An engine given without E (render_kernel) has one epilogue lane per output: PP x PO."""
+    assert _epilogue_lanes(kernel) == ENGINE["pp"] * ENGINE["po"]

@@ -55,8 +55,9 @@ def kernel_context(engine: dict) -> dict:
     ``engine`` holds pi, po, tile_words (input buffer words), w_rows (weight rows,
     K*K*Cw of the largest layer), max_rows, max_cols, max_cw, max_groups,
     act_bytes and wgt_bytes; optionally max_pool_taps (taps of the largest pool window, a trip-count
-    hint; default max_rows * max_cols), pp (pixel lanes, default 1), pool_cols (fused max
-    pool row buffer, pooled pixels; default max_cols) and max_px_groups (pixel groups per
+    hint; default max_rows * max_cols), pp (pixel lanes, default 1), epilogue_lanes (E: the
+    epilogue's lanes, a multiple of pi dividing pp * po; default pp * po, one per output), pool_cols
+    (fused max pool row buffer, pooled pixels; default max_cols) and max_px_groups (pixel groups per
     conv row, a trip-count hint); with resident weights also w_line_bytes (store line); with
     two activation banks act_banks = 2; with table layers t_words (table words of the largest);
     mul (a map times a per-channel vector runs).
@@ -67,9 +68,13 @@ def kernel_context(engine: dict) -> dict:
         raise ValueError(f"PI={pi}: the activation port width must be a power of two bytes")
     if pp < 1:
         raise ValueError(f"PP={pp}: at least one pixel lane")
+    lanes = int(engine.get("epilogue_lanes") or pp * po)
+    if lanes % pi or (pp * po) % lanes:
+        raise ValueError(f"E={lanes}: the epilogue's lanes must be a multiple of PI={pi} dividing PP x PO={pp * po}")
     max_cols = int(engine["max_cols"])
     return {
         "banner": BANNER, "pi": pi, "po": po, "pp": pp,
+        "epilogue_lanes": lanes, "epilogue_passes": pp * po // lanes,
         "pool_cols": max(1, int(engine.get("pool_cols", max_cols))),
         "max_px_groups": max(1, int(engine.get("max_px_groups", -(-max_cols // pp)))),
         "tile_words": int(engine["tile_words"]), "w_rows": int(engine["w_rows"]),
@@ -117,7 +122,7 @@ def engine_sizes(plan: PlanData) -> dict:
     pp = e.pp
     pooled = [i for i in convs if i["pool_k"] > 1]
     return {
-        "pi": pi, "po": e.po, "pp": pp,
+        "pi": pi, "po": e.po, "pp": pp, "epilogue_lanes": e.epilogue_lanes,
         "pool_cols": max([i["out_w"] for i in pooled], default=1),
         "max_px_groups": max([-(-i["out_w"] * max(i["pool_k"], 1) // pp) for i in convs], default=1),
         "tile_words": max(e.in_buf_bytes // pi, tile, 1),

@@ -1,6 +1,7 @@
 // {{ banner }}
 // The hlsgen layer engine: configuration, types and the top-level function.
-// Engine: PP = {{ pp }} pixel lanes x PO = {{ po }} output lanes x PI = {{ pi }} input lanes (docs/ENGINE.md).
+// Engine: PP = {{ pp }} pixel lanes x PO = {{ po }} output lanes x PI = {{ pi }} input lanes, E = {{ epilogue_lanes }}
+// epilogue lanes (docs/ENGINE.md section 1).
 #ifndef HLSGEN_ENGINE_H
 #define HLSGEN_ENGINE_H
 
@@ -24,6 +25,8 @@ namespace hlsgen {
 const int PI = {{ pi }};                  // input lanes: bytes per activation word
 const int PO = {{ po }};                  // output lanes: output channels per group
 const int PP = {{ pp }};                  // pixel lanes: adjacent output pixels computed together
+const int EPI_LANES = {{ epilogue_lanes }};  // E: epilogue lanes (requantizers, add units), E outputs per cycle
+const int EPI_PASSES = {{ epilogue_passes }};  // NC = PP * PO / E: cycles the epilogue takes per pixel group
 const int TILE_WORDS = {{ tile_words }};  // input buffer capacity in words
 const int W_ROWS = {{ w_rows }};          // weight buffer capacity in rows (K*K*Cw taps)
 const int POOL_COLS = {{ pool_cols }};    // fused max pool: row buffer capacity in pooled pixels
@@ -37,6 +40,8 @@ const int W_STORE_LINES = {{ w_store_lines }};  // resident store capacity (0: n
 
 static_assert(PO % PI == 0, "a group of PO channels fills whole words");
 static_assert(PP >= 1, "at least one pixel lane");
+static_assert(EPI_LANES % PI == 0 && EPI_LANES * EPI_PASSES == PP * PO,
+              "the epilogue's lanes are a multiple of PI dividing PP x PO");
 
 typedef ap_uint<8 * PI> word_t;           // one activation word: PI channels of a pixel
 typedef ap_uint<8 * BEAT_BYTES> beat_t;   // one weight-port beat

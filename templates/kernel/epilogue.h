@@ -1,7 +1,11 @@
 // {{ banner }}
-// Conv epilogue, per pixel lane: integer requantization, clamp, the fused residual add, a fused
-// table (each channel's byte through its 256-entry table), the fused max pool (window = stride =
-// pool_k; never with the add).
+// Conv epilogue: integer requantization, clamp, the fused residual add, a fused table (each
+// channel's byte through its 256-entry table), the fused max pool (window = stride = pool_k; never
+// with the add), in E = EPI_LANES lanes (docs/ENGINE.md section 1, "Epilogue lanes").  A pixel
+// group's PP x PO accumulators pass through the lanes in NC = EPI_PASSES consecutive cycles: pass c
+// takes outputs c*E .. c*E+E-1 (output i = p*PO + j: pixel lane p, output channel j).  Only the
+// unrolled lane loop is replicated hardware: E requantizers and add units, reused by every pass and
+// pixel group of the pipelined loop (UG1399, "Loop Unrolling", "Pipelining Loops").
 #ifndef HLSGEN_EPILOGUE_H
 #define HLSGEN_EPILOGUE_H
 
@@ -31,6 +35,7 @@ inline void epilogue(const word_t *act_rd, Regs r, hls::stream<scale_vec> &scale
 #pragma HLS ARRAY_PARTITION variable=tab complete dim=1
     const int pk = r.pool_k > 1 ? (int)r.pool_k : 1;
     const int cols = conv_cols(r);
+    const int px_groups = (cols + PP - 1) / PP;
     const AddFactor ma = add_factor(r.add_ma), mb = add_factor(r.add_mb);
 epilogue_conv_groups:
     for (int group = 0; group < (int)r.groups; ++group) {
@@ -62,35 +67,54 @@ epilogue_conv_groups:
                     for (int i = 0; i < PI; ++i) resrow[ox][s * PI + i] = b.range(8 * i + 7, 8 * i).to_uint();
                 }
             }
-        epilogue_groups:
-            for (int x0 = 0; x0 < cols; x0 += PP) {
+            // (pixel group x pass) as one pipelined loop: pass c of a pixel group takes its outputs
+            // c*E .. c*E+E-1 through the E lanes; the group's accumulators are held from pass 0, its
+            // result bytes collected and written at the last pass.
+            int32_t held[PP][PO];
+#pragma HLS ARRAY_PARTITION variable=held complete dim=0
+            uint8_t y[PP][PO];
+#pragma HLS ARRAY_PARTITION variable=y complete dim=0
+            int c = 0, x0 = 0;
+        epilogue_passes:
+            for (int n = 0; n < px_groups * EPI_PASSES; ++n) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT max={{ max_px_groups }}
-                const acc_vec acc = accs.read();
-                out_vec y = {};
-            epilogue_pixel_lanes:
-                for (int p = 0; p < PP; ++p) {
+#pragma HLS LOOP_TRIPCOUNT max={{ max_px_groups * epilogue_passes }}
+                if (c == 0) {
+                    const acc_vec acc = accs.read();
+                    for (int p = 0; p < PP; ++p)
+                        for (int j = 0; j < PO; ++j) held[p][j] = acc.v[p][j];
+                }
+            epilogue_lanes:
+                for (int l = 0; l < EPI_LANES; ++l) {
 #pragma HLS UNROLL
+                    const int i = c * EPI_LANES + l;  // output i: pixel lane i / PO, output channel i % PO
+                    const int p = i / PO, j = i % PO;
                     const int ox = x0 + p;
-                    if (ox >= cols) continue;  // past the row: nothing to write
+                    if (ox >= cols) {  // past the row: nothing to write
+                        y[p][j] = 0;
+                        continue;
+                    }
                     const int px = ox / pk;
                     const bool first = first_row && ox % pk == 0;
-                epilogue_lanes:
-                    for (int j = 0; j < PO; ++j) {
-#pragma HLS UNROLL
-                        int32_t a = requant(acc.v[p][j], scale.v[j], r.zy, r.lo, r.hi);
-                        if (r.add_en)
-                            a = add_fma(a, lane_value(resrow[ox][j], r.add_signed), ma, mb, r.add_k, r.add_wsh,
-                                        r.add_sh, r.add_lo, r.add_hi);
-                        if (r.tab_en) a = lane_value(tab[j][a & 0xff], r.out_signed);
-                        if (pk > 1) {
-                            if (!first && rowmax[px][j] > a) a = rowmax[px][j];
-                            rowmax[px][j] = (int16_t)a;
-                        }
-                        y.v[p][j] = (uint8_t)a;
+                    int32_t a = requant(held[p][j], scale.v[j], r.zy, r.lo, r.hi);
+                    if (r.add_en)
+                        a = add_fma(a, lane_value(resrow[ox][j], r.add_signed), ma, mb, r.add_k, r.add_wsh, r.add_sh,
+                                    r.add_lo, r.add_hi);
+                    if (r.tab_en) a = lane_value(tab[j][a & 0xff], r.out_signed);
+                    if (pk > 1) {
+                        if (!first && rowmax[px][j] > a) a = rowmax[px][j];
+                        rowmax[px][j] = (int16_t)a;
                     }
+                    y[p][j] = (uint8_t)a;
                 }
-                outs.write(y);
+                if (++c == EPI_PASSES) {  // the pixel group's last pass: its PP x PO bytes to the writer
+                    out_vec v;
+                    for (int p = 0; p < PP; ++p)
+                        for (int j = 0; j < PO; ++j) v.v[p][j] = y[p][j];
+                    outs.write(v);
+                    c = 0;
+                    x0 += PP;
+                }
             }
         }
     }
