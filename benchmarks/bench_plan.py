@@ -18,8 +18,8 @@ alveo-u200, default DSP budget, prints side by side, measured in this run:
 * pruned residual nets: ResNet-50 at 50% pruned by coupled groups (torch-pruning), channels removed
   and zeroed in place: cycles, speedup / MAC reduction (conversion, goal >= 0.9), and where the
   cycles go per layer: the ideal (live MACs / MACs per cycle), channel-lane rounding (ceil(C/PI),
-  ceil(C/PO), the stem's packed words), pixel-lane rounding (ceil(cols/PP)), the output-write bound
-  (c_px = ceil(PP*PO/BO) above k*k*in_cw), waits (input, residual, weight streams), the fixed cost
+  ceil(C/PO), the stem's packed words), pixel-lane rounding (ceil(cols/PP)), the output bound
+  (c_px = ceil(PP*PO/BO) or the epilogue's PP*PO/E passes above k*k*tap_cw), waits (input, residual, weight streams), the fixed cost
   per invocation, vector ops; and the bound this memory system sets: per layer max(ideal, memory
   traffic) with perfect overlap and no rounding, plus the vector ops.
 * every Alveo card (cards()): compute units one per SLR, each inside its SLR, batch-1 latency and
@@ -86,7 +86,8 @@ def one_bank_cycles(plan) -> int:
 
 
 def shape(e: EngineData) -> str:
-    return f"{e.pp}x{e.po}x{e.pi}"
+    """PPxPOxPI/E: the array and the epilogue's lanes."""
+    return f"{e.pp}x{e.po}x{e.pi}/{e.epilogue_lanes}"
 
 
 def single_pixel_lane(graph):
@@ -120,11 +121,11 @@ def main() -> int:
         rows.append((label, d, eff, h, h_eff, seconds))
         whatif.append((label, d, dense))
     print(f"target {TARGET}, default DSP budget, batch 1")
-    print(f"{'network':24s} {'PPxPOxPI':>9s} {'MAC/cyc':>7s} {'cycles':>10s} {'fps':>8s} {'eff':>6s} "
+    print(f"{'network':24s} {'PPxPOxPI/E':>12s} {'MAC/cyc':>7s} {'cycles':>10s} {'fps':>8s} {'eff':>6s} "
           f"{'HLSinf CPIxCPO':>14s} {'HLSinf cycles':>13s} {'HLSinf eff':>10s} {'speedup':>7s} {'plan s':>6s}")
     for label, d, eff, h, h_eff, seconds in rows:
         e = d.engine
-        print(f"{label:24s} {shape(e):>9s} {e.macs_per_cycle:>7d} {d.total_cycles:>10d} "
+        print(f"{label:24s} {shape(e):>12s} {e.macs_per_cycle:>7d} {d.total_cycles:>10d} "
               f"{d.fps:>8.1f} {eff:>6.3f} {h['cpi']:>6d}x{h['cpo']:<7d} {h['cycles']:>13d} {h_eff:>10.3f} "
               f"{h['cycles'] / d.total_cycles:>7.2f} {seconds:>6.2f}")
     print()
@@ -199,7 +200,7 @@ def cards() -> None:
     clock / model MACs; goal >= 0.8 for ResNet-50); the SLR resource each CU uses most."""
     print("cards, default budget, batch 1 latency and throughput (every compute unit inside one SLR; "
           "ideal = budget DSPs x 2 x clock / MACs):")
-    print(f"  {'target':11s} {'network':12s} {'CUs':>3s} {'SLRs':14s} {'PPxPOxPI':>9s} {'latency ms':>10s} "
+    print(f"  {'target':11s} {'network':12s} {'CUs':>3s} {'SLRs':14s} {'PPxPOxPI/E':>12s} {'latency ms':>10s} "
           f"{'fps':>9s} {'ideal fps':>9s} {'ratio':>6s} {'1 CU fps':>9s}  most-used SLR resource per CU")
     for key in CARDS:
         for name in CARD_NETS:
@@ -210,7 +211,7 @@ def cards() -> None:
             ideal = d.dsp_budget * 2 * d.clock_mhz * 1e6 / d.macs
             worst = max(RESOURCE_KEYS, key=lambda k: cus[0].use[k])
             print(f"  {key:11s} {name:12s} {len(cus):>3d} {','.join(c.slr for c in cus):14s} "
-                  f"{shape(d.engine):>9s} {d.latency_ms:>10.3f} {d.fps:>9.1f} {ideal:>9.1f} "
+                  f"{shape(d.engine):>12s} {d.latency_ms:>10.3f} {d.fps:>9.1f} {ideal:>9.1f} "
                   f"{d.fps / ideal:>6.3f} {one.fps:>9.1f}  {worst} {cus[0].use[worst]:.0%} "
                   f"(dsp {cus[0].use['dsp']:.0%})")
 
@@ -231,7 +232,7 @@ def families() -> None:
         eff = dsp_efficiency(d)
         verdict = "" if goal is None else f"  goal >= {goal}: " + ("met" if eff >= goal else f"MISSED by {goal - eff:.3f}")
         bound = d.macs / (memory_bound(d) * 2 * d.resources["dsp"])
-        print(f"  {name:20s} {shape(d.engine):>9s} {d.resources['dsp']:5d} DSPs {d.total_cycles:>9d} cycles "
+        print(f"  {name:20s} {shape(d.engine):>12s} {d.resources['dsp']:5d} DSPs {d.total_cycles:>9d} cycles "
               f"{d.fps:>8.1f} fps  DSP efficiency {eff:.3f} (memory-system bound {bound:.3f}){verdict}")
     plans = {style: make_plan(load(model("mobilenet-v2", 0.5, style)), target=TARGET).data
              for style in ("group", "group-removed")}
@@ -265,7 +266,8 @@ def losses(plan_data) -> list:
                 cols = f["out_w"] * max(f["pool_k"], 1)
                 taps = f["groups"] * (f["oy1"] - f["oy0"]) * f["k"] * f["k"] * f["tap_cw"]
                 exact, rounded = taps * cols / e.pp, taps * math.ceil(cols / e.pp)
-                c_px = max(f["k"] * f["k"] * f["tap_cw"], math.ceil(e.pp * e.po / eng.bpc("act_wr", f)))
+                c_px = max(f["k"] * f["k"] * f["tap_cw"], math.ceil(e.pp * e.po / eng.bpc("act_wr", f)),
+                           eng.epi_passes)
                 written = rounded * c_px / (f["k"] * f["k"] * f["tap_cw"])
                 part["lanes"] += exact
                 part["pixels"] += rounded - exact

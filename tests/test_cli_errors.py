@@ -195,3 +195,10 @@ def test_compute_units_out_of_range(models, tmp_path, n):
     p = hlsgen("build", models["good"], "--target", "alveo-u200", "--compute-units", n, "-o", tmp_path / "out")
     one_line_error(p, f"--compute-units {n}", "1 to 3")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_epilogue_lanes_not_dividing_the_array(models, tmp_path):
+    """--epilogue-lanes must be a multiple of PI dividing PP x PO: one line naming the option; nothing written."""
+    p = hlsgen("build", models["good"], "--array", "2x8x8", "--epilogue-lanes", "12", "-o", tmp_path / "out")
+    one_line_error(p, "--epilogue-lanes 12", "multiple of PI dividing PP x PO")
+    assert list(tmp_path.iterdir()) == []

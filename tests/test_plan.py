@@ -130,4 +130,45 @@ def test_candidates_fill_the_budget():
     assert all(eng.shape_ok(*s) and eng.mac_dsps(s[1], s[2], 2, s[0], lanes=s[1]) <= 1764 for s in shapes)
     odd = [s for s in shapes if s[0] & (s[0] - 1) or s[2] & (s[2] - 1)]
     assert odd and all(2 * eng.mac_dsps(s[1], s[2], 2, s[0], lanes=s[1]) >= 1764 for s in odd)
-    assert (1, 32, 96) in shapes and (3, 16, 32) in shapes and (1, 64, 64) not in shapes
+    assert (1, 32, 96) in shapes and (3, 32, 32) in shapes and (1, 64, 64) not in shapes
+
+
+def test_epilogue_lanes_are_the_most_that_fit(nets):
+    """At alveo-u200's default budget the chain net's engine is bound by the SLR's LUTs with an epilogue
+    lane per output: the planner gives it fewer lanes (ENGINE.md section 1), the most that fit: one step
+    more does not fit the SLR or the budget. The DSPs count E lanes, the cycles the NC passes."""
+    from hlsgen.plan import cycles, engine as eng, resources
+    from hlsgen.plan.compute_units import cu_target, cu_layouts
+    path, graph, x = nets["chain", 0.5]
+    plan = make_plan(graph, "alveo-u200")
+    d = plan.data
+    e = d.engine.engine()
+    assert e.epilogue_lanes < e.pp * e.po and e.epi_passes > 1
+    assert e.timing["pipeline_latency"] == eng.TIMING["pipeline_latency"] + e.epi_passes - 1
+    units = d.engine.units
+    assert d.resources == resources.estimate(e, **units)
+    assert d.resources["dsp"] == eng.mac_dsps(e.pi, e.po, 2, e.pp, units["add"], e.epilogue_lanes)
+    more = [c for c in eng.epilogue_choices(e.pp, e.pi, e.po) if c > e.epilogue_lanes][0]
+    e.set_epilogue_lanes(more)
+    res = resources.estimate(e, **units)
+    cus = [cu for layout in cu_layouts(eng.get_target("alveo-u200")[1], d.dsp_budget) for cu in layout
+           if len(layout) == len(d.compute_units)]
+    user = cu_target(eng.get_target("alveo-u200")[1], cus)["user"]
+    assert resources.misfit(res, user) or res["dsp"] > min(cu["budget"] for cu in cus)
+    assert cycles.total_cycles(d.engine.engine(), d.invocations) == d.total_cycles
+    for o, t in zip(ort_run(path, x), tiled.run(plan, x)):
+        assert np.array_equal(o, t)
+
+
+def test_epilogue_lanes_option(nets):
+    """--epilogue-lanes E pins E (a multiple of PI dividing PP x PO); the cycles take its passes."""
+    from hlsgen.errors import UserError
+    graph = nets["resnet", 0.0][1]
+    full = make_plan(graph, dsp_budget=400, array="2x8x8", compute_units=1).data
+    half = make_plan(graph, dsp_budget=400, array="2x8x8", compute_units=1, epilogue_lanes=8).data
+    assert full.engine.epilogue_lanes == 16 and half.engine.epilogue_lanes == 8
+    assert half.resources["dsp"] < full.resources["dsp"] and half.total_cycles > full.total_cycles
+    for bad, why in ((12, "PI 8, PP x PO 16"), (32, "PI 8, PP x PO 16"), (0, "must be positive")):
+        with pytest.raises(UserError) as err:
+            make_plan(graph, dsp_budget=400, array="2x8x8", epilogue_lanes=bad)
+        assert str(err.value).startswith(f"--epilogue-lanes {bad}: ") and why in str(err.value)

@@ -155,7 +155,9 @@ class Engine:
         d["array"] = (f"{self.pp} x {self.po} x {self.pi} MAC array: PP={self.pp} input words (PI={self.pi} "
                       f"channels of PP adjacent output pixels at one kernel tap) times PO={self.po} output "
                       "channels per cycle, the weights shared by the PP pixels; reduction over (kh, kw, input "
-                      "word) in time; output-stationary")
+                      "word) in time; output-stationary; the epilogue's "
+                      f"E={self.epilogue_lanes} lanes (requantizer, add unit) take a pixel group's PP x PO outputs "
+                      f"in {self.epi_passes} cycle(s)")
         return d
 
 
