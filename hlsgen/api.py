@@ -79,8 +79,8 @@ class Build:
         d, e = self.data, self.data.engine
         where = f"{self.folder}: " if self.folder is not None else ""
         cus = d.compute_units
-        lines = [f"{where}{d.target} PP={e.pp} PO={e.po} PI={e.pi} ({e.macs_per_cycle} MACs/cycle), "
-                 f"{e.epilogue_lanes} epilogue lanes "
+        lines = [f"{where}{d.target} PP={e.pp} PO={e.po} PI={e.pi} ({e.macs_per_cycle} MACs/cycle, "
+                 f"{e.epilogue_lanes} epilogue lanes) "
                  f"x {len(cus)} compute unit(s): latency {d.latency_ms:.3f} ms ({d.total_cycles} cycles), "
                  f"throughput {d.fps:.1f} fps at {d.clock_mhz:g} MHz, {d.resources['dsp']} DSPs per unit; "
                  "see report.md"]
