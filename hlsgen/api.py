@@ -122,7 +122,7 @@ def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None
     GUIDANCE: the plan also carries the pruning guidance (report.md's table; a few re-plans).
     KERNEL: the Vitis kernels written, 'hls', 'rtl' or 'both'; COMPUTE_UNITS: engines on the card (one per
     SLR; default: the count with the highest throughput); EPILOGUE_LANES: the epilogue's lanes (default: the
-    most that fit)."""
+    planner's choice)."""
     from .emit import KERNELS, write_project
     from .plan.planner import make_plan
     from .util import check_writable_folder

@@ -68,8 +68,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="fix the engine's MAC array (pixel lanes x output lanes x input lanes, e.g. 4x32x32) "
                          "instead of letting the planner choose")
     sp.add_argument("--epilogue-lanes", type=int, metavar="E",
-                    help="fix the epilogue's lanes (requantizer and add units; a multiple of PI dividing PP x PO: a "
-                         "pixel group's outputs pass through them in PP*PO/E cycles; default: the most that fit)")
+                    help="fix the epilogue's lanes (requantizer and add units; at least PI, dividing PP x PO: a "
+                         "pixel group's outputs pass through them in PP*PO/E cycles; default: the fewest within 0.1%% of the cycles of the most that fit)")
     sp.add_argument("--compute-units", type=int, metavar="N",
                     help="engines on the card, one per SLR, each running its own images (default: the count "
                          "with the highest throughput; 1: the lowest latency)")

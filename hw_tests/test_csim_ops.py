@@ -29,9 +29,10 @@ ENGINE = dict(tile_words=8192, w_rows=512, max_rows=32, max_cols=32, max_cw=16, 
 
 
 # (PP, PI, PO, E): one epilogue lane per output, and fewer (ENGINE.md section 1, "Epilogue lanes"): NC = 4
-# passes per pixel group, and 3 x 8 outputs in two passes of 12 (a pass boundary inside pixel lane 1)
-@pytest.fixture(scope="module", params=[(1, 8, 16, 16), (4, 4, 4, 16), (4, 4, 4, 4), (3, 4, 8, 12)],
-                ids=["pp1pi8po16", "pp4pi4po4", "pp4pi4po4e4", "pp3pi4po8e12"])
+# passes per pixel group, 3 x 8 outputs in two passes of 12 (a pass boundary inside pixel lane 1), and in
+# four passes of 6 (E not a multiple of PI: passes across words)
+@pytest.fixture(scope="module", params=[(1, 8, 16, 16), (4, 4, 4, 16), (4, 4, 4, 4), (3, 4, 8, 12), (3, 4, 8, 6)],
+                ids=["pp1pi8po16", "pp4pi4po4", "pp4pi4po4e4", "pp3pi4po8e12", "pp3pi4po8e6"])
 def engine(request, tmp_path_factory):
     pp, pi, po, lanes = request.param
     folder = tmp_path_factory.mktemp(f"engine{pp}x{pi}x{po}e{lanes}")

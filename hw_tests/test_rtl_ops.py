@@ -214,6 +214,14 @@ def test_op_families_with_1_4_8_pixel_lanes(tmp_path, pp):
 
 @pytest.mark.hw
 @pytest.mark.slow
+def test_op_families_with_epilogue_lanes_across_words(tmp_path):
+    """PP=3, PI=4, PO=8 with 6 epilogue lanes (not a multiple of PI): every pixel group in 4 passes whose
+    boundaries fall inside words and pixel lanes."""
+    _check(tmp_path, 4, 8, _ports(32, 64, 32), pp=3, lanes=6)
+
+
+@pytest.mark.hw
+@pytest.mark.slow
 def test_op_families_on_narrow_ports(tmp_path):
     """PP=2, PI=8, PO=16: act_rd beats narrower than a word, wgt narrower than a line,
     act_wr slower than two pixels per cycle (c_px set by the write port)."""

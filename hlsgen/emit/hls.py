@@ -69,8 +69,8 @@ def kernel_context(engine: dict) -> dict:
     if pp < 1:
         raise ValueError(f"PP={pp}: at least one pixel lane")
     lanes = int(engine.get("epilogue_lanes") or pp * po)
-    if lanes % pi or (pp * po) % lanes:
-        raise ValueError(f"E={lanes}: the epilogue's lanes must be a multiple of PI={pi} dividing PP x PO={pp * po}")
+    if lanes < pi or (pp * po) % lanes:
+        raise ValueError(f"E={lanes}: the epilogue's lanes must be at least PI={pi} and divide PP x PO={pp * po}")
     max_cols = int(engine["max_cols"])
     return {
         "banner": BANNER, "pi": pi, "po": po, "pp": pp,

@@ -69,7 +69,7 @@ def config(data: PlanData) -> dict:
         raise UserError("plan.json: the RTL twin needs port latencies of at least 2 cycles")
     lanes = e.epilogue_lanes
     if not epilogue_ok(pp, pi, po, lanes):
-        raise UserError(f"plan.json: the RTL twin needs epilogue_lanes a multiple of PI dividing PP x PO (got {lanes})")
+        raise UserError(f"plan.json: the RTL twin needs epilogue_lanes at least PI dividing PP x PO (got {lanes})")
     nc = pp * po // lanes
     if int(timing["pipeline_latency"]) < 12 + nc - 1:
         raise UserError(f"plan.json: the RTL twin's epilogue needs pipeline_latency >= {12 + nc - 1}")

@@ -3,7 +3,7 @@
 ``make_plan(graph, target='alveo', dsp_budget=None, clock_mhz=None, weights='auto', array=None,
 guidance=False, compute_units=None, epilogue_lanes=None) -> Plan`` (guidance: the pruning guidance of
 ``hlsgen.plan.guidance`` too; compute_units: engines on the card, one per SLR, default the count with the
-highest throughput; epilogue_lanes: the epilogue's lanes E, default the most that fit);
+highest throughput; epilogue_lanes: the epilogue's lanes E, default the planner's choice);
 ``Plan.write(folder)`` writes plan.json, weights.bin and report.md;
 ``hlsgen.plan.tiled.run(plan, x)`` executes the plan's invocations on a numpy engine model.
 """

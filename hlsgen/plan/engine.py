@@ -173,14 +173,14 @@ def mac_dsps(pi: int, po: int, per_dsp: int, pp: int = 1, add: bool = False, lan
 
 
 def epilogue_ok(pp: int, pi: int, po: int, lanes: int) -> bool:
-    """E epilogue lanes serve a PP x PO array: a multiple of PI (the vector ops' PI lanes are lanes
-    0..PI-1) dividing PP x PO (a pixel group's outputs are whole passes)."""
-    return lanes > 0 and lanes % pi == 0 and (pp * po) % lanes == 0
+    """E epilogue lanes serve a PP x PO array: at least PI (the vector ops' PI lanes are lanes 0..PI-1),
+    dividing PP x PO (a pixel group's outputs are whole passes)."""
+    return lanes >= pi and (pp * po) % lanes == 0
 
 
 def epilogue_choices(pp: int, pi: int, po: int) -> list:
     """Every E that epilogue_ok allows for the shape, ascending (the last: one lane per output)."""
-    return [m * pi for m in range(1, pp * po // pi + 1) if epilogue_ok(pp, pi, po, m * pi)]
+    return [n for n in range(pi, pp * po + 1) if epilogue_ok(pp, pi, po, n)]
 
 
 def is_pow2(n: int) -> bool:

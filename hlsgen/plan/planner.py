@@ -73,23 +73,39 @@ def _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes=None):
             if resident:
                 e.w_store_bytes = sched.weight_bytes
             units = _units(graph, sched.invocations)
-            if _epilogue_lanes(e, units, target["user"], budget, lanes):
+            if _epilogue_lanes(e, sched.invocations, units, target["user"], budget, lanes):
                 return e, sched
         if not units["ctab"]:
             break                      # no conv ran a table: the vector unit's tables changed nothing
     return None
 
 
-def _epilogue_lanes(e: eng.Engine, units: dict, user: dict, budget: int, lanes=None) -> bool:
+EPILOGUE_SLACK = 0.001    # fewer epilogue lanes when they cost at most this share of the cycles: each lane
+                          # is an exact requantizer and add unit, about 4,900 LUTs and 4 DSPs
+
+
+def _epilogue_lanes(e: eng.Engine, invocations, units: dict, user: dict, budget: int, lanes=None) -> bool:
     """Give E its epilogue lanes (ENGINE.md section 1) and say whether it then fits USER and the DSP
-    BUDGET: the most that fit (fewer lanes never take fewer cycles); LANES: only those."""
-    choices = eng.epilogue_choices(e.pp, e.pi, e.po)
-    for c in ([lanes] if lanes in choices else []) if lanes is not None else reversed(choices):
+    BUDGET: the fewest lanes whose total cycles are within EPILOGUE_SLACK of those of the most lanes that
+    fit (fewer lanes never take fewer cycles, so a bisection finds them); LANES: only those."""
+    def fits(c):
         e.set_epilogue_lanes(c)
         res = resources.estimate(e, **units)
-        if res["dsp"] <= budget and not resources.misfit(res, user):
-            return True
-    return False
+        return res["dsp"] <= budget and not resources.misfit(res, user)
+
+    def total(c):
+        e.set_epilogue_lanes(c)
+        return cycles.total_cycles(e, invocations)
+    fitting = [c for c in eng.epilogue_choices(e.pp, e.pi, e.po) if (lanes is None or c == lanes) and fits(c)]
+    if not fitting:
+        return False
+    bound = total(fitting[-1]) * (1 + EPILOGUE_SLACK)
+    lo, hi = 0, len(fitting) - 1                      # fitting[hi] is within the bound
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if total(fitting[mid]) <= bound else (mid + 1, hi)
+    e.set_epilogue_lanes(fitting[hi])
+    return True
 
 
 def _largest_fitting_budget(graph, target, clock) -> int:
@@ -141,7 +157,7 @@ def _best_engine(graph, target, clock, budget, progress, weights, array, label, 
         ok = [s for s in shapes if eng.epilogue_ok(*s, lanes)]
         if not ok:
             pp, pi, po = shapes[0]
-            raise UserError(f"--epilogue-lanes {lanes}: must be a multiple of PI dividing PP x PO ("
+            raise UserError(f"--epilogue-lanes {lanes}: must be at least PI and divide PP x PO ("
                             + (f"PI {pi}, PP x PO {pp * po}" if array else "no engine within the budget has one")
                             + ")")
         shapes = ok

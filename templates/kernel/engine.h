@@ -40,8 +40,8 @@ const int W_STORE_LINES = {{ w_store_lines }};  // resident store capacity (0: n
 
 static_assert(PO % PI == 0, "a group of PO channels fills whole words");
 static_assert(PP >= 1, "at least one pixel lane");
-static_assert(EPI_LANES % PI == 0 && EPI_LANES * EPI_PASSES == PP * PO,
-              "the epilogue's lanes are a multiple of PI dividing PP x PO");
+static_assert(EPI_LANES >= PI && EPI_LANES * EPI_PASSES == PP * PO,
+              "the epilogue's lanes are at least PI and divide PP x PO");
 
 typedef ap_uint<8 * PI> word_t;           // one activation word: PI channels of a pixel
 typedef ap_uint<8 * BEAT_BYTES> beat_t;   // one weight-port beat
