@@ -50,9 +50,9 @@ def test_compare_series(series, tmp_path):
         assert p.stem in md
     w, h = _png_size(out / "compare.png")
     assert w > 600 and h > 300
-    # one project per model, built like 'hlsgen build'
-    for p in series:
-        assert (out / p.stem / "plan.json").is_file()
+    # one project per model, built like 'hlsgen build', each with as many compute units as the first
+    units = [len(json.loads((out / p.stem / "plan.json").read_text())["compute_units"]) for p in series]
+    assert units == [units[0]] * len(series), units
 
 
 def test_compare_bad_data(series, tmp_path):
@@ -100,3 +100,19 @@ def test_compare_accuracy_on_two_workers(series, tmp_path, monkeypatch):
     assert [m["accuracy"] for m in two] == [m["accuracy"] for m in one]
     assert one[0]["accuracy"] == 5 / 9
     assert [m["cycles"] for m in two] == [m["cycles"] for m in one]
+
+
+def test_compare_plans_every_model_on_the_first_models_layout(example, tmp_path):
+    """lenet-digits pruned 75% alone gets two compute units at 16 DSPs, the dense one one: compare plans
+    both with one, so their cycles (batch-1 latency) and fps compare on the same layout."""
+    from hlsgen.frontend import load
+    from hlsgen.plan import make_plan
+    dense = example("lenet-digits", 0.0, out=tmp_path / "p00.onnx")
+    pruned = example("lenet-digits", 0.75, out=tmp_path / "p75.onnx")
+    alone = [len(make_plan(load(m), "alveo-u200", dsp_budget=16).data.compute_units) for m in (dense, pruned)]
+    assert alone[0] < alone[1], alone
+    out = tmp_path / "cmp"
+    done = hlsgen("compare", dense, pruned, "--target", "alveo-u200", "--dsp-budget", "16", "-o", out)
+    assert done.returncode == 0, done.stderr
+    units = [len(json.loads((out / m.stem / "plan.json").read_text())["compute_units"]) for m in (dense, pruned)]
+    assert units == [alone[0], alone[0]]

@@ -2,7 +2,8 @@
 
 Builds an accelerator for every model (DIR/<model>/, as 'hlsgen build' does), and
 writes DIR/compare.json, DIR/compare.md and DIR/compare.png: MACs, live
-parameters, cycles, fps, speedup over the first model, resources; the accuracy
+parameters, cycles, fps, speedup over the first model, resources (every model planned with as many
+compute units as the first one gets, so cycles and fps compare on the same layout); the accuracy
 of the quantized model (golden model) when --data holds labelled inputs
 (x.npy, y.npy), computed on Dask workers with --workers N or --scheduler (hlsgen.cluster);
 the cycles the Verilator simulation counts with --simulate.
@@ -94,11 +95,12 @@ def compare(models, target, dsp_budget, out, data=None, simulate=None, pool=None
     if len(set(names)) != len(names):
         raise UserError("models: two models share a file name; give them distinct names")
     xy = load_data(data) if data else None
-    rows, graphs = [], []
+    rows, graphs, units = [], [], None
     with output_dir(out) as tmp, Progress(len(models), "compare") as bar:
         for model in models:
             graph = load(model)
-            plan = make_plan(graph, target=target, dsp_budget=dsp_budget)
+            plan = make_plan(graph, target=target, dsp_budget=dsp_budget, compute_units=units)
+            units = len(plan.data.compute_units)      # the first model's layout for every model
             project = tmp / Path(model).stem
             with output_dir(project) as sub:      # each project its own manifest (simulate adds to it)
                 write_project(plan, sub)

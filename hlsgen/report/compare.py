@@ -58,7 +58,8 @@ def to_markdown(rows: list, target: str, clock_mhz: float) -> str:
         head.append("accuracy")
     lines = [f"# Comparison on {target} at {clock_mhz:g} MHz", "",
              "conversion = speedup / MAC reduction, both against the first model: the share of the pruned "
-             "MACs that became fewer cycles (1.00 is ideal).", "",
+             "MACs that became fewer cycles (1.00 is ideal). Every model is planned with as many compute units "
+             "as the first one.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         res = r["resources"]
