@@ -100,7 +100,7 @@ def test_weights_resident_and_streamed(tmp_path, weights, budget, array, line):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", ["int8", "uint8"])
-@pytest.mark.parametrize("budget", [8, 24, 200])
+@pytest.mark.parametrize("budget", [10, 24, 200])   # 10: the smallest engine (1x2x2, two add lanes)
 def test_every_op_family_budgets(tmp_path, dtype, budget):
     bad, out = run_case(tmp_path, dtype, seed=budget, budget=budget)
     assert bad == 0
