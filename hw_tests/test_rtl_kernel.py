@@ -52,6 +52,14 @@ def test_rtl_kernel_with_resident_weights(tmp_path):
     _check_network(model, out, n=1, engine="rtl-kernel")
 
 
+def test_rtl_kernel_with_epilogue_passes(tmp_path):
+    """The deployed RTL kernel with 4 epilogue lanes for 8 outputs (every pixel group in 2 passes, fused
+    adds): outputs equal onnxruntime's, cycles the model's."""
+    model, out = _build(tmp_path, "resnet", 0.5, array="1x8x4", extra=("--epilogue-lanes", "4"))
+    assert Plan.load(out).data.engine.epilogue_lanes == 4
+    _check_network(model, out, n=1, engine="rtl-kernel")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind,array", [("vgg", "1x8x4"), ("resnet", "4x2x2"), ("mobile", None), ("se", None)])
 def test_rtl_kernel_on_more_nets(tmp_path, kind, array):
