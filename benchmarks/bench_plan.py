@@ -19,8 +19,8 @@ alveo-u200, default DSP budget, prints side by side, measured in this run:
   and zeroed in place: cycles, speedup / MAC reduction (conversion, goal >= 0.9), and where the
   cycles go per layer: the ideal (live MACs / MACs per cycle), channel-lane rounding (ceil(C/PI),
   ceil(C/PO), the stem's packed words), pixel-lane rounding (ceil(cols/PP)), the output bound
-  (c_px = ceil(PP*PO/BO) or the epilogue's PP*PO/E passes above k*k*tap_cw), waits (input, residual, weight streams), the fixed cost
-  per invocation, vector ops; and the bound this memory system sets: per layer max(ideal, memory
+  (c_px = ceil(PP*PO/BO) or the epilogue's PP*PO/E passes above k*k*tap_cw), waits (input, residual,
+  weight streams), the fixed cost per invocation, vector ops; and the bound this memory system sets: per layer max(ideal, memory
   traffic) with perfect overlap and no rounding, plus the vector ops.
 * every Alveo card (cards()): compute units one per SLR, each inside its SLR, batch-1 latency and
   throughput for ResNet-50, ResNet-18 and VGG-16/CIFAR, throughput against the budget's ideal

@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                          "instead of letting the planner choose")
     sp.add_argument("--epilogue-lanes", type=int, metavar="E",
                     help="fix the epilogue's lanes (requantizer and add units; at least PI, dividing PP x PO: a "
-                         "pixel group's outputs pass through them in PP*PO/E cycles; default: the fewest within 0.1%% of the cycles of the most that fit)")
+                         "pixel group's outputs pass through them in PP*PO/E cycles; default: the fewest within "
+                         "0.1%% of the cycles of the most that fit)")
     sp.add_argument("--compute-units", type=int, metavar="N",
                     help="engines on the card, one per SLR, each running its own images (default: the count "
                          "with the highest throughput; 1: the lowest latency)")

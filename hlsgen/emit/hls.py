@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 
 from .. import package_data
-from ..plan.engine import get_target
+from ..plan.engine import epilogue_ok, get_target
 from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTER_BYTES, REGISTER_OFFSETS, REGISTERS, command_offset,
                                command_words)
 from ..plan.plan_file import Plan
@@ -56,7 +56,7 @@ def kernel_context(engine: dict) -> dict:
     K*K*Cw of the largest layer), max_rows, max_cols, max_cw, max_groups,
     act_bytes and wgt_bytes; optionally max_pool_taps (taps of the largest pool window, a trip-count
     hint; default max_rows * max_cols), pp (pixel lanes, default 1), epilogue_lanes (E: the
-    epilogue's lanes, a multiple of pi dividing pp * po; default pp * po, one per output), pool_cols
+    epilogue's lanes, at least pi and dividing pp * po; default pp * po, one per output), pool_cols
     (fused max pool row buffer, pooled pixels; default max_cols) and max_px_groups (pixel groups per
     conv row, a trip-count hint); with resident weights also w_line_bytes (store line); with
     two activation banks act_banks = 2; with table layers t_words (table words of the largest);
@@ -69,7 +69,7 @@ def kernel_context(engine: dict) -> dict:
     if pp < 1:
         raise ValueError(f"PP={pp}: at least one pixel lane")
     lanes = int(engine.get("epilogue_lanes") or pp * po)
-    if lanes < pi or (pp * po) % lanes:
+    if not epilogue_ok(pp, pi, po, lanes):
         raise ValueError(f"E={lanes}: the epilogue's lanes must be at least PI={pi} and divide PP x PO={pp * po}")
     max_cols = int(engine["max_cols"])
     return {

@@ -96,7 +96,8 @@ def config(data: PlanData) -> dict:
     return {
         "name": data.target,
         "pp": pp, "pi": pi, "po": po, "nwo": po // pi, "br": br, "bw": bw, "bo": bo, "lr": lr, "lw": lw,
-        "e_lanes": lanes, "nc": nc, "cwr": max(_cdiv(pp * po, bo), nc), "cwrs": max(_cdiv(pp * po, bos), nc), "brs": brs, "rates": sorted({br, brs}),
+        "e_lanes": lanes, "nc": nc, "cwr": max(_cdiv(pp * po, bo), nc), "cwrs": max(_cdiv(pp * po, bos), nc),
+        "brs": brs, "rates": sorted({br, brs}),
         "banks": "rd_bank" in REGISTER_OFFSETS,
         "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
         "al": al, "wl": wl, "cl": _cdiv(8 * po, bw),

@@ -195,7 +195,9 @@ def _best_engine(graph, target, clock, budget, progress, weights, array, label, 
         e = _engine_for(target, clock, budget, *lean, buffer_needs(graph, *lean[1:]))
         e.set_epilogue_lanes(lean[1])                             # and the fewest epilogue lanes (PI)
         res = resources.estimate(e, **_units(graph))
-        misfit = resources.misfit(res, target["user"]) + ([f"dsp {res['dsp']}/{budget}"] if res["dsp"] > budget else [])
+        misfit = resources.misfit(res, target["user"])
+        if res["dsp"] > budget:
+            misfit.append(f"dsp {res['dsp']}/{budget}")
         raise UserError(f"{label}: no engine fits the target ({', '.join(misfit)}); "
                         f"largest DSP budget that fits: {fit or 'none'}")
     return best[1], best[2]

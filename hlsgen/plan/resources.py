@@ -13,8 +13,9 @@ instantiates, at the LUT counts yosys ``synth_xilinx -family xcup`` reports for 
 unit's file states them, hlsgen.plan.unit_costs):
 a requantizer (``hlsgen_requant``) and a quantized-add unit (``hlsgen_add``, fused residual and
 standalone add) per epilogue lane (E), the latter only when the model has an add, and with E < PP x PO
-the NC-way multiplexers in front of them (accumulator, scale, residual byte: 72 bits, a LUT6 per 4:1); with average pooling in the model (the RTL generates its unit only
-then), a float-path tap (``hlsgen_avg_tap``) and an output stage (``hlsgen_avg_out``) per input lane.
+the NC-way multiplexers in front of them (accumulator, scale, residual byte: 72 bits, a LUT6 per 4:1);
+with average pooling in the model (the RTL generates its unit only then), a float-path tap
+(``hlsgen_avg_tap``) and an output stage (``hlsgen_avg_out``) per input lane.
 FF, the rest of the vector unit and the control: first-order figures in the style of FINN's estimates.
 """
 from __future__ import annotations
@@ -48,8 +49,8 @@ def _memory(width_bits: int, depth: int, uram: bool = True) -> dict:
 
 def lane_luts(e: Engine, avgpool: bool = False, add: bool = True) -> int:
     """LUTs of the per-lane units: requantizer per epilogue lane, add unit per epilogue lane when the
-    model has an add (ADD), their pass multiplexers; the average-pool tap and output stage per input lane when the model has
-    an average pool (AVGPOOL)."""
+    model has an add (ADD), their pass multiplexers; the average-pool tap and output stage per input
+    lane when the model has an average pool (AVGPOOL)."""
     lanes = e.epilogue_lanes
     mux = MUX_BITS * -(-(e.epi_passes - 1) // 3) * lanes
     return ((LUT_REQUANT + (LUT_ADD if add else 0)) * lanes + mux + LUT_PER_IN_LANE * e.pi
