@@ -13,8 +13,9 @@ alveo-u200, default DSP budget, prints side by side, measured in this run:
   (ResNet-50, 1054 fps with two DPUCADF8H cores).
 * the memory system step by step, same run and cycle model: weights streamed from DDR (64
   bytes/cycle) and one shared activation bank (act_rd / act_wr 32 bytes/cycle each), as in
-  round 1; weights resident on chip; and both (the default plan: each invocation reads one
-  activation bank and writes the other, 64 bytes/cycle each).
+  round 1; weights as planned (resident when they fit) with one bank; two activation banks off chip
+  where the CU has them (an invocation reads one and writes the other); and the activations on chip
+  in each CU's PLRAM (64 bytes/cycle each way at once: the default plan), with the bytes they take.
 * pruned residual nets: ResNet-50 at 50% pruned by coupled groups (torch-pruning), channels removed
   and zeroed in place: cycles, speedup / MAC reduction (conversion, goal >= 0.9), and where the
   cycles go per layer: the ideal (live MACs / MACs per cycle), channel-lane rounding (ceil(C/PI),
@@ -109,8 +110,9 @@ def main() -> int:
         plan = make_plan(graph, target=TARGET)
         seconds = time.perf_counter() - t0
         d = plan.data
-        streamed = make_plan(graph, target=TARGET, weights="streamed")
-        before[name, prune] = (streamed.data, one_bank_cycles(streamed), one_bank_cycles(plan))
+        streamed = make_plan(graph, target=TARGET, weights="streamed", activations="off-chip")
+        off = make_plan(graph, target=TARGET, activations="off-chip")
+        before[name, prune] = (one_bank_cycles(streamed), one_bank_cycles(off), off.data.total_cycles)
         mpc = d.engine.macs_per_cycle
         dense = conv_macs(d)
         eff = dense / (mpc * d.total_cycles)
@@ -155,19 +157,19 @@ def main() -> int:
         print(f"  budget {budget:5d}: {shape(e)} {e.macs_per_cycle:5d} MACs/cycle, {d.total_cycles} cycles, "
               f"{d.fps:.1f} fps, efficiency {conv_macs(d) / (e.macs_per_cycle * d.total_cycles):.3f}")
     print()
-    print("memory system step by step (efficiency; same run, same cycle model): weights streamed + one "
-          "activation bank (round 1) / resident + one bank / resident + two banks (the plan)")
-    print(f"{'network':24s} {'streamed, 1 bank':>16s} {'resident, 1 bank':>16s} {'resident, 2 banks':>17s} "
-          f"{'URAM':>9s} {'preload cycles':>14s}")
+    print("memory system step by step (cycles; same run, same cycle model, each step with the engine the planner "
+          "picks for it): weights streamed + one activation bank (round 1) / weights as planned + one bank / "
+          "+ two banks off chip / activations on chip in each CU's PLRAM (the plan)")
+    print(f"{'network':24s} {'streamed, 1 bank':>16s} {'1 bank':>10s} {'off chip':>10s} {'on chip':>10s} "
+          f"{'speedup':>7s} {'act bytes':>9s} {'PLRAM':>8s} {'URAM':>9s} {'preload cycles':>14s}")
     steps = {}
     for label, d, dense in whatif:
         key = ("vgg16-cifar", 0.5) if "pruned" in label else (label, 0.0)
-        b, b_one, r_one = before[key]
-        mpc = d.engine.macs_per_cycle
-        steps[key] = (b_one, r_one, d.total_cycles)
-        print(f"{label:24s} {dense / (mpc * b_one):>16.3f} {dense / (mpc * r_one):>16.3f} "
-              f"{dense / (mpc * d.total_cycles):>17.3f} {d.resources['uram']:>4d}/{d.resources_available['uram']:<4d} "
-              f"{d.preload_cycles:>14d}")
+        b_one, r_one, off = before[key]
+        steps[key] = (b_one, r_one, off, d.total_cycles)
+        print(f"{label:24s} {b_one:>16d} {r_one:>10d} {off:>10d} {d.total_cycles:>10d} {off / d.total_cycles:>6.3f}x "
+              f"{d.act_bytes:>9d} {d.engine.act_mem_bytes:>8d} "
+              f"{d.resources['uram']:>4d}/{d.resources_available['uram']:<4d} {d.preload_cycles:>14d}")
     s0, s1 = steps["vgg16-cifar", 0.0], steps["vgg16-cifar", 0.5]
     print("vgg16-cifar 50% filters zeroed, cycle speedup per step: "
           + " / ".join(f"{a / b:.2f}x" for a, b in zip(s0, s1)) + f" for MAC reduction {reduction:.2f}x")

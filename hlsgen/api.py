@@ -87,7 +87,8 @@ class Build:
         for i, cu in enumerate(cus):
             use = ", ".join(f"{k} {100 * cu.use[k]:.0f}%" for k in ("dsp", "lut", "ff", "bram36", "uram"))
             lines.append(f"  unit {i + 1} in {cu.slr} ({use} of the SLR), memory {' '.join(cu.act_banks)}"
-                         f" + {cu.wgt_bank}")
+                         f" + {cu.wgt_bank}" + (f" (activations on chip, {e.act_mem_bytes} bytes)"
+                                                if e.act_mem_bytes else ""))
         return "\n".join(lines)
 
 
@@ -116,13 +117,13 @@ def _graph(model, calibrate=None):
 
 def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None, weights="auto", array=None,
           calibrate=None, progress=None, guidance=False, kernel="both", compute_units=None,
-          epilogue_lanes=None) -> Build:
+          epilogue_lanes=None, activations="auto") -> Build:
     """Plan MODEL (an ONNX path or a loaded graph) for TARGET; with OUTPUT, write the accelerator
     project to that folder (new, empty or one hlsgen wrote: nothing else in it is touched).
     GUIDANCE: the plan also carries the pruning guidance (report.md's table; a few re-plans).
     KERNEL: the Vitis kernels written, 'hls', 'rtl' or 'both'; COMPUTE_UNITS: engines on the card (one per
     SLR; default: the count with the highest throughput); EPILOGUE_LANES: the epilogue's lanes (default: the
-    planner's choice)."""
+    planner's choice); ACTIVATIONS: 'auto', 'on-chip' (each CU's PLRAM) or 'off-chip'."""
     from .emit import KERNELS, write_project
     from .plan.planner import make_plan
     from .util import check_writable_folder
@@ -132,7 +133,7 @@ def build(model, output=None, *, target="alveo", dsp_budget=None, clock_mhz=None
         check_writable_folder(output)     # before the planning, not after
     p = make_plan(_graph(model, calibrate), target=target, dsp_budget=dsp_budget, clock_mhz=clock_mhz,
                   weights=weights, array=array, progress=progress, guidance=guidance, compute_units=compute_units,
-                  epilogue_lanes=epilogue_lanes)
+                  epilogue_lanes=epilogue_lanes, activations=activations)
     if output is None:
         return Build(p)
     with output_dir(output) as tmp:

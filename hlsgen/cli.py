@@ -12,7 +12,7 @@ import os
 import sys
 
 from .errors import UserError
-from .plan.engine import WEIGHTS_MODES
+from .plan.engine import ACTIVATIONS_MODES, WEIGHTS_MODES
 from .sim import ENGINES
 
 
@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--weights", choices=WEIGHTS_MODES, default="auto",
                     help="weights resident on chip (preloaded once) or streamed from DDR per group "
                          "(default auto: resident when they fit)")
+    sp.add_argument("--activations", choices=ACTIVATIONS_MODES, default="auto",
+                    help="feature maps on chip (each compute unit's PLRAM, in URAM) or off chip in DDR/HBM "
+                         "(default auto: on chip when the target has PLRAM and they fit)")
     sp.add_argument("--array", metavar="PPxPOxPI",
                     help="fix the engine's MAC array (pixel lanes x output lanes x input lanes, e.g. 4x32x32) "
                          "instead of letting the planner choose")

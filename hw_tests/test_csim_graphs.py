@@ -60,20 +60,23 @@ def every_op(dtype: str, seed: int):
     return net.onnx_model(out), (3, 13, 11)
 
 
-def run_case(tmp_path, dtype, seed, budget, weights="auto", array=None):
+def run_case(tmp_path, dtype, seed, budget, weights="auto", array=None, activations="auto"):
     model = tmp_path / "m.onnx"
     onnx_bytes, shape = every_op(dtype, seed)
     model.write_bytes(onnx_bytes)
     out = tmp_path / "out"
     pin = ["--array", array] if array else []
     assert cli.main(["build", str(model), "--dsp-budget", str(budget), "--compute-units", "1", "--weights", weights,
-                     *pin, "-o", str(out)]) == 0
+                     "--activations", activations, *pin, "-o", str(out)]) == 0
     plan = json.loads((out / "plan.json").read_text())
     kinds = {inv["kind"] for inv in plan["invocations"]}
     assert kinds == {"conv", "maxpool", "add", "avgpool", "gavgpool"}
     assert bool(plan["preload"]) == (weights != "streamed")
-    # alveo-u200: activations in two banks, most invocations read one and write the other
-    assert sum(i["rd_bank"] != i["wr_bank"] for i in plan["invocations"]) > len(plan["invocations"]) // 2
+    if plan["engine"]["act_mem_bytes"]:      # alveo-u200, activations on chip: one PLRAM, read and written at once
+        assert activations != "off-chip" and {(i["rd_bank"], i["wr_bank"]) for i in plan["invocations"]} == {(0, 0)}
+    else:      # off chip: activations in two banks, most invocations read one and write the other
+        assert activations != "on-chip"
+        assert sum(i["rd_bank"] != i["wr_bank"] for i in plan["invocations"]) > len(plan["invocations"]) // 2
     x = np.random.default_rng(seed).uniform(-1, 1, size=(2, *shape)).astype(np.float32)
     (y,), (want,) = csim.simulate(out, x), ort_run(str(model), x)
     assert y.shape == want.shape and y.dtype == want.dtype
@@ -85,13 +88,15 @@ def test_every_op_family(tmp_path):
     assert bad == 0
 
 
-@pytest.mark.parametrize("weights,budget,array,line", [("resident", 300, "1x16x16", 256),
-                                                       ("streamed", 200, None, 64)])
-def test_weights_resident_and_streamed(tmp_path, weights, budget, array, line):
+@pytest.mark.parametrize("weights,budget,array,line,activations", [("resident", 300, "1x16x16", 256, "on-chip"),
+                                                                   ("streamed", 200, None, 64, "off-chip")])
+def test_weights_resident_and_streamed(tmp_path, weights, budget, array, line, activations):
     """Resident weights (preloaded into the on-chip store, lines of min(512, PO*PI) bytes, up to
     ap_uint<4096>; the array is pinned so PO*PI reaches those lines) and streamed weights
-    (64-byte beats from DDR) compute the same bits."""
-    bad, out = run_case(tmp_path, "int8", seed=3, budget=budget, weights=weights, array=array)
+    (64-byte beats from DDR) compute the same bits; the latter with the activations off chip in two DDR
+    banks."""
+    bad, out = run_case(tmp_path, "int8", seed=3, budget=budget, weights=weights, array=array,
+                        activations=activations)
     assert bad == 0
     engine_cpp = (out / "kernel" / "engine.cpp").read_text()
     assert ("KIND_PRELOAD" in engine_cpp) == (weights == "resident")

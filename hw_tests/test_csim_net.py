@@ -241,16 +241,18 @@ def test_example_zoo_matches_onnxruntime(tmp_path, name, prune, style):
     assert csim_vs_ort(model, out, tmp_path, n=2) == 0
 
 
-@pytest.mark.parametrize("target,platform,act,wgt,slr", [
-    ("alveo-u50", "xilinx_u50_", "HBM[0:1]", "HBM[2]", True),     # two activation banks, weights in a third
-    ("alveo-u250", "xilinx_u250_", "DDR[0:1]", "DDR[2]", True),
-    ("zcu104", "xilinx_zcu104_", "HP0", "HP0", False),
+@pytest.mark.parametrize("target,platform,act,wgt,slr,activations", [
+    ("alveo-u50", "xilinx_u50_", "HBM[0:1]", "HBM[2]", True, "auto"),   # two activation banks, weights in a third
+    ("alveo-u250", "xilinx_u250_", "PLRAM[0]", "DDR[0]", True, "auto"),  # activations on chip, in SLR0's PLRAM
+    ("alveo-u200", "xilinx_u200_", "DDR[0:1]", "DDR[2]", True, "off-chip"),
+    ("zcu104", "xilinx_zcu104_", "HP0", "HP0", False, "auto"),
 ])
-def test_vitis_files_follow_the_target(tmp_path, target, platform, act, wgt, slr):
+def test_vitis_files_follow_the_target(tmp_path, target, platform, act, wgt, slr, activations):
     model = testnets.make("chain", tmp_path / "c.onnx", fmt="qop")
     out = tmp_path / "out"
     assert cli.main(["build", str(model), "--target", target, "--dsp-budget", "64", "--compute-units", "1",
-                     "-o", str(out)]) == 0
+                     "--activations", activations, "-o", str(out)]) == 0
+    assert (out / "hw" / "plram.tcl").exists() == act.startswith("PLRAM")
     cfg = (out / "hw" / "connectivity.cfg").read_text()
     assert f"sp=hlsgen_engine_1.act_rd:{act}\n" in cfg and f"sp=hlsgen_engine_1.act_wr:{act}\n" in cfg
     assert f"sp=hlsgen_engine_1.wgt:{wgt}\n" in cfg and ("slr=hlsgen_engine_1:SLR0" in cfg) == slr

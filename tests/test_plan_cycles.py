@@ -168,7 +168,7 @@ def test_resident_weights_plan(testnet):
     assert streamed.total_cycles > res.total_cycles
     # the store is URAM: 8*line/72 columns per 4096 lines; the buffers move to BRAM
     urams = -(-8 * line // 72) * -(-res.weights_bytes // (line * 4096))
-    assert res.resources["uram"] == urams
+    assert res.resources["uram"] == urams + resources.plram_urams(e.engine())      # and the activations' PLRAM
     assert "resident" in make_plan(graph, dsp_budget=200).report
 
 
@@ -189,18 +189,20 @@ def test_weights_stream_when_the_store_does_not_fit(testnet):
 def test_activation_banks(testnet):
     from hlsgen.plan import make_plan
     graph = _testnet(testnet, "resnet")
-    d = make_plan(graph, dsp_budget=64, compute_units=1).data      # one CU: three banks of its own
-    bank = {}
-    for t in d.tensors.values():
-        bank.setdefault(t.addr, set()).add(t.bank)
-    assert all(len(b) == 1 for b in bank.values())      # a map (and its concat slices, views) in one bank
-    bank = {a: b.pop() for a, b in bank.items()}
+    d = make_plan(graph, dsp_budget=64, compute_units=1, activations="off-chip").data   # one CU: three banks
+
+    def bank(addr, i):
+        """The bank of the map live at invocation I that holds ADDR (a map, its concat slices and views in one)."""
+        got = {t.bank for t in d.tensors.values() if t.live and t.live[0] <= i <= t.live[1]
+               and t.addr <= addr < t.addr + t.h * t.w * t.map_cw * d.engine.pi}
+        assert len(got) == 1, (addr, i, got)
+        return got.pop()
     split = 0
-    for inv in d.invocations:
+    for i, inv in enumerate(d.invocations):
         reads = [inv[k] for k in ("in_addr", "a_addr", "b_addr") if k in inv.fields]
         if inv.fields.get("add_en"):
             reads.append(inv["add_addr"])
-        assert {bank[a] for a in reads} == {inv["rd_bank"]} and bank[inv["out_addr"]] == inv["wr_bank"]
+        assert {bank(a, i) for a in reads} == {inv["rd_bank"]} and bank(inv["out_addr"], i) == inv["wr_bank"]
         split += inv["rd_bank"] != inv["wr_bank"]
     assert any(inv.fields.get("add_en") for inv in d.invocations) and split > len(d.invocations) // 2
     one = make_plan(graph, target="zcu104", dsp_budget=64).data

@@ -1,5 +1,5 @@
 """hlsgen build MODEL --target T [--dsp-budget N] [--clock-mhz F] [--weights auto|resident|streamed]
-[--compute-units N] [--kernel hls|rtl|both] -o OUT.
+[--activations auto|on-chip|off-chip] [--compute-units N] [--kernel hls|rtl|both] -o OUT.
 
 Loads the model, compacts pruned channels, plans the engine and its schedule, and writes
 OUT/plan.json, OUT/weights.bin, OUT/report.md and every emitter's files (hlsgen.api.build): OUT
@@ -19,7 +19,7 @@ def main(args) -> int:
                       clock_mhz=args.clock_mhz, weights=args.weights, array=args.array,
                       calibrate=args.calibrate, progress=progress, guidance=True,
                       kernel=args.kernel, compute_units=args.compute_units,
-                      epilogue_lanes=args.epilogue_lanes)
+                      epilogue_lanes=args.epilogue_lanes, activations=args.activations)
     if args.synth:
         from . import synth
         synth.main(type(args)(project=args.output))

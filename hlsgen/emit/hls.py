@@ -27,7 +27,7 @@ KERNEL_FILES = ("engine.h", "dsp_pack.h", "requant.h", "tile_loader.h", "weight_
                 "engine.cpp")
 DEVICE_FILES = ("device.h", "device_csim.cpp")
 HOST_FILES = ("plan_tables.h", "host.cpp", "npy.h", "npy.cpp", "device_xrt.cpp")
-HW_FILES = ("Makefile", "connectivity.cfg", "hls.tcl")
+HW_FILES = ("Makefile", "connectivity.cfg", "hls.tcl", "plram.tcl")
 
 
 @functools.lru_cache(maxsize=1)
@@ -102,6 +102,8 @@ def _render_files(ctx: dict, folder: Path, files) -> None:
         for name in names_:
             if name == "table_unit.h" and not ctx["t_words"]:
                 continue        # the engine has no table unit
+            if name == "plram.tcl" and not ctx["plram"]:
+                continue        # the activations are off chip
             render(f"{sub}/{name}", ctx, folder / sub / name)
 
 
@@ -177,7 +179,23 @@ def hw_context(plan: PlanData) -> dict:
     return {"target_name": names.text(target["name"]), "platform": target["platform"],
             "part": target["device"]["part"], "clock_mhz": int(round(clock)),
             "clock_period_ns": f"{1000.0 / clock:.3f}", "compute_units": plan.compute_units,
-            "multi_slr": len(target["slrs"]) > 1, "n_invocations": len(plan.invocations)}
+            "multi_slr": len(target["slrs"]) > 1, "n_invocations": len(plan.invocations), **_plram(plan, target)}
+
+
+def _plram(plan: PlanData, target: dict) -> dict:
+    """hw/plram.tcl's values: per compute unit its PLRAM (the Tcl name of the bank its act ports bind), the
+    size that holds the plan's activations (``engine.act_mem_bytes``, as 128K / 4M), its SLR; [] when the
+    activations are off chip."""
+    size = plan.engine.act_mem_bytes
+    if not size:
+        return {"plram": [], "plram_width": 0}
+    text = f"{size >> 20}M" if size % (1 << 20) == 0 else f"{size >> 10}K"
+    out = []
+    for cu in plan.compute_units:
+        bank = cu.act_banks[0]
+        index = int(bank[bank.index("[") + 1:-1])
+        out.append({"tcl_name": target["plram"]["tcl_name"].format(i=index), "size": text, "slr": cu.slr})
+    return {"plram": out, "plram_width": 8 * plan.engine.ports["act_rd"]["bytes_per_cycle"]}
 
 
 def load_plan(plan, folder: Path) -> PlanData:

@@ -16,7 +16,8 @@ def cu_layouts(target: dict, dsp_budget: int) -> list:
     at most its SLR's DSPs),
     ``user`` (the SLR's resources: the CU must fit inside them) and ``banks`` (memory bank indices:
     the CU's own SLR's banks first, then banks of SLRs without a CU, reached across the SLR
-    boundary; at most MAX_CU_BANKS each, no bank shared)."""
+    boundary; at most MAX_CU_BANKS each, no bank shared) and ``plram`` (its SLR's PLRAM, PLRAM[i] in
+    SLR i, when the target has PLRAM)."""
     slrs = target["slrs"]
     order = sorted(range(len(slrs)), key=lambda i: (-slrs[i]["dsp"], i))
     layouts = []
@@ -38,7 +39,8 @@ def cu_layouts(target: dict, dsp_budget: int) -> list:
             continue
         dsps = sum(slrs[i]["dsp"] for i in chosen)
         layouts.append([{"slr": slrs[i]["name"], "budget": min(slrs[i]["dsp"], dsp_budget * slrs[i]["dsp"] // dsps),
-                         "user": {k: slrs[i][k] for k in RESOURCE_KEYS}, "banks": banks[i]} for i in chosen])
+                         "user": {k: slrs[i][k] for k in RESOURCE_KEYS}, "banks": banks[i],
+                         "plram": i if target.get("plram") else None} for i in chosen])
     return layouts
 
 
@@ -48,19 +50,20 @@ def cu_target(target: dict, cus: list) -> dict:
     t = dict(target)
     t["user"] = {k: min(cu["user"][k] for cu in cus) for k in RESOURCE_KEYS}
     least = min(cus, key=lambda cu: len(cu["banks"]))
-    t["memory"] = dict(target["memory"], bank_ids=least["banks"])
+    t["memory"] = dict(target["memory"], bank_ids=least["banks"], plram_id=least.get("plram"))
     return t
 
 
-def compute_unit_data(tgt: dict, clock: float, cus: list, res: dict, total: int) -> dict:
+def compute_unit_data(tgt: dict, clock: float, cus: list, res: dict, total: int, on_chip: bool = False) -> dict:
     """plan.json's compute units (``compute_units``: ComputeUnitData, ``fps``, ``fps_per_cu``): each
     CU's SLR and the memory banks its ports bind (the plan's port layout on the CU's own banks), each
     SLR's use (the CU's resources against the SLR's), batch-1 latency and throughput (every CU running
-    its own images)."""
+    its own images); ON_CHIP: the activations are in each CU's PLRAM."""
     n_banks = len(cu_target(tgt, cus)["memory"]["bank_ids"])
     units = []
     for cu in cus:
-        p = ports(dict(tgt, memory=dict(tgt["memory"], bank_ids=cu["banks"][:n_banks])), clock)
+        p = ports(dict(tgt, memory=dict(tgt["memory"], bank_ids=cu["banks"][:n_banks], plram_id=cu.get("plram"))),
+                  clock, on_chip=on_chip)
         units.append(ComputeUnitData(
             slr=cu["slr"], act_banks=p["act_rd"]["banks"], act_sp=p["act_rd"]["sp"], wgt_bank=p["wgt"]["bank"],
             dsp_budget=cu["budget"],

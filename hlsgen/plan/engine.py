@@ -21,6 +21,7 @@ BURST_ALIGN = 64               # every weights.bin block and every map starts on
 STORE_BYTES_MAX = 512          # resident weight store: widest line (4096 bits over 57 URAMs)
 STORE_LATENCY = 4              # URAM read pipeline (address, cascade, output registers)
 WEIGHTS_MODES = ("auto", "resident", "streamed")   # auto: resident when the store fits
+ACTIVATIONS_MODES = ("auto", "on-chip", "off-chip")  # auto: on chip (PLRAM) when the target has it and they fit
 
 # Timing constants (ENGINE.md section 5); the RTL twin uses the same values from plan.json.
 TIMING = {
@@ -55,7 +56,7 @@ def default_dsp_budget(target: dict) -> int:
     return int(target["user"]["dsp"] * DEFAULT_DSP_SHARE)
 
 
-def ports(target: dict, clock_mhz: float, store_bytes: int = 0) -> dict:
+def ports(target: dict, clock_mhz: float, store_bytes: int = 0, on_chip: bool = False) -> dict:
     """Port bandwidths in bytes/cycle (powers of two, ENGINE.md section 5). With three banks or
     more, activations live in two banks (``act_banks``) and wgt has a third: an invocation whose
     act_rd and act_wr use different banks gets a whole bank each (``bytes_per_cycle``), else they
@@ -64,8 +65,14 @@ def ports(target: dict, clock_mhz: float, store_bytes: int = 0) -> dict:
 
     ``store_bytes`` > 0: weights resident in an on-chip store with lines of that many bytes;
     ``wgt`` (where conv weight blocks come from) is then the store, and ``preload`` is the
-    DDR/HBM port that fills it once per model."""
+    DDR/HBM port that fills it once per model.
+
+    ``on_chip``: the activations live in the compute unit's PLRAM (``target["plram"]``, the one of its
+    SLR: ``memory.plram_id``), read and written at once at its AXI width (ENGINE.md section 3,
+    "Activations on chip"); wgt then has the CU's first bank to itself."""
     mem = target["memory"]
+    if on_chip:
+        return _plram_ports(target, clock_mhz, store_bytes)
     ids = mem.get("bank_ids", list(range(mem["banks"])))      # the banks this compute unit reaches
     bank = min(PORT_BYTES_MAX * 2, int(mem["gbps_per_bank"] * 1e9 / (clock_mhz * 1e6)))
     act_share = 2 if len(ids) > 1 else 3
@@ -89,6 +96,36 @@ def ports(target: dict, clock_mhz: float, store_bytes: int = 0) -> dict:
     return out
 
 
+def _plram_ports(target: dict, clock_mhz: float, store_bytes: int) -> dict:
+    mem, plram = target["memory"], target["plram"]
+    name = plram["vitis_bank"].format(i=mem.get("plram_id", 0))
+    bpc = pow2_floor(min(PORT_BYTES_MAX, plram["axi_bytes"]))
+    act = {"bytes_per_cycle": bpc, "shared_bytes_per_cycle": bpc, "banks": [name]}
+    bank = int(mem["gbps_per_bank"] * 1e9 / (clock_mhz * 1e6))
+    out = {
+        "act_rd": dict(act, latency=TIMING["act_rd_latency"], sp=name),
+        "act_wr": dict(act, latency=0),
+        "wgt": {"bytes_per_cycle": pow2_floor(min(PORT_BYTES_MAX, bank)), "latency": TIMING["wgt_latency"],
+                "bank": mem["vitis_bank"].format(i=mem.get("bank_ids", [0])[0])},
+    }
+    if store_bytes:
+        out["preload"] = out["wgt"]
+        out["wgt"] = {"bytes_per_cycle": store_bytes, "latency": STORE_LATENCY, "bank": "on-chip"}
+    return out
+
+
+def plram_bytes(target: dict, act_bytes: int) -> int:
+    """The PLRAM size that holds ACT_BYTES of activations: a power of two from the target's smallest
+    PLRAM up; 0 when the target has no PLRAM or its largest is too small."""
+    plram = target.get("plram")
+    if not plram or act_bytes > plram["max_bytes"]:
+        return 0
+    size = plram["min_bytes"]
+    while size < act_bytes:
+        size *= 2
+    return size
+
+
 @dataclass
 class Engine:
     """One engine configuration (plan.json ``engine``)."""
@@ -103,6 +140,7 @@ class Engine:
     pp: int = 1                 # pixel lanes: output pixels of a row computed at once, sharing the weights
     epilogue_tables: bool = True  # a table after a conv runs in its epilogue (table memory per output lane)
     epilogue_lanes: int = 0     # E: requantizers (and add units) of the epilogue; 0: one per output (PP x PO)
+    act_mem_bytes: int = 0      # activations on chip: the PLRAM's size (URAM); 0: in DDR/HBM
 
     def __post_init__(self):
         if not self.epilogue_lanes:
@@ -152,6 +190,8 @@ class Engine:
         d["macs_per_cycle"] = self.macs_per_cycle
         d["weights"] = (f"resident: preloaded once into a {self.w_store_bytes}-byte on-chip store "
                         f"({self.bpc('wgt')}-byte lines, URAM)" if self.resident else "streamed from DDR per group")
+        d["activations"] = (f"on chip: a {self.act_mem_bytes}-byte PLRAM ({self.ports['act_rd']['banks'][0]}, URAM)"
+                            if self.act_mem_bytes else "in DDR/HBM")
         d["array"] = (f"{self.pp} x {self.po} x {self.pi} MAC array: PP={self.pp} input words (PI={self.pi} "
                       f"channels of PP adjacent output pixels at one kernel tap) times PO={self.po} output "
                       "channels per cycle, the weights shared by the PP pixels; reduction over (kh, kw, input "

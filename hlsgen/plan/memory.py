@@ -33,12 +33,13 @@ class TensorMap:
     c0w: int = 0
     view_of: str | None = None
     bank: int = 0
+    live: tuple | None = None      # (first, last) invocation its buffer is live in (plan.reuse)
 
     def to_json(self) -> dict:
         return {"name": self.name, "shape": list(self.shape), "addr": self.addr, "bank": self.bank, "c": self.c,
                 "h": self.h, "w": self.w, "map_cw": self.map_cw, "c0w": self.c0w,
                 "view_of": self.view_of, "scale": self.q.scale, "zero_point": self.q.zero_point,
-                "dtype": self.q.dtype}
+                "dtype": self.q.dtype, "live": list(self.live) if self.live is not None else None}
 
 
 def hw(shape) -> tuple:
@@ -57,11 +58,14 @@ class ActivationMemory:
         self.g, self.e, self.banks, self.fx = graph, engine, banks, fusion
         self.tensors: dict = {}
         self.top = 0
+        self.sizes: dict = {}          # buffer (tensor name) -> bytes
         self.concat_slot = self._plan_concats()
 
-    def alloc(self, nbytes: int) -> int:
+    def alloc(self, name: str, nbytes: int) -> int:
+        """A new buffer of NBYTES for tensor NAME, above every other (``reuse`` places them by their lives)."""
         addr = self.top
         self.top = align(addr + nbytes)
+        self.sizes[name] = self.top - addr
         return addr
 
     def new_map(self, name: str, read: int | None = None) -> TensorMap:
@@ -75,7 +79,7 @@ class ActivationMemory:
             m = TensorMap(name, shape, q, base.addr, h, w, c, base.map_cw, c0w, bank=base.bank)
         else:
             cw = self.e.words(c)
-            m = TensorMap(name, shape, q, self.alloc(h * w * cw * self.e.pi), h, w, c, cw,
+            m = TensorMap(name, shape, q, self.alloc(name, h * w * cw * self.e.pi), h, w, c, cw,
                           bank=self._bank(name, read))
         self.tensors[name] = m
         return m
@@ -91,7 +95,7 @@ class ActivationMemory:
     def packed(self, name: str, x: TensorMap, c: int, h: int, w: int) -> TensorMap:
         """A new (C, H, W) map in X's bank and quantization (a stem's host-packed input)."""
         cw = self.e.words(c)
-        m = TensorMap(name, (c, h, w), x.q, self.alloc(h * w * cw * self.e.pi), h, w, c, cw, bank=x.bank)
+        m = TensorMap(name, (c, h, w), x.q, self.alloc(name, h * w * cw * self.e.pi), h, w, c, cw, bank=x.bank)
         self.tensors[name] = m
         return m
 

@@ -116,12 +116,14 @@ class EngineData(Record):
     weights: str
     array: str
     units: dict
+    act_mem_bytes: int = 0
+    activations: str = "in DDR/HBM"
 
     def engine(self) -> Engine:
         """The engine.Engine this section describes (for the cycle model)."""
         return Engine(self.pi, self.po, self.macs_per_dsp, self.ports, self.in_buf_bytes, self.w_buf_bytes,
                       self.w_store_bytes, self.timing, self.pp, self.epilogue_tables,
-                      self.epilogue_lanes)
+                      self.epilogue_lanes, self.act_mem_bytes)
 
 
 @dataclass
@@ -140,6 +142,8 @@ class TensorData(Record):
     scale: float
     zero_point: int
     dtype: str
+    live: list[int] | None = None     # (first, last) invocation its buffer is live in; -1 before the run,
+                                      # len(invocations) after it; null: never used
 
     def to_json(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}     # view_of null is written

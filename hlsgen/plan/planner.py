@@ -50,32 +50,45 @@ def _units(graph, invocations=None) -> dict:
 
 
 def _engine_for(target: dict, clock: float, budget: int, pp: int, pi: int, po: int, needs: dict,
-                store_line: int = 0) -> eng.Engine:
+                store_line: int = 0, on_chip: bool = False) -> eng.Engine:
     buf = eng.buffer_budget_bytes(target, budget)
     in_buf = max(needs["in_min"], min(needs["in_max"], buf // pp))     # one copy per pixel lane
     in_buf = eng.align(in_buf, pi)
     return eng.Engine(pi=pi, po=po, macs_per_dsp=eng.macs_per_dsp(target),
-                      ports=eng.ports(target, clock, store_line), in_buf_bytes=in_buf,
+                      ports=eng.ports(target, clock, store_line, on_chip), in_buf_bytes=in_buf,
                       w_buf_bytes=2 * needs["w_block"], pp=pp)
 
 
-def _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes=None):
-    """(engine, schedule) of one shape: weights resident on chip when the store fits beside the
-    buffers (``weights`` auto or resident), else streamed; tables in the conv epilogues when their
-    memories fit, else in the vector unit; the epilogue's lanes by ``_epilogue_lanes`` (LANES: those);
-    None when the engine does not fit."""
+def _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes=None, activations="auto"):
+    """(engine, schedule) of one shape: activations on chip (the CU's PLRAM) when the target has one
+    that holds them and it fits beside the engine (``activations`` auto or on-chip), else off chip;
+    weights resident on chip when the store fits beside the buffers (``weights`` auto or resident), else
+    streamed; tables in the conv epilogues when their memories fit, else in the vector unit; the
+    epilogue's lanes by ``_epilogue_lanes`` (LANES: those); None when the engine does not fit."""
     needs = buffer_needs(graph, pi, po)
+    on_chip = {"auto": (True, False), "on-chip": (True,), "off-chip": (False,)}[activations]
+    if not target.get("plram"):
+        on_chip = (False,)
+    lowered = {}       # the schedule depends on the ports only through the bank count and the block alignment
+    units = None
     for epilogue_tables in (True, False):
-        for resident in ((True, False) if weights == "auto" else (weights == "resident",)):
-            e = _engine_for(target, clock, budget, pp, pi, po, needs, eng.store_line(pi, po) if resident else 0)
-            e.epilogue_tables = epilogue_tables
-            sched = lower(graph, e, pack=False)
-            if resident:
-                e.w_store_bytes = sched.weight_bytes
-            units = _units(graph, sched.invocations)
-            if _epilogue_lanes(e, sched.invocations, units, target["user"], budget, lanes):
-                return e, sched
-        if not units["ctab"]:
+        for act_on_chip in on_chip:
+            for resident in ((True, False) if weights == "auto" else (weights == "resident",)):
+                e = _engine_for(target, clock, budget, pp, pi, po, needs, eng.store_line(pi, po) if resident else 0,
+                                act_on_chip)
+                e.epilogue_tables = epilogue_tables
+                key = (epilogue_tables, e.act_banks, e.w_align)
+                sched = lowered[key] = lowered.get(key) or lower(graph, e, pack=False)
+                if act_on_chip:
+                    e.act_mem_bytes = eng.plram_bytes(target, sched.act_bytes)
+                    if not e.act_mem_bytes:
+                        break              # the activations do not fit the PLRAM: off chip
+                if resident:
+                    e.w_store_bytes = sched.weight_bytes
+                units = _units(graph, sched.invocations)
+                if _epilogue_lanes(e, sched.invocations, units, target["user"], budget, lanes):
+                    return e, sched
+        if units is None or not units["ctab"]:
             break                      # no conv ran a table: the vector unit's tables changed nothing
     return None
 
@@ -138,14 +151,15 @@ def parse_array(text: str, budget: int, per: int, add: bool = False) -> tuple:
 
 
 def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None, weights="auto",
-                  array=None, label=None, lanes=None):
+                  array=None, label=None, lanes=None, activations="auto"):
     """The (PP, PI, PO) shape with the fewest total cycles over the whole network (only ARRAY, a
     "PPxPOxPI" string, when given): the engine. LABEL names the budget in errors (default --dsp-budget
     BUDGET)."""
-    return _best_engine(graph, target, clock, budget, progress, weights, array, label, lanes)[0]
+    return _best_engine(graph, target, clock, budget, progress, weights, array, label, lanes, activations)[0]
 
 
-def _best_engine(graph, target, clock, budget, progress, weights, array, label, lanes=None) -> tuple:
+def _best_engine(graph, target, clock, budget, progress, weights, array, label, lanes=None,
+                 activations="auto") -> tuple:
     """choose_engine's (engine, its total cycles)."""
     label = label or f"--dsp-budget {budget}"
     per, add = eng.macs_per_dsp(target), _units(graph)["add"]
@@ -173,7 +187,7 @@ def _best_engine(graph, target, clock, budget, progress, weights, array, label, 
         if best is not None and macs / (pp * pi * po) > best[2]:
             continue
         try:
-            got = _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes)
+            got = _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes, activations)
         except UserError as err:      # e.g. a concat offset this PI cannot address
             failure = failure or err
             continue
@@ -186,6 +200,10 @@ def _best_engine(graph, target, clock, budget, progress, weights, array, label, 
             best = (key, e, total)
     if best is None and failure is not None:
         raise failure
+    if best is None and activations == "on-chip":
+        raise UserError(f"--activations on-chip: the activations do not fit a PLRAM of at most "
+                        f"{target['plram']['max_bytes']} bytes beside any engine of {label} (use --activations auto "
+                        "or off-chip)")
     if best is None and weights == "resident":
         raise UserError(f"--weights resident: the weights do not fit on chip beside any engine of {label} "
                         "(use --weights auto or streamed)")
@@ -204,7 +222,7 @@ def _best_engine(graph, target, clock, budget, progress, weights, array, label, 
 
 
 def choose_layout(graph: ir.Graph, target: dict, clock: float, budget: int, progress=None, weights="auto",
-                  array=None, compute_units=None, lanes=None):
+                  array=None, compute_units=None, lanes=None, activations="auto"):
     """(engine, CUs): identical compute units, one per SLR (``compute_units.cu_layouts``), each inside its
     SLR's resources and its share of the DSP budget, that give the highest throughput (CUs / cycles;
     on a tie the fewer CUs: the lower latency). COMPUTE_UNITS: only layouts of that many CUs."""
@@ -221,7 +239,7 @@ def choose_layout(graph: ir.Graph, target: dict, clock: float, budget: int, prog
                  f"--dsp-budget {budget} ({cu_budget} per compute unit, {len(cus)} in {', '.join(c['slr'] for c in cus)})")
         try:
             e, total = _best_engine(graph, cu_target(target, cus), clock, cu_budget, progress, weights, array, label,
-                                    lanes)
+                                    lanes, activations)
         except UserError as err:
             failure = failure or err
             continue
@@ -233,22 +251,24 @@ def choose_layout(graph: ir.Graph, target: dict, clock: float, budget: int, prog
     return best[1], best[2]
 
 
-def shape_cycles(graph, target, clock, budget, pp, pi, po, weights) -> int | None:
+def shape_cycles(graph, target, clock, budget, pp, pi, po, weights, activations="auto") -> int | None:
     """Total cycles of compacted GRAPH on the engine shape (PP, PI, PO), as make_plan with that
     ``--array`` would plan it; None when it does not plan."""
     try:
-        got = _lowered(graph, target, clock, budget, pp, pi, po, weights)
+        got = _lowered(graph, target, clock, budget, pp, pi, po, weights, activations=activations)
     except UserError:
         return None
     return None if got is None else cycles.total_cycles(got[0], got[1].invocations)
 
 
 def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, progress=None,
-              weights="auto", array=None, guidance=False, compute_units=None, epilogue_lanes=None) -> Plan:
+              weights="auto", array=None, guidance=False, compute_units=None, epilogue_lanes=None,
+              activations="auto") -> Plan:
     """The plan of GRAPH on TARGET; GUIDANCE: also the pruning guidance (``guidance.suggestions``,
     plan ``guidance``: a few re-plans of the graph, about a second on ResNet-50); COMPUTE_UNITS: that
     many CUs (default: the count with the highest throughput); EPILOGUE_LANES: the epilogue's lanes E
-    (ENGINE.md section 1; default: the planner's choice per shape)."""
+    (ENGINE.md section 1; default: the planner's choice per shape); ACTIVATIONS: where the activations
+    live (``engine.ACTIVATIONS_MODES``; ENGINE.md section 3, "Activations on chip")."""
     t0 = time.perf_counter()
     key, tgt = eng.get_target(target)
     clock = float(clock_mhz) if clock_mhz is not None else float(tgt["clock_mhz"])
@@ -262,18 +282,26 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
         raise UserError(f"--dsp-budget {budget}: must be positive")
     if weights not in eng.WEIGHTS_MODES:
         raise UserError(f"--weights {weights}: must be one of {', '.join(eng.WEIGHTS_MODES)}")
+    if activations not in eng.ACTIVATIONS_MODES:
+        raise UserError(f"--activations {activations}: must be one of {', '.join(eng.ACTIVATIONS_MODES)}")
+    if activations == "on-chip" and not tgt.get("plram"):
+        with_plram = sorted(k for k, t in eng.load_targets()["targets"].items() if t.get("plram"))
+        raise UserError(f"--activations on-chip: {key} has no PLRAM to hold them (targets with one: "
+                        f"{', '.join(with_plram)})")
     compacted, compaction = _compact(graph)
     g2 = with_concat_tables(without_gathers(compacted))
     if epilogue_lanes is not None and epilogue_lanes < 1:
         raise UserError(f"--epilogue-lanes {epilogue_lanes}: must be positive")
-    e, cus = choose_layout(g2, tgt, clock, budget, progress, weights, array, compute_units, epilogue_lanes)
+    e, cus = choose_layout(g2, tgt, clock, budget, progress, weights, array, compute_units, epilogue_lanes,
+                           activations)
     sched = lower(g2, e, pack=True)
     data = _plan_data(graph, compacted, g2, key, tgt, clock, budget, e, sched, compaction, cus)
     if guidance:
         from .guidance import suggestions
         cu_tgt, cu_budget = cu_target(tgt, cus), min(cu["budget"] for cu in cus)
         data.guidance = suggestions(
-            g2, lambda g: shape_cycles(g, cu_tgt, clock, cu_budget, e.pp, e.pi, e.po, weights), e.pi, e.po)
+            g2, lambda g: shape_cycles(g, cu_tgt, clock, cu_budget, e.pp, e.pi, e.po, weights,
+                                       "on-chip" if e.act_mem_bytes else "off-chip"), e.pi, e.po)
     return Plan(data, sched.weights, render(data), seconds=time.perf_counter() - t0)
 
 
@@ -313,7 +341,7 @@ def _plan_data(graph, compacted, g2, key, tgt, clock, budget, e: eng.Engine, sch
         else:
             rec.update(cycles=0, bound="host" if s.host else "free", invocations=0)
         layers.append(rec)
-    cu = compute_unit_data(tgt, clock, cus, res, total)
+    cu = compute_unit_data(tgt, clock, cus, res, total, on_chip=bool(e.act_mem_bytes))
     preload = []
     if e.resident:
         preload = [Invocation("weights.bin", "preload", {"w_lines": -(-sched.weight_bytes // e.bpc("wgt"))})]

@@ -70,7 +70,10 @@ def render(d: PlanData) -> str:
         f"{d.fps:.1f} fps with {len(cus)} compute unit(s) each running its own images ({d.fps_per_cu:.1f} "
         f"each) at {d.clock_mhz:g} MHz. MACs dense {d.macs}, live {d.macs_live}; "
         f"efficiency (dense MACs / (MACs per cycle x cycles)) {eff:.3f}.",
-        f"Memory: activations {d.act_bytes} bytes, weights.bin {d.weights_bytes} bytes (per compute unit), "
+        f"Memory: activations {d.act_bytes} bytes ("
+        + (f"on chip, in each unit's PLRAM of {e.act_mem_bytes} bytes" if e.act_mem_bytes else "off chip")
+        + "; maps whose lives do not overlap share addresses), "
+        f"weights.bin {d.weights_bytes} bytes (per compute unit), "
         f"{len(d.invocations)} invocations.",
         "",
         "Compute units (one engine each, inside one SLR; hw/connectivity.cfg places them):",

@@ -7,7 +7,8 @@ byte product of a map times a vector (only when the model has one). Memories: th
 wide, one copy per pixel lane: PP reads per cycle) and the double-buffered weight blocks (PO*PI bytes wide) go to URAM
 (72 x 4096) when deep, else BRAM36 (72 x 512); per-port AXI FIFOs take BRAM36. Resident
 weights: the store (all of weights.bin, lines of the ``wgt`` port width) is URAM and
-the buffers are BRAM36.
+the buffers are BRAM36. Activations on chip: the PLRAM (its size, the act port's width) is URAM; it sits
+in the platform's memory subsystem in the CU's SLR, and is counted with the CU.
 LUT: per-MAC adder tree, plus the per-lane units the engine (templates/rtl/engine.v.j2)
 instantiates, at the LUT counts yosys ``synth_xilinx -family xcup`` reports for each unit alone (each
 unit's file states them, hlsgen.plan.unit_costs):
@@ -78,8 +79,16 @@ def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0,
         + (FF_HOLD_PER_OUT * e.pp * e.po + 32 * e.po if e.epi_passes > 1 else 0),
         "bram36": in_buf["bram36"] + w_buf["bram36"] + 3 * BRAM_PER_PORT
         + (e.pi * _memory(8, table * 256, False)["bram36"] if table else 0),
-        "uram": in_buf["uram"] + w_buf["uram"] + store,
+        "uram": in_buf["uram"] + w_buf["uram"] + store + plram_urams(e),
     }
+
+
+def plram_urams(e: Engine) -> int:
+    """URAMs of the PLRAM holding the activations on chip (MEMORY_PRIMITIVE URAM, the act port's width)."""
+    if not e.act_mem_bytes:
+        return 0
+    width = e.bpc("act_rd")
+    return _memory(8 * width, e.act_mem_bytes // width)["uram"]
 
 
 def misfit(res: dict, user: dict) -> list:

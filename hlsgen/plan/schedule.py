@@ -19,6 +19,7 @@ from .gather import without_gathers
 from .lower_conv import ConvLowering
 from .lower_vector import VectorLowering
 from .memory import ActivationMemory, BankConflict
+from .reuse import reuse
 from .steps import Schedule, Step
 from .weight_pack import WeightBlob
 
@@ -44,8 +45,9 @@ class _Lowering(ConvLowering, VectorLowering):
             step = fn(layer)
             self.done.update(step.layers)
             steps.append(step)
-        return Schedule(self.e, self.mem.tensors, steps, self.mem.top,
-                        bytes(self.wts.blob) if self.wts.pack else None, self.wts.size)
+        sched = Schedule(self.e, self.mem.tensors, steps, self.mem.top,
+                         bytes(self.wts.blob) if self.wts.pack else None, self.wts.size)
+        return reuse(sched, self.mem.sizes)
 
     def _lower_quantize(self, layer):
         m = self.mem.map(layer.outputs[0])

@@ -276,10 +276,19 @@ def run(plan, x: np.ndarray, tensors_out: bool = False):
     mem = host_input(plan, x)
     wmem = np.frombuffer(plan.weights, np.uint8)
     po = plan.data.engine.po
-    for inv in plan.data.invocations:
+    tensors = plan.data.tensors
+    ends: dict = {}       # tensors_out: a tensor is read at the end of its buffer's life (its address is reused after)
+    for name, t in tensors.items():
+        ends.setdefault(t.live[1] if t.live else -1, []).append(name)
+    values = {}
+
+    def snapshot(i):
+        if tensors_out:
+            values.update((name, read_tensor(mem, tensors[name], tensors)) for name in ends.get(i, []))
+    snapshot(-1)
+    for i, inv in enumerate(plan.data.invocations):
         invoke(mem, wmem, inv, po)
+        snapshot(i)
+    snapshot(len(plan.data.invocations))
     result = host_output(plan, mem)
-    if tensors_out:
-        tensors = plan.data.tensors
-        return result, {name: read_tensor(mem, t, tensors) for name, t in tensors.items()}
-    return result
+    return (result, values) if tensors_out else result
