@@ -205,15 +205,21 @@ def test_shapes_beyond_powers_of_two(tmp_path, kind, array, weights):
 
 
 @pytest.mark.hw
-@pytest.mark.parametrize("kind,array,lanes", [
-    ("resnet", "1x8x4", 4),                         # CI: fused residual adds, NC = 2 passes
-    pytest.param("vgg", "4x2x2", 2, marks=pytest.mark.slow),       # fused max pool, 4 passes
-    pytest.param("hswish", "2x4x4", 4, marks=pytest.mark.slow),    # fused tables, 2 passes
+@pytest.mark.parametrize("kind,array,lanes,activations", [
+    ("resnet", "1x8x4", 4, "off-chip"),             # CI: fused residual adds, NC = 2 passes; two DDR banks
+    pytest.param("vgg", "4x2x2", 2, "auto", marks=pytest.mark.slow),       # fused max pool, 4 passes
+    pytest.param("hswish", "2x4x4", 4, "auto", marks=pytest.mark.slow),    # fused tables, 2 passes
 ])
-def test_epilogue_lanes_in_verilator(tmp_path, kind, array, lanes):
+def test_epilogue_lanes_in_verilator(tmp_path, kind, array, lanes, activations):
     """An epilogue of fewer lanes than outputs (ENGINE.md section 1, "Epilogue lanes"): a pixel group's
-    outputs in PP*PO/E passes; the twin equals onnxruntime and counts the model's cycles."""
-    model, out = _build(tmp_path, kind, 0.5, array=array, extra=("--epilogue-lanes", str(lanes)))
-    e = json.loads((out / "plan.json").read_text())["engine"]
+    outputs in PP*PO/E passes; the twin equals onnxruntime and counts the model's cycles. The CI case keeps
+    the activations off chip, in two DDR banks (most invocations read one and write the other), the others
+    on chip (one PLRAM read and written at once)."""
+    model, out = _build(tmp_path, kind, 0.5, array=array,
+                        extra=("--epilogue-lanes", str(lanes), "--activations", activations))
+    plan = json.loads((out / "plan.json").read_text())
+    e = plan["engine"]
     assert e["epilogue_lanes"] == lanes < e["pp"] * e["po"]
+    split = sum(i["rd_bank"] != i["wr_bank"] for i in plan["invocations"])
+    assert (split > len(plan["invocations"]) // 2) if activations == "off-chip" else (split == 0)
     _check_network(model, out)
