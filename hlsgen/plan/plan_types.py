@@ -20,7 +20,7 @@ from .invocation import Invocation, register_map_json
 
 # plan.json's format: raised whenever a reader would misread an older file (a key's meaning, the layout of
 # weights.bin or of the activation memory); Plan.load refuses any other.
-PLAN_FORMAT = 3
+PLAN_FORMAT = 4
 
 
 def _damaged(path, what: str) -> UserError:
@@ -116,8 +116,8 @@ class EngineData(Record):
     weights: str
     array: str
     units: dict
-    act_mem_bytes: int = 0
-    activations: str = "in DDR/HBM"
+    act_mem_bytes: int
+    activations: str
 
     def engine(self) -> Engine:
         """The engine.Engine this section describes (for the cycle model)."""
@@ -142,7 +142,7 @@ class TensorData(Record):
     scale: float
     zero_point: int
     dtype: str
-    live: list[int] | None = None     # (first, last) invocation its buffer is live in; -1 before the run,
+    live: list[int] | None            # (first, last) invocation its buffer is live in; -1 before the run,
                                       # len(invocations) after it; null: never used
 
     def to_json(self) -> dict:
