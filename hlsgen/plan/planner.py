@@ -295,6 +295,7 @@ def make_plan(graph: ir.Graph, target="alveo", dsp_budget=None, clock_mhz=None, 
     e, cus = choose_layout(g2, tgt, clock, budget, progress, weights, array, compute_units, epilogue_lanes,
                            activations)
     sched = lower(g2, e, pack=True)
+    assert sched.act_bytes <= (e.act_mem_bytes or sched.act_bytes), "the maps outgrew the PLRAM planned for them"
     data = _plan_data(graph, compacted, g2, key, tgt, clock, budget, e, sched, compaction, cus)
     if guidance:
         from .guidance import suggestions
