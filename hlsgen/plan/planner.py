@@ -94,7 +94,7 @@ def _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes=None, acti
 
 
 EPILOGUE_SLACK = 0.001    # fewer epilogue lanes when they cost at most this share of the cycles: each lane
-                          # is an exact requantizer and add unit, about 4,900 LUTs and 4 DSPs
+                          # is an exact requantizer and add unit, about 5,500 LUTs and 4 DSPs
 
 
 def _epilogue_lanes(e: eng.Engine, invocations, units: dict, user: dict, budget: int, lanes=None) -> bool:

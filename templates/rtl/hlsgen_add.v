@@ -1,5 +1,5 @@
 `timescale 1ns/1ps
-// cost (yosys synth_xilinx -family xcup, this unit alone): lut=3042 dsp=2 path=187
+// cost (yosys synth_xilinx -family xcup, this unit alone): lut=3599 dsp=2 path=191
 
 // Quantized add (fused residual add, standalone add), hlsgen.golden.requant.add_int, 2 stages:
 // xw = b*mb + k rounded to 24 bits, w = xw * 2^wsh, x = a*ma + w rounded to 24 bits,
