@@ -190,11 +190,9 @@ def _plram(plan: PlanData, target: dict) -> dict:
     if not size:
         return {"plram": [], "plram_width": 0}
     text = f"{size >> 20}M" if size % (1 << 20) == 0 else f"{size >> 10}K"
-    out = []
-    for cu in plan.compute_units:
-        bank = cu.act_banks[0]
-        index = int(bank[bank.index("[") + 1:-1])
-        out.append({"tcl_name": target["plram"]["tcl_name"].format(i=index), "size": text, "slr": cu.slr})
+    slr_index = {s["name"]: i for i, s in enumerate(target["slrs"])}      # PLRAM i is in SLR i (cu_layouts)
+    out = [{"tcl_name": target["plram"]["tcl_name"].format(i=slr_index[cu.slr]), "size": text, "slr": cu.slr}
+           for cu in plan.compute_units]
     return {"plram": out, "plram_width": 8 * plan.engine.ports["act_rd"]["bytes_per_cycle"]}
 
 

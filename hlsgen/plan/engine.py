@@ -71,47 +71,43 @@ def ports(target: dict, clock_mhz: float, store_bytes: int = 0, on_chip: bool = 
     SLR: ``memory.plram_id``), read and written at once at its AXI width (ENGINE.md section 3,
     "Activations on chip"); wgt then has the CU's first bank to itself."""
     mem = target["memory"]
-    if on_chip:
-        return _plram_ports(target, clock_mhz, store_bytes)
     ids = mem.get("bank_ids", list(range(mem["banks"])))      # the banks this compute unit reaches
     bank = min(PORT_BYTES_MAX * 2, int(mem["gbps_per_bank"] * 1e9 / (clock_mhz * 1e6)))
-    act_share = 2 if len(ids) > 1 else 3
-    act = pow2_floor(min(PORT_BYTES_MAX, bank // act_share))
-    own = pow2_floor(min(PORT_BYTES_MAX, bank)) if len(ids) > 2 else act
-    wgt = pow2_floor(min(PORT_BYTES_MAX, bank if len(ids) > 1 else bank // act_share))
     name = mem["vitis_bank"].format
-    act_banks = [name(i=ids[0]), name(i=ids[1])] if len(ids) > 2 else [name(i=ids[0])]
-    wgt_bank = name(i=ids[min(len(act_banks), len(ids) - 1)])
-    assert len(act_banks) == 1 or ids[1] == ids[0] + 1, ids      # cu_layouts hands out consecutive banks
-    act_sp = act_banks[0] if len(act_banks) == 1 else name(i=f"{ids[0]}:{ids[1]}")   # v++ sp: a bank or a range
-    out = {
-        "act_rd": {"bytes_per_cycle": own, "shared_bytes_per_cycle": act, "latency": TIMING["act_rd_latency"],
-                   "banks": act_banks, "sp": act_sp},
-        "act_wr": {"bytes_per_cycle": own, "shared_bytes_per_cycle": act, "latency": 0, "banks": act_banks},
-        "wgt": {"bytes_per_cycle": wgt, "latency": TIMING["wgt_latency"], "bank": wgt_bank},
-    }
+    if on_chip:
+        out = _plram_ports(target, name(i=ids[0]), pow2_floor(min(PORT_BYTES_MAX, bank)))
+    else:
+        act_share = 2 if len(ids) > 1 else 3
+        act = pow2_floor(min(PORT_BYTES_MAX, bank // act_share))
+        own = pow2_floor(min(PORT_BYTES_MAX, bank)) if len(ids) > 2 else act
+        wgt = pow2_floor(min(PORT_BYTES_MAX, bank if len(ids) > 1 else bank // act_share))
+        act_banks = [name(i=ids[0]), name(i=ids[1])] if len(ids) > 2 else [name(i=ids[0])]
+        wgt_bank = name(i=ids[min(len(act_banks), len(ids) - 1)])
+        assert len(act_banks) == 1 or ids[1] == ids[0] + 1, ids      # cu_layouts hands out consecutive banks
+        act_sp = act_banks[0] if len(act_banks) == 1 else name(i=f"{ids[0]}:{ids[1]}")   # v++ sp: a bank or a range
+        out = {
+            "act_rd": {"bytes_per_cycle": own, "shared_bytes_per_cycle": act, "latency": TIMING["act_rd_latency"],
+                       "banks": act_banks, "sp": act_sp},
+            "act_wr": {"bytes_per_cycle": own, "shared_bytes_per_cycle": act, "latency": 0, "banks": act_banks},
+            "wgt": {"bytes_per_cycle": wgt, "latency": TIMING["wgt_latency"], "bank": wgt_bank},
+        }
     if store_bytes:
         out["preload"] = out["wgt"]
         out["wgt"] = {"bytes_per_cycle": store_bytes, "latency": STORE_LATENCY, "bank": "on-chip"}
     return out
 
 
-def _plram_ports(target: dict, clock_mhz: float, store_bytes: int) -> dict:
-    mem, plram = target["memory"], target["plram"]
-    name = plram["vitis_bank"].format(i=mem.get("plram_id", 0))
+def _plram_ports(target: dict, wgt_bank: str, wgt_bytes: int) -> dict:
+    """ports' act_rd, act_wr (the CU's PLRAM, read and written at once) and wgt (WGT_BANK to itself)."""
+    plram = target["plram"]
+    name = plram["vitis_bank"].format(i=target["memory"].get("plram_id", 0))
     bpc = pow2_floor(min(PORT_BYTES_MAX, plram["axi_bytes"]))
     act = {"bytes_per_cycle": bpc, "shared_bytes_per_cycle": bpc, "banks": [name]}
-    bank = int(mem["gbps_per_bank"] * 1e9 / (clock_mhz * 1e6))
-    out = {
+    return {
         "act_rd": dict(act, latency=TIMING["act_rd_latency"], sp=name),
         "act_wr": dict(act, latency=0),
-        "wgt": {"bytes_per_cycle": pow2_floor(min(PORT_BYTES_MAX, bank)), "latency": TIMING["wgt_latency"],
-                "bank": mem["vitis_bank"].format(i=mem.get("bank_ids", [0])[0])},
+        "wgt": {"bytes_per_cycle": wgt_bytes, "latency": TIMING["wgt_latency"], "bank": wgt_bank},
     }
-    if store_bytes:
-        out["preload"] = out["wgt"]
-        out["wgt"] = {"bytes_per_cycle": store_bytes, "latency": STORE_LATENCY, "bank": "on-chip"}
-    return out
 
 
 def plram_bytes(target: dict, act_bytes: int) -> int:

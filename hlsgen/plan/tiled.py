@@ -278,13 +278,12 @@ def run(plan, x: np.ndarray, tensors_out: bool = False):
     po = plan.data.engine.po
     tensors = plan.data.tensors
     ends: dict = {}       # tensors_out: a tensor is read at the end of its buffer's life (its address is reused after)
-    for name, t in tensors.items():
+    for name, t in tensors.items() if tensors_out else ():
         ends.setdefault(t.live[1] if t.live else -1, []).append(name)
     values = {}
 
     def snapshot(i):
-        if tensors_out:
-            values.update((name, read_tensor(mem, tensors[name], tensors)) for name in ends.get(i, []))
+        values.update((name, read_tensor(mem, tensors[name], tensors)) for name in ends.get(i, []))
     snapshot(-1)
     for i, inv in enumerate(plan.data.invocations):
         invoke(mem, wmem, inv, po)
