@@ -19,7 +19,7 @@ alveo-u200, default DSP budget, prints side by side, measured in this run:
 * pruned residual nets: ResNet-50 at 50% pruned by coupled groups (torch-pruning), channels removed
   and zeroed in place: cycles, speedup / MAC reduction (conversion, goal >= 0.9), and where the
   cycles go per layer: the ideal (live MACs / MACs per cycle), channel-lane rounding (ceil(C/PI),
-  ceil(C/PO), the stem's packed words), pixel-lane rounding (ceil(cols/PP)), the output bound
+  ceil(C/PO), the stem's packed words), pixel-lane rounding (ceil(n/PP) pixel groups), the output bound
   (c_px = ceil(PP*PO/BO) or the epilogue's PP*PO/E passes above k*k*tap_cw), waits (input, residual,
   weight streams), the fixed cost per invocation, vector ops; and the bound this memory system sets: per layer max(ideal, memory
   traffic) with perfect overlap and no rounding, plus the vector ops.
@@ -265,9 +265,10 @@ def losses(plan_data) -> list:
             part["ideal"] = r["macs_live"] / e.macs_per_cycle
             for inv in by_layer[r["name"]]:
                 f = inv.fields
-                cols = f["out_w"] * max(f["pool_k"], 1)
-                taps = f["groups"] * (f["oy1"] - f["oy0"]) * f["k"] * f["k"] * f["tap_cw"]
-                exact, rounded = taps * cols / e.pp, taps * math.ceil(cols / e.pp)
+                pixels = (f["oy1"] - f["oy0"]) * f["out_w"] * max(f["pool_k"], 1)
+                taps = f["groups"] * f["k"] * f["k"] * f["tap_cw"]
+                exact = taps * pixels / e.pp
+                rounded = taps * int(cycles.pixel_groups(e.pp, f).sum())
                 c_px = max(f["k"] * f["k"] * f["tap_cw"], math.ceil(e.pp * e.po / eng.bpc("act_wr", f)),
                            eng.epi_passes)
                 written = rounded * c_px / (f["k"] * f["k"] * f["tap_cw"])

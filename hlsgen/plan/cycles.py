@@ -5,11 +5,11 @@ are a whole bank's when the invocation reads and writes different activation ban
 else the shared figure (``Engine.bpc``). Conv: one
 act_rd stream of the input rows, each residual row right after the input rows its
 output row needs; weight block g streams
-from the start of group g-1's first row (double buffer); every row of every
-group starts at max(previous row end, its weight block, its input row, its
-residual row) and takes ceil(cols/PP)*c_px, cols = out_w*max(pool_k, 1) conv columns in
-groups of PP pixels, c_px = max(k*k*tap_cw, ceil(PP*PO/BO), NC) (NC: the epilogue's passes over a
-pixel group's outputs, E lanes each).
+from the start of group g-1's first pixel group (double buffer); every pixel group of every
+group starts at max(previous pixel group's end, its weight block, the input row and residual row of
+its last pixel's row) and takes c_px = max(k*k*tap_cw, ceil(PP*PO/BO), NC) (NC: the epilogue's
+passes over a pixel group's outputs, E lanes each). Pixel groups are PP pixels in row-major order
+over the tile (``pixel_groups``: flat), or per row with a fused max pool or rows narrower than PP.
 Vector ops: pools row by row (k*k cycles per output word), tables row by row (a word per
 cycle, after their tables), mul row by row after its vector, gavgpool and add after their whole
 input stream. Every invocation ends PL + OV after its last row.
@@ -50,11 +50,31 @@ def _row_needs(e: Engine, f: dict, res_row: int = 0) -> tuple:
     return ready, row_bytes * nrows
 
 
-def _rows_end(start: int, needs: np.ndarray, row_cycles: int) -> int:
-    """End of rows run in order, each starting at max(previous end, its need), the first not before start."""
+def _rows_end(start: int, needs: np.ndarray, row_cycles) -> int:
+    """End of rows run in order, each starting at max(previous end, its need), the first not before
+    start; ``row_cycles`` is every row's length, or an array of them."""
     n = len(needs)
-    tail = needs + (n - np.arange(n)) * row_cycles
-    return int(max(start + n * row_cycles, tail.max(initial=0)))
+    lengths = np.broadcast_to(np.asarray(row_cycles, dtype=np.int64), (n,))
+    tail = needs + np.cumsum(lengths[::-1])[::-1]
+    return int(max(start + int(lengths.sum()), tail.max(initial=0)))
+
+
+def flat_pixels(pp: int, f: dict) -> bool:
+    """ENGINE.md section 1, "Pixel groups": a conv's pixel groups run row-major over the tile
+    (across rows) unless it has a fused max pool or its rows are narrower than PP."""
+    return f.get("pool_k", 0) <= 1 and f["out_w"] >= pp
+
+
+def pixel_groups(pp: int, f: dict) -> np.ndarray:
+    """Per output row of the tile: the conv's pixel groups whose last computed pixel is in that row
+    (the groups that wait for that row's input and residual; their sum is all the tile's groups)."""
+    rows = f["oy1"] - f["oy0"]
+    cols = f["out_w"] * max(f.get("pool_k", 0), 1)
+    if not flat_pixels(pp, f):
+        return np.full(rows, _cdiv(cols, pp), dtype=np.int64)
+    done = (np.arange(1, rows + 1, dtype=np.int64) * cols) // pp    # groups ending by each row's end
+    done[-1] = _cdiv(rows * cols, pp)                                 # the last group may be partial
+    return np.diff(done, prepend=0)
 
 
 def conv(e: Engine, f: dict) -> dict:
@@ -65,7 +85,9 @@ def conv(e: Engine, f: dict) -> dict:
     needs, in_bytes = _row_needs(e, f, rrow)
     res_bytes = rrow * n_out
     c_px = max(f["k"] * f["k"] * f["tap_cw"], _cdiv(e.pp * e.po, e.bpc("act_wr", f)), e.epi_passes)
-    row_cycles = _cdiv(f["out_w"] * pk, e.pp) * c_px
+    groups_by_row = pixel_groups(e.pp, f)
+    row_cycles = groups_by_row * c_px
+    tile_cycles = int(row_cycles.sum())
     wp = e.ports["wgt"]
     load = wp["latency"] + _cdiv(f["w_group_bytes"], wp["bytes_per_cycle"])
     end, load_start = 0, 0
@@ -74,10 +96,10 @@ def conv(e: Engine, f: dict) -> dict:
         if g == 0:
             end = _rows_end(start, needs, row_cycles)
         else:                                          # every input row is present by now
-            end = start + n_out * row_cycles
+            end = start + tile_cycles
         load_start = start                             # L(g+1) = S(g)
     total = end + t["pipeline_latency"] + t["invocation_overhead"]
-    mac = f["groups"] * n_out * _cdiv(f["out_w"] * pk, e.pp) * f["k"] * f["k"] * f["tap_cw"]
+    mac = f["groups"] * int(groups_by_row.sum()) * f["k"] * f["k"] * f["tap_cw"]
     wr = n_out // pk * f["out_w"] * f["out_words"] * e.pi
     return _result(e, f, total, mac, in_bytes + res_bytes, wr, f["groups"] * f["w_group_bytes"])
 
