@@ -163,10 +163,11 @@ def test_unknown_layer_name_is_a_user_error(vgg, capsys):
 @pytest.mark.hw
 @pytest.mark.slow
 @pytest.mark.parametrize("kind,array", [("resnet", None), ("resnet", "1x8x4"), ("resnet", "4x2x2"),
-                                        ("vgg", "1x8x4"), ("vgg", "4x2x2")])
+                                        ("resnet", "3x8x4"), ("vgg", "1x8x4"), ("vgg", "4x2x2")])
 def test_network_in_verilator_equals_onnxruntime(tmp_path, kind, array):
     """ResNet: stem (im2col), 3x3 and 1x1 convs, stride 2, fused residual adds, a maxpool that does not
-    fuse, global pool, Gemm; both nets with the planner's array and with 1 and 4 pixel lanes."""
+    fuse, global pool, Gemm; both nets with the planner's array and with 1, 3 and 4 pixel lanes (3: flat
+    pixel groups that wrap into the next row, with and without a fused add)."""
     _check_network(*_build(tmp_path, kind, 0.5, array=array))
 
 
@@ -206,7 +207,8 @@ def test_shapes_beyond_powers_of_two(tmp_path, kind, array, weights):
 
 @pytest.mark.hw
 @pytest.mark.parametrize("kind,array,lanes,activations", [
-    ("resnet", "1x8x4", 4, "off-chip"),             # CI: fused residual adds, NC = 2 passes; two DDR banks
+    ("resnet", "3x8x4", 12, "off-chip"),            # CI: fused residual adds, NC = 2 passes, flat pixel groups
+                                                    # wrapping rows (16, 8, 4 columns on 3 lanes); two DDR banks
     pytest.param("vgg", "4x2x2", 2, "auto", marks=pytest.mark.slow),       # fused max pool, 4 passes
     pytest.param("hswish", "2x4x4", 4, "auto", marks=pytest.mark.slow),    # fused tables, 2 passes
 ])

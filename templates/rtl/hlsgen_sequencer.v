@@ -2,8 +2,9 @@
 
 // hlsgen RTL twin: the engine's sequencer (ENGINE.md section 5).  One invocation from `start`: the
 // act_rd stream request, the weight block requests, the walk over groups, output rows, pixel groups
-// (PP columns) and the taps of a pixel (a row waits until its inputs, residual rows and weight block
-// are in: a_rcv, w_done_n), the drain of PL + OV cycles, `done` with the invocation's cycles.  Stage 0
+// (PP pixels: row-major across the tile's rows, or PP columns of a row with a fused pool or rows
+// narrower than PP) and the taps of a pixel (a pixel group waits until the input and residual rows of
+// its last pixel's row and its weight block are in: a_rcv, w_done_n), the drain of PL + OV cycles, `done` with the invocation's cycles.  Stage 0
 // of the pipeline: each tap's input word per pixel lane (and whether it is inside the map), and what
 // the epilogue needs of the pixel group (output address, write mask, residual word, pooled column).
 module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, CWR = 1, CWRS = 1,
@@ -108,12 +109,19 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     reg [15:0] g_done;                             // groups whose rows have all been issued
     reg w_req0;
     reg [31:0] w_next_addr;
+    // ENGINE.md section 1, "Pixel groups": flat (row-major across the tile's rows) without a pool and
+    // when a row holds PP pixels; a group then wraps at most once, into the next row
+    wire flat = is_conv && !pool_on && (n_px >= PP);
+    wire [31:0] ox_wrap = ox + px_step - n_px;                    // the next group's column after a wrap
+    wire [31:0] xw_step = umul(ox_wrap, {12'd0, f_stride});
     assign begin_inv = (st == S_IDLE) && start;
     assign c_t_out = c_t;
     assign bank = g[0];
 
-    // readiness of the row (oy, g), ENGINE.md section 5
-    wire signed [31:0] yb32 = {{14{yb[17]}}, yb};
+    // readiness of the pixel group: the row of its last computed pixel (oy, or oy + 1 when a flat
+    // group wraps into a row of the tile), ENGINE.md section 5
+    wire wrap_last = flat && (ox + PP - 1 >= n_px) && (oy + 16'd1 < row_hi);
+    wire signed [31:0] yb32 = {{14{yb[17]}}, yb} + (wrap_last ? $signed({28'd0, f_stride}) : 32'sd0);
     wire signed [31:0] rows_end = yb32 + $signed({16'd0, kh_n});      // last needed row + 1
     wire signed [31:0] iy1s = $signed({16'd0, f_iy1});
     wire signed [31:0] need_rows = ((rows_end < iy1s) ? rows_end : iy1s) - $signed({16'd0, f_iy0});
@@ -124,11 +132,19 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     wire [15:0] n_in = f_iy1 - f_iy0;
     wire signed [31:0] ic = $signed(umul({16'd0, f_oy0}, {12'd0, f_stride})) - $signed({28'd0, f_pad_t})
                             + $signed({28'd0, f_k}) - $signed({16'd0, f_iy0});
+    function [15:0] a_of;                                     // a(j): input rows streamed before residual row j
+        input [15:0] j;
+        reg signed [31:0] raw;
+        begin
+            raw = $signed(umul({16'd0, j}, {12'd0, f_stride})) + ic;
+            a_of = (raw < 0) ? 16'd0 : (raw > $signed({16'd0, n_in})) ? n_in : raw[15:0];
+        end
+    endfunction
     wire [31:0] res_row_words = fused ? umul({16'd0, f_out_w}, f_out_words) : 32'd0;
     wire [15:0] jj = oy - f_oy0;                              // output row within the tile
-    wire signed [31:0] aj_raw = $signed(umul({16'd0, jj}, {12'd0, f_stride})) + ic;
-    wire [15:0] aj = (aj_raw < 0) ? 16'd0 : (aj_raw > $signed({16'd0, n_in})) ? n_in : aj_raw[15:0];
-    wire res_ok = !fused || (a_rcv >= umul(row_bytes, aj) + umul(res_row_bytes, jj + 16'd1));
+    wire [15:0] aj = a_of(jj);
+    wire [15:0] jj_r = jj + {15'd0, wrap_last};               // the group's last row
+    wire res_ok = !fused || (a_rcv >= umul(row_bytes, a_of(jj_r)) + umul(res_row_bytes, jj_r + 16'd1));
     wire w_ok = !(is_conv || is_tab) || (w_done_n > g);
     wire add_ok = (a_rcv >= 2 * f_words * PI);
     wire ready = is_add ? add_ok : (in_ok && res_ok && w_ok);
@@ -152,7 +168,7 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     wire [17:0] xb_lo = -{14'd0, f_pad_l};
     wire [4:0] q0_step = r0_s / pk5;
     wire [4:0] r0_next = r0_s % pk5;
-    wire unused_w = &{1'b0, yb_lo[31:18], r0_next[4], xstep[31:18], iy_t[17:16], g3[15:2]};   // (zero, or wrapping as intended)
+    wire unused_w = &{1'b0, yb_lo[31:18], r0_next[4], xstep[31:18], xw_step[31:18], iy_t[17:16], g3[15:2]};   // (zero, or wrapping as intended)
 
     always @(posedge clk) if (ce) begin
         if (rst) begin
@@ -188,7 +204,10 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
                 if (last_px_cycle) begin
                     c_t <= 32'd0; kh <= 16'd0; kw <= 16'd0; cw <= 16'd0;
                     if (last_px) begin
-                        ox <= 32'd0; xb <= xb_lo; q0 <= 16'd0; r0 <= 4'd0;
+                        // a flat group wraps into the next row of the tile; the tile's last starts over
+                        ox <= flat && !last_row ? ox_wrap : 32'd0;
+                        xb <= xb_lo + (flat && !last_row ? $signed(xw_step[17:0]) : 18'sd0);
+                        q0 <= flat && !last_row ? ox_wrap[15:0] : 16'd0; r0 <= 4'd0;
                         if (last_row) begin
                             oy <= row_lo; oy_r <= 4'd0; py <= py_lo;
                             yb <= yb_lo[17:0];
@@ -201,7 +220,8 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
                             else oy_r <= oy_r + 4'd1;
                         end
                     end else begin
-                        ox <= ox + px_step; xb <= xb + $signed(xstep[17:0]); st <= S_ROW;
+                        ox <= ox + px_step; xb <= xb + $signed(xstep[17:0]);
+                        st <= flat ? S_WAIT : S_ROW;           // a flat group may reach a new row
                         q0 <= q0 + {11'd0, q0_step}; r0 <= r0_next[3:0];
                     end
                 end else begin
@@ -243,10 +263,24 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     // residual rows streamed before input row iy_t: those j with j*stride + ic <= iy_t, i.e.
     // j <= jj - ceil((k - kh) / stride) for the taps of output row jj
     wire [4:0] behind = ({1'b0, f_k} - kh[4:0] + {1'b0, f_stride} - 5'd1) / {1'b0, f_stride};
-    wire signed [16:0] r_raw = $signed({1'b0, jj}) - $signed({12'd0, behind}) + 17'sd1;
-    wire [15:0] r_in = !fused || r_raw < 0 ? 16'd0 : (r_raw > $signed({1'b0, f_oy1 - f_oy0})) ? f_oy1 - f_oy0 : r_raw[15:0];
+    function [15:0] r_in_of;                                  // residual rows before row j's tap kh
+        input [15:0] j;
+        reg signed [16:0] raw;
+        begin
+            raw = $signed({1'b0, j}) - $signed({12'd0, behind}) + 17'sd1;
+            r_in_of = !fused || raw < 0 ? 16'd0 : (raw > $signed({1'b0, f_oy1 - f_oy0})) ? f_oy1 - f_oy0 : raw[15:0];
+        end
+    endfunction
+    wire [15:0] r_in = r_in_of(jj);
     wire [31:0] a_idx = is_add ? ox : umul(row_words, iy_t[15:0]) + umul(res_row_words, r_in)
                                       + umul({ {14{ix[17]}}, ix }, f_in_cw) + cw_abs + pre_words;
+    // a flat group's lanes past the row's end compute row oy + 1 (its input row iy + stride, residual
+    // row jj + 1, column ox + p - n_px)
+    wire signed [17:0] iy_w = iy + $signed({14'd0, f_stride});
+    wire row_in_w = (iy_w >= 0) && (iy_w < $signed({2'b00, f_in_h})) && (cw_abs < {16'd0, f_in_cw});
+    wire [17:0] iy_tw = iy_t + {14'd0, f_stride};
+    wire [31:0] a_row_w = umul(row_words, iy_tw[15:0]) + umul(res_row_words, r_in_of(jj + 16'd1)) + cw_abs + pre_words;
+    wire [31:0] wrap_cols = umul(n_px, {12'd0, f_stride});   // input columns between a row's pixel and the next row's
     assign b_idx = is_mul ? {16'd0, cw} : f_words + ox;
     wire [31:0] lane_words = umul({28'd0, f_stride}, f_in_cw);    // input words between adjacent lanes' taps
     assign tap_v = issue && (!is_conv || c_t < kkc);
@@ -261,11 +295,13 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     // output word address, write mask, residual word index of the pixel (conv: of lane 0) or word
     wire [31:0] pix = umul({16'd0, py}, f_out_w) + {16'd0, q0};
     wire [31:0] o_word0 = g * NWO;
+    wire [31:0] r_row_w = umul(row_words, a_of(jj + 16'd1)) + umul(res_row_words, jj + 16'd1) + o_word0;
     wire [31:0] o_addr = is_conv ? f_out_addr + (umul(pix, f_out_cw) + {16'd0, f_out_c0w} + o_word0) * PI :
                          is_add  ? f_out_addr + ox * PI :
                          is_tab  ? f_out_addr + (umul(pix, f_out_cw) + {16'd0, f_out_c0w} + {16'd0, cw}) * PI :
                                    f_out_addr + (umul(pix, f_in_cw) + {16'd0, cw}) * PI;
     wire [31:0] r_idx = umul(row_words, aj) + umul(res_row_words, jj) + umul(ox, f_out_words) + o_word0;
+    wire unused_wrap = &{1'b0, iy_tw[17:16], wrap_cols[31:18]};
     integer oi;
     always @* for (oi = 0; oi < NWO; oi = oi + 1) o_wen[oi] = is_conv ? (o_word0 + oi < {16'd0, f_out_words}) : (oi == 0);
     // per pixel lane: input word index, tap inside the map, column valid, pooled column px = (ox + p) / pk,
@@ -278,12 +314,19 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
         wire [4:0] dq = s / pk5;
         wire [4:0] rp = s % pk5;
         wire unused_l = &{1'b0, ldx[31:17], rp[4]};
-        assign l_in[gp] = row_in && (lx >= 0) && (lx < $signed({2'b00, f_in_w}));
-        assign l_v[gp] = is_conv ? (ox + gp < n_px) : (gp == 0);
-        assign l_aidx[32 * gp +: 32] = a_idx + lane_words * gp;
+        // a flat group's lane in the next row (at most one wrap: n_px >= PP)
+        wire wrapped = flat && (ox + gp >= n_px);
+        wire signed [17:0] lx_w = lx - $signed(wrap_cols[17:0]);
+        wire [31:0] ox_w = ox + gp - n_px;
+        assign l_in[gp] = wrapped ? row_in_w && (lx_w >= 0) && (lx_w < $signed({2'b00, f_in_w}))
+                                  : row_in && (lx >= 0) && (lx < $signed({2'b00, f_in_w}));
+        assign l_v[gp] = !is_conv ? (gp == 0) : wrapped ? (oy + 16'd1 < row_hi) : (ox + gp < n_px);
+        assign l_aidx[32 * gp +: 32] = wrapped ? a_row_w + umul({ {14{lx_w[17]}}, lx_w }, f_in_cw)
+                                               : a_idx + lane_words * gp;
         assign l_px[16 * gp +: 16] = q0 + {11'd0, dq};
         assign l_rp[4 * gp +: 4] = rp[3:0];
+        // the pixel's output address: with pk = 1 (every flat group) pixel + gp, also across the row's end
         assign l_oaddr[32 * gp +: 32] = o_addr + umul({16'd0, f_out_cw}, {11'd0, dq}) * PI;
-        assign l_ridx[32 * gp +: 32] = r_idx + f_out_words * gp;
+        assign l_ridx[32 * gp +: 32] = wrapped ? r_row_w + umul(ox_w, f_out_words) : r_idx + f_out_words * gp;
     end endgenerate
 endmodule
