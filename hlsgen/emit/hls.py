@@ -57,8 +57,9 @@ def kernel_context(engine: dict) -> dict:
     act_bytes and wgt_bytes; optionally max_pool_taps (taps of the largest pool window, a trip-count
     hint; default max_rows * max_cols), pp (pixel lanes, default 1), epilogue_lanes (E: the
     epilogue's lanes, at least pi and dividing pp * po; default pp * po, one per output), pool_cols
-    (fused max pool row buffer, pooled pixels; default max_cols) and max_px_groups (pixel groups per
-    conv row, a trip-count hint); with resident weights also w_line_bytes (store line); with
+    (fused max pool row buffer, pooled pixels; default max_cols) and max_px_groups (ceil(cols / PP) of the
+    widest conv row, a trip-count hint: it bounds a segment's pixel groups, flat or per row, and rows times it
+    a tile's); with resident weights also w_line_bytes (store line); with
     two activation banks act_banks = 2; with table layers t_words (table words of the largest);
     mul (a map times a per-channel vector runs).
     """

@@ -61,8 +61,8 @@ struct Regs {
 {% endfor %}
 };
 
-// One pixel group: PP x PO accumulators (pixel lane p computes pixel x0 + p), and PP x PO
-// result bytes (a lane's bytes are written only when its pixel, or its pooled pixel, is complete).
+// One pixel group: PP x PO accumulators (pixel lane p computes the group's p-th pixel: lane_pixel),
+// and PP x PO result bytes (a lane's bytes are written only when its pixel, or its pooled pixel, is complete).
 struct acc_vec { int32_t v[PP][PO]; };
 struct out_vec { uint8_t v[PP][PO]; };
 // One output-channel group's weights and constants as the weight feeder streams them: a weight
@@ -85,6 +85,45 @@ inline int16_t lane_value(uint8_t byte, bool is_signed) {
 
 // Conv columns computed per output row: out_w, or out_w * pool_k with a fused max pool.
 inline int conv_cols(const Regs &r) { return (int)r.out_w * (r.pool_k > 1 ? (int)r.pool_k : 1); }
+
+// ENGINE.md section 1, "Pixel groups": without a fused max pool and with rows at least PP wide, the
+// pixel groups run over the tile's pixels in row-major order (flat: group q's lane p computes flat
+// pixel q*PP + p, a group spans at most two rows); else each row has its own ceil(cols / PP) groups.
+inline bool flat_pixels(const Regs &r) { return r.pool_k <= 1 && conv_cols(r) >= PP; }
+
+// The tile's pixel groups: flat ceil(rows * cols / PP), else rows * ceil(cols / PP).
+inline int tile_px_groups(const Regs &r) {
+    const int rows = (int)r.oy1 - (int)r.oy0, cols = conv_cols(r);
+    return flat_pixels(r) ? (rows * cols + PP - 1) / PP : rows * ((cols + PP - 1) / PP);
+}
+
+// Segment j of the tile: the pixel groups whose FIRST pixel is in the tile's row j (after them row j
+// is complete; flat, they also hold the first pixels of row j+1): flat
+// ceil((j+1)*cols/PP) - ceil(j*cols/PP), between 1 and ceil(cols/PP) since cols >= PP; else ceil(cols/PP).
+inline int segment_groups(const Regs &r, int j) {
+    const int cols = conv_cols(r);
+    return flat_pixels(r) ? ((j + 1) * cols + PP - 1) / PP - (j * cols + PP - 1) / PP : (cols + PP - 1) / PP;
+}
+
+// Pixel lane p of a pixel group whose first pixel is column x0 of a row (`last`: it is the tile's last
+// row): column x0 + p of that row, or flat past the row's end column x0 + p - cols of the next row
+// (next = true; one wrap at most, cols >= PP).  A lane with no pixel of the tile keeps the row and a
+// column >= cols: it computes a pixel nobody writes (and reads only input rows of the tile).
+struct lane_px { bool next; int col; };
+inline lane_px lane_pixel(bool flat, int cols, bool last, int x0, int p) {
+    const bool next = flat && !last && x0 + p >= cols;
+    lane_px l;
+    l.next = next;
+    l.col = next ? x0 + p - cols : x0 + p;
+    return l;
+}
+
+// The first column of the next pixel group: x0 + PP, and past the row's end (the group was its row's,
+// or its segment's, last) the next row's: x0 + PP - cols flat, 0 per row.
+inline int next_x0(bool flat, int cols, int x0) {
+    const int x = x0 + PP;
+    return x < cols ? x : (flat ? x - cols : 0);
+}
 
 // Fused max pool (pool_k > 1): conv output (oy, ox) completes its pooled pixel when it is the
 // window's last row and column; without a pool every computed pixel is complete.

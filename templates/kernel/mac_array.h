@@ -1,14 +1,16 @@
 // {{ banner }}
-// The PP x PO x PI MAC array: output-stationary over the pixel groups of the tile
-// (PP adjacent output pixels x0 .. x0+PP-1 of a row); the reduction over (kh, kw, cw) runs in
-// time, one cycle per tap: pixel lane p reads its own input word (from its copy of the input
-// buffer) and multiplies it by the SAME PO x PI weights, so a weight row read feeds PP x PO x PI
-// multiplies, packed two per DSP (dsp_pack.h).  Per output-channel group, (pixel group x tap) is
-// ONE pipelined iteration space (the cycle model's c_px cycles per pixel group, no pipeline
-// fill per pixel group): the accumulators restart from the bias at a group's first tap and are
-// emitted at its last.  A grouped (depthwise) conv's group g reads only its window of tap_cw words
-// from word g*cw_step.  The group's weights arrive from the weight feeder (conv_layer.h), which
-// has loaded them while the previous group computed.
+// The PP x PO x PI MAC array: output-stationary over the pixel groups of the tile (ENGINE.md
+// section 1, "Pixel groups": PP consecutive output pixels from column x0 of row oy; flat, i.e. without a
+// fused pool and with rows at least PP wide, in row-major order over the tile, a group continuing into
+// the next row past its row's end; else x0 .. x0+PP-1 of one row, each row its own groups, the lanes
+// past its end idle); the reduction over (kh, kw, cw) runs in time, one cycle per tap: pixel lane p
+// reads its own input word (from its copy of the input buffer) and multiplies it by the SAME PO x PI
+// weights, so a weight row read feeds PP x PO x PI multiplies, packed two per DSP (dsp_pack.h).  Per
+// output-channel group, (pixel group x tap) is ONE pipelined iteration space (the cycle model's c_px
+// cycles per pixel group, no pipeline fill per pixel group): the accumulators restart from the bias at
+// a group's first tap and are emitted at its last.  A grouped (depthwise) conv's group g reads only its
+// window of tap_cw words from word g*cw_step.  The group's weights arrive from the weight feeder
+// (conv_layer.h), which has loaded them while the previous group computed.
 #ifndef HLSGEN_MAC_ARRAY_H
 #define HLSGEN_MAC_ARRAY_H
 
@@ -27,7 +29,9 @@ inline void mac_pixels(const uint8_t tile[PP][TILE_WORDS][PI], Regs r, hls::stre
 #pragma HLS ARRAY_PARTITION variable=w complete dim=3
     const int taps = (int)(r.k * r.k * r.tap_cw);
     const int cols = conv_cols(r);
-    const int steps = ((int)r.oy1 - (int)r.oy0) * ((cols + PP - 1) / PP) * taps;
+    const bool flat = flat_pixels(r);
+    const int last = (int)r.oy1 - 1;
+    const int steps = tile_px_groups(r) * taps;
 mac_groups:
     for (int g = 0; g < (int)r.groups; ++g) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_groups }}
@@ -50,11 +54,13 @@ mac_groups:
         mac_pixel_lanes:
             for (int p = 0; p < PP; ++p) {
 #pragma HLS UNROLL
-                // lanes past the row's last column (x0 + p >= cols) compute a pixel nobody writes
+                // lane p's pixel: (oy, x0 + p), flat past the row's end (oy + 1, x0 + p - cols); lanes
+                // with no pixel of the tile (column >= cols) compute a pixel nobody writes
+                const lane_px l = lane_pixel(flat, cols, oy == last, x0, p);
                 int16_t x[PI];
 #pragma HLS ARRAY_PARTITION variable=x complete
-                tile_word(tile[p], r, oy * r.stride - r.pad_t + kh, (x0 + p) * r.stride - r.pad_l + kw,
-                          g * (int)r.cw_step + cw, x);
+                tile_word(tile[p], r, (oy + (l.next ? 1 : 0)) * r.stride - r.pad_t + kh,
+                          l.col * r.stride - r.pad_l + kw, g * (int)r.cw_step + cw, x);
             mac_out_pairs:
                 for (int j = 0; j < PO; j += 2) {
 #pragma HLS UNROLL
@@ -80,11 +86,8 @@ mac_groups:
                     for (int j = 0; j < PO; ++j) out.v[p][j] = acc[p][j];
                 accs.write(out);
                 t = kh = kw = cw = 0;
-                x0 += PP;
-                if (x0 >= cols) {
-                    x0 = 0;
-                    ++oy;
-                }
+                if (x0 + PP >= cols) ++oy;  // the next group's first pixel is in the next row
+                x0 = next_x0(flat, cols, x0);
             } else {
                 ++t;
                 if (++cw == (int)r.tap_cw) {
