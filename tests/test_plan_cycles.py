@@ -99,6 +99,10 @@ def test_vector_ops():
     pool = dict(in_h=4, in_w=4, in_cw=1, iy0=0, iy1=4, oy0=0, oy1=2, out_w=2, k=2, stride=2, pad_t=0, **one)
     # rows present at 12, 14, 16, 18; output rows need rows 1 and 3; 8 cycles each: 14..22, 22..30
     assert cycles.pool(e, pool, "maxpool")["cycles"] == 30 + 10
+    # two pixel lanes: a max pool's row is one group of 4 cycles (14..18, 18..22); an average pool stays
+    # one pixel at a time
+    assert cycles.pool(engine(pp=2), pool, "maxpool")["cycles"] == 22 + 10
+    assert cycles.pool(engine(pp=2), pool, "avgpool")["cycles"] == 30 + 10
     gap = dict(in_h=2, in_w=2, in_cw=2, iy0=0, iy1=2, oy0=0, oy1=1, out_w=1, k=0, stride=1, pad_t=0, **one)
     assert cycles.pool(e, gap, "gavgpool")["cycles"] == 14 + 8 + 10     # 32 bytes, then 2*2*2
     assert cycles.add(e, {"words": 5, **one})["cycles"] == 15 + 5 + 10  # 40 bytes, then 5 words

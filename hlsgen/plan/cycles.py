@@ -10,7 +10,7 @@ group starts at max(previous pixel group's end, its weight block, the input row 
 its last pixel's row) and takes c_px = max(k*k*tap_cw, ceil(PP*PO/BO), NC) (NC: the epilogue's
 passes over a pixel group's outputs, E lanes each). Pixel groups are PP pixels in row-major order
 over the tile (``pixel_groups``: flat), or per row with a fused max pool or rows narrower than PP.
-Vector ops: pools row by row (k*k cycles per output word), tables row by row (a word per
+Vector ops: pools row by row (k*k cycles per output word; a max pool PP pixels at once), tables row by row (a word per
 cycle, after their tables), mul row by row after its vector, gavgpool and add after their whole
 input stream. Every invocation ends PL + OV after its last row.
 Resident weights: ``wgt`` is the on-chip store; ``preload`` (once per model, not
@@ -114,8 +114,9 @@ def pool(e: Engine, f: dict, kind: str) -> dict:
         end = int(_ready(e, f, in_bytes)) + work
     else:
         needs, in_bytes = _row_needs(e, f)
-        work = words * f["k"] * f["k"]
-        end = _rows_end(0, needs, f["out_w"] * f["in_cw"] * f["k"] * f["k"])
+        px = _cdiv(f["out_w"], e.pp) if kind == "maxpool" else f["out_w"]   # maxpool: PP pixels at once
+        work = n_out * px * f["in_cw"] * f["k"] * f["k"]
+        end = _rows_end(0, needs, px * f["in_cw"] * f["k"] * f["k"])
     total = end + t["pipeline_latency"] + t["invocation_overhead"]
     return _result(e, f, total, work, in_bytes, words * e.pi, 0)
 

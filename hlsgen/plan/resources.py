@@ -17,6 +17,8 @@ standalone add) per epilogue lane (E), the latter only when the model has an add
 the NC-way multiplexers in front of them (accumulator, scale, residual byte: 72 bits, a LUT6 per 4:1);
 with average pooling in the model (the RTL generates its unit only then), a float-path tap
 (``hlsgen_avg_tap``) and an output stage (``hlsgen_avg_out``) per input lane.
+The max pool's PP x PI lanes (``hlsgen_vector``): a 10-bit compare and select each, and their maxima
+delayed to the epilogue's last stage (10 + NC - 1 registers of 10 bits).
 FF, the rest of the vector unit and the control: first-order figures in the style of FINN's estimates.
 """
 from __future__ import annotations
@@ -37,6 +39,7 @@ FF_PER_OUT_LANE = 450                               # requant and add pipeline r
 MUX_BITS = 32 + 32 + 8                              # an epilogue lane's inputs picked per pass (E < PP x PO)
 FF_HOLD_PER_OUT = 32 + 10                           # held accumulator, collected output byte (E < PP x PO)
 LUT_PER_IN_LANE, FF_PER_IN_LANE = 120, 160          # rest of the vector unit (max, sum), input mux
+LUT_PER_MAX_LANE = 20                               # 10-bit compare and select (max pool lane)
 LUT_FIXED, FF_FIXED = 25000, 40000                  # control, AXI-lite, 3 m_axi ports
 BRAM_PER_PORT = 8
 
@@ -55,6 +58,7 @@ def lane_luts(e: Engine, avgpool: bool = False, add: bool = True) -> int:
     lanes = e.epilogue_lanes
     mux = MUX_BITS * -(-(e.epi_passes - 1) // 3) * lanes
     return ((LUT_REQUANT + (LUT_ADD if add else 0)) * lanes + mux + LUT_PER_IN_LANE * e.pi
+            + LUT_PER_MAX_LANE * e.pp * e.pi
             + ((LUT_AVG_TAP + LUT_AVG_OUT) * e.pi if avgpool else 0))
 
 
@@ -76,6 +80,7 @@ def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0,
         "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool, add) + (LUT_MUL * e.pi if mul else 0)
         + (LUT_CTAB_LANE * e.pp * e.po if ctab else 0),
         "ff": FF_FIXED + FF_PER_MAC * macs + FF_PER_OUT_LANE * e.epilogue_lanes + FF_PER_IN_LANE * e.pi
+        + 10 * (10 + e.epi_passes - 1) * e.pp * e.pi
         + (FF_HOLD_PER_OUT * e.pp * e.po + 32 * e.po if e.epi_passes > 1 else 0),
         "bram36": in_buf["bram36"] + w_buf["bram36"] + 3 * BRAM_PER_PORT
         + (e.pi * _memory(8, table * 256, False)["bram36"] if table else 0),

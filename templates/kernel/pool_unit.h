@@ -1,5 +1,5 @@
 // {{ banner }}
-// Vector unit: max pool, average pool and global average pool over PI lanes{% if t_words %}, and tables
+// Vector unit: max pool over PP x PI lanes, average pool and global average pool over PI lanes{% if t_words %}, and tables
 // (table_unit.h){% endif %}, one input word per cycle, from rows held in the input buffer (its copy 0).
 // gavgpool: the integer sum, requantized like a conv accumulator (scale = its f32 bits);
 // avgpool: the float32 path in integer logic (avg_tap per tap, avg_out), divisor count,
@@ -15,6 +15,54 @@
 {% endif %}
 
 namespace hlsgen {
+
+// Max pool on PP pixel lanes (ENGINE.md section 1, "Vector unit"): ceil(out_w/PP) groups per row, lane p
+// takes output column x0 + p from copy p of the input buffer; lanes past out_w write nothing.
+inline void max_pool_rows(word_t *act_wr, const Regs &r, uint8_t tile[PP][TILE_WORDS][PI]) {
+    const int k = (int)r.k, stride = (int)r.stride, pad_t = (int)r.pad_t, pad_l = (int)r.pad_l;
+max_rows:
+    for (int oy = r.oy0; oy < (int)r.oy1; ++oy) {
+#pragma HLS LOOP_TRIPCOUNT max={{ max_rows }}
+    max_groups:
+        for (int x0 = 0; x0 < (int)r.out_w; x0 += PP) {
+#pragma HLS LOOP_TRIPCOUNT max={{ (max_cols + pp - 1) // pp }}
+        max_words:
+            for (int cw = 0; cw < (int)r.in_cw; ++cw) {
+#pragma HLS LOOP_TRIPCOUNT max={{ max_cw }}
+                int16_t best[PP][PI];
+#pragma HLS ARRAY_PARTITION variable=best complete dim=0
+            max_init:
+                for (int p = 0; p < PP; ++p)
+                    for (int i = 0; i < PI; ++i) best[p][i] = -(1 << 14);
+            max_taps:
+                for (int t = 0; t < k * k; ++t) {
+#pragma HLS PIPELINE II=1
+#pragma HLS LOOP_TRIPCOUNT max={{ max_pool_taps }}
+                    const int iy = oy * stride - pad_t + t / k;
+                max_lanes:
+                    for (int p = 0; p < PP; ++p) {
+#pragma HLS UNROLL
+                        const int ix = (x0 + p) * stride - pad_l + t % k;
+                        if (x0 + p >= (int)r.out_w || iy < 0 || iy >= (int)r.in_h || ix < 0 || ix >= (int)r.in_w)
+                            continue;
+                        int16_t x[PI];
+                        tile_word(tile[p], r, iy, ix, cw, x);
+                        for (int i = 0; i < PI; ++i) best[p][i] = x[i] > best[p][i] ? x[i] : best[p][i];
+                    }
+                }
+            max_write:
+                for (int p = 0; p < PP; ++p) {
+#pragma HLS PIPELINE II=1
+                    if (x0 + p < (int)r.out_w) {
+                        word_t y = 0;
+                        for (int i = 0; i < PI; ++i) y.range(8 * i + 7, 8 * i) = (uint8_t)best[p][i];
+                        act_wr[r.out_addr / PI + (oy * r.out_w + x0 + p) * r.in_cw + cw] = y;
+                    }
+                }
+            }
+        }
+    }
+}
 
 inline void pool_layer(const word_t *act_rd, word_t *act_wr, const wline_t *src, Regs r, int kind,
                        uint8_t tile[PP][TILE_WORDS][PI]) {
@@ -70,6 +118,10 @@ inline void pool_layer(const word_t *act_rd, word_t *act_wr, const wline_t *src,
         return;
     }
 {% endif %}
+    if (kind == KIND_MAXPOOL) {
+        max_pool_rows(act_wr, r, tile);
+        return;
+    }
     const bool global = kind == KIND_GAVGPOOL;
     const int kh_n = global ? (int)r.in_h : (int)r.k, kw_n = global ? (int)r.in_w : (int)r.k;
     const int stride = global ? 1 : (int)r.stride, pad_t = global ? 0 : (int)r.pad_t,
@@ -87,16 +139,14 @@ pool_rows:
         pool_words:
             for (int cw = 0; cw < (int)r.in_cw; ++cw) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_cw }}
-                int32_t best[PI], sum[PI];
+                int32_t sum[PI];
                 int64_t fsum[PI];
-#pragma HLS ARRAY_PARTITION variable=best complete
 #pragma HLS ARRAY_PARTITION variable=sum complete
 #pragma HLS ARRAY_PARTITION variable=fsum complete
                 uint32_t valid = 0;
             pool_init:
                 for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
-                    best[i] = -(1 << 30);
                     sum[i] = 0;
                     fsum[i] = 0;
                 }
@@ -112,7 +162,6 @@ pool_rows:
                 pool_lanes:
                     for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
-                        best[i] = x[i] > best[i] ? x[i] : best[i];
                         sum[i] += x[i] - r.zx;
                         if (kind == KIND_AVGPOOL) fsum[i] = avg_tap(fsum[i], x[i] - r.zx, msx);
                     }
@@ -121,8 +170,7 @@ pool_rows:
             pool_out_lanes:
                 for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
-                    const int32_t q = kind == KIND_MAXPOOL ? best[i]
-                                      : kind == KIND_GAVGPOOL ? requant(sum[i], r.scale, r.zy, r.lo, r.hi)
+                    const int32_t q = kind == KIND_GAVGPOOL ? requant(sum[i], r.scale, r.zy, r.lo, r.hi)
                                       : avg_out(fsum[i], r.count ? r.count : valid, r.scale, r.y_scale, r.y_recip, r.zy,
                                                 r.lo, r.hi);
                     y.range(8 * i + 7, 8 * i) = (uint8_t)q;

@@ -23,6 +23,7 @@ module hlsgen_act_buf #(parameter PP = 2, PI = 4, NWO = 1, AL = 32, BR = 64, BRS
     output wire [10*PP*PI-1:0]   xin,             // lane p*PI + i at bits 10 (p*PI + i)
     output wire [10*PI-1:0]      bin,
     output wire                  in0,             // lane 0 inside the map
+    output wire [PP-1:0]         in_l,            // each pixel lane's tap inside the map
     // stage 8 -> 9: residual words
     input  wire [32*PP-1:0]      r_idx,           // pixel lane p's first residual word
     output wire [8*PI*PP*NWO-1:0] res_w
@@ -87,6 +88,7 @@ module hlsgen_act_buf #(parameter PP = 2, PI = 4, NWO = 1, AL = 32, BR = 64, BRS
         s1_b <= rd_word[8 * PI * PP +: 8 * PI];
     end
     assign in0 = s1_in[0];
+    assign in_l = s1_in;
     generate for (gp = 0; gp < PP; gp = gp + 1) begin : lanes_px
         for (gi = 0; gi < PI; gi = gi + 1) begin : lanes_in
             wire [7:0] xb8 = s1_x[8 * (gp * PI + gi) +: 8];

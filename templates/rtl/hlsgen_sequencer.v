@@ -18,7 +18,7 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     output reg  [31:0]          cycles,
     output wire                 begin_inv,        // the cycle an invocation starts
     // the invocation (register file fields; kind decoded)
-    input  wire                 is_conv, is_gavg, is_add, is_tab, is_mul, is_pre, shared,
+    input  wire                 is_conv, is_max, is_gavg, is_add, is_tab, is_mul, is_pre, shared,
     input  wire [31:0]          pre_cycles,
     input  wire [15:0]          f_in_h, f_in_w, f_in_cw, f_iy0, f_iy1, f_oy0, f_oy1, f_out_w, f_out_cw,
     input  wire [15:0]          f_out_c0w, f_out_words, f_groups, f_tap_cw, f_cw_step, f_t_words,
@@ -83,7 +83,8 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     assign pool_on = is_conv && (f_pool_k != 4'd0);
     assign pk = pool_on ? f_pool_k : 4'd1;
     wire [31:0] n_px = is_add ? f_words : is_conv ? umul({16'd0, f_out_w}, {12'd0, pk}) : {16'd0, f_out_w};
-    wire [31:0] px_step = is_conv ? PP : 32'd1;                   // columns per pixel group
+    wire lanes_px = is_conv || is_max;                            // PP pixel lanes (a max pool's too)
+    wire [31:0] px_step = lanes_px ? PP : 32'd1;                  // columns per pixel group
     wire [31:0] xstep = umul(px_step, {12'd0, f_stride});
     wire [15:0] row_lo = is_add ? 16'd0 : f_oy0;
     wire [15:0] row_hi = is_add ? 16'd1 : f_oy1;
@@ -320,13 +321,13 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
         wire [31:0] ox_w = ox + gp - n_px;
         assign l_in[gp] = wrapped ? row_in_w && (lx_w >= 0) && (lx_w < $signed({2'b00, f_in_w}))
                                   : row_in && (lx >= 0) && (lx < $signed({2'b00, f_in_w}));
-        assign l_v[gp] = !is_conv ? (gp == 0) : wrapped ? (oy + 16'd1 < row_hi) : (ox + gp < n_px);
+        assign l_v[gp] = !lanes_px ? (gp == 0) : wrapped ? (oy + 16'd1 < row_hi) : (ox + gp < n_px);
         assign l_aidx[32 * gp +: 32] = wrapped ? a_row_w + umul({ {14{lx_w[17]}}, lx_w }, f_in_cw)
                                                : a_idx + lane_words * gp;
         assign l_px[16 * gp +: 16] = q0 + {11'd0, dq};
         assign l_rp[4 * gp +: 4] = rp[3:0];
         // the pixel's output address: with pk = 1 (every flat group) pixel + gp, also across the row's end
-        assign l_oaddr[32 * gp +: 32] = o_addr + umul({16'd0, f_out_cw}, {11'd0, dq}) * PI;
+        assign l_oaddr[32 * gp +: 32] = o_addr + umul({16'd0, is_max ? f_in_cw : f_out_cw}, {11'd0, dq}) * PI;
         assign l_ridx[32 * gp +: 32] = wrapped ? r_row_w + umul(ox_w, f_out_words) : r_idx + f_out_words * gp;
     end endgenerate
 endmodule

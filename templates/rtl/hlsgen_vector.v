@@ -5,20 +5,24 @@
 // (global average pool), the word itself (add) or with AVGPOOL the float32 tap sum and the count of
 // taps in the map (average pool), and the second operand's value; stage 3: the result, to the
 // requantizers; with AVGPOOL the window's average (hlsgen_avg_out); stages 4-9: a delay to the epilogue.
-module hlsgen_vector #(parameter PI = 4, AVGPOOL = 0) (
+// A max pool runs on all PP pixel lanes (ENGINE.md section 1, "Vector unit"): their PP x PI running maxima
+// (stage 2), delayed from stage 3 to the epilogue's last stage 11+NC-1 (vmax), where they bypass it.
+module hlsgen_vector #(parameter PP = 1, PI = 4, NC = 1, AVGPOOL = 0) (
     input  wire                 clk,
     input  wire                 ce,
     input  wire                 is_conv, is_max, is_tab, is_mul, is_add, is_avg,
     input  wire                 v,                // stage 1: a tap, its window's first, inside the map
     input  wire                 first,
     input  wire                 in0,
-    input  wire [10*PI-1:0]     xin,              // stage 1: the lanes' values
+    input  wire [10*PP*PI-1:0]  xin,              // stage 1: the lanes' values (pixel lane p at 10*PI*p)
+    input  wire [PP-1:0]        in_l,             // stage 1: pixel lane p's tap inside the map
     input  wire [10*PI-1:0]     bin,              // stage 1: the second operand's
     input  wire signed [9:0]    zx, zy, lo, hi,
     input  wire [31:0]          scale, y_scale, y_recip, count,
     output wire [32*PI-1:0]     vres,             // stage 3: the lanes' results (low 32 bits)
     output wire [10*PI-1:0]     vd,               // stage 9: the lanes' results
-    output wire [10*PI-1:0]     vdb               // stage 9: the second operand
+    output wire [10*PI-1:0]     vdb,              // stage 9: the second operand
+    output wire [10*PP*PI-1:0]  vmax              // stage 11+NC-1: a max pool's PP x PI results
 );
     reg signed [63:0] vacc [0:PI-1];              // max; sum of (x - zx) over the window; a
     reg signed [9:0] vb [0:PI-1];
@@ -71,6 +75,18 @@ module hlsgen_vector #(parameter PI = 4, AVGPOOL = 0) (
             end
         for (vl = 0; vl < PI; vl = vl + 1) begin r_vres[vl] <= vacc[vl]; vresb[vl] <= vb[vl]; end
     end
+    // a max pool's PP x PI lanes: the running maximum of each (lane 0's as vacc), stage 3, then delayed
+    reg signed [9:0] mx [0:PP*PI-1];
+    reg [10*PP*PI-1:0] mx3;
+    integer ml;
+    always @(posedge clk) if (ce) begin
+        if (v && is_max)
+            for (ml = 0; ml < PP * PI; ml = ml + 1)
+                mx[ml] <= (first || (in_l[ml / PI] && $signed(xin[10 * ml +: 10]) > mx[ml])) ?
+                          (in_l[ml / PI] ? $signed(xin[10 * ml +: 10]) : -10'sd512) : mx[ml];
+        for (ml = 0; ml < PP * PI; ml = ml + 1) mx3[10 * ml +: 10] <= mx[ml];
+    end
+    hlsgen_delay #(.W(10 * PP * PI), .N(8 + NC - 1)) d_max (.clk(clk), .ce(ce), .d(mx3), .q(vmax));
     // stages 4-9
     reg [9:0] d [0:5][0:PI-1];
     reg [9:0] db [0:5][0:PI-1];
