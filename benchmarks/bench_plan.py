@@ -268,7 +268,7 @@ def losses(plan_data) -> list:
                 pixels = (f["oy1"] - f["oy0"]) * f["out_w"] * max(f["pool_k"], 1)
                 taps = f["groups"] * f["k"] * f["k"] * f["tap_cw"]
                 exact = taps * pixels / e.pp
-                rounded = taps * int(cycles.pixel_groups(e.pp, f).sum())
+                rounded = taps * sum(cycles.pixel_groups(e.pp, f))
                 c_px = max(f["k"] * f["k"] * f["tap_cw"], math.ceil(e.pp * e.po / eng.bpc("act_wr", f)),
                            eng.epi_passes)
                 written = rounded * c_px / (f["k"] * f["k"] * f["tap_cw"])

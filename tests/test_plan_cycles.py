@@ -74,13 +74,13 @@ def test_pixel_lanes():
     # flat pixel groups (ENGINE.md section 1): the 12 pixels in 6 groups of 2, whose last pixels are in
     # rows 0, 1, 1, 2, 3, 3 (group 1 = pixels (0, 2) and (1, 0)); each waits for its last row:
     # 11..12, 12..14 (rows 1), 14..15, 15..17
-    assert cycles.pixel_groups(2, f).tolist() == [1, 2, 1, 2]
+    assert cycles.pixel_groups(2, f) == [1, 2, 1, 2]
     r = cycles.conv(e, f)
     assert r["cycles"] == 17 + 10 and r["compute_cycles"] == 6
     # one pixel lane: 3 cycles per row: 11..14, 14..17, 17..20, 20..23
     assert cycles.conv(engine(wgt_bpc=64, wgt_lat=0), f)["cycles"] == 23 + 10
     # rows narrower than PP keep a row's own groups: 2 pixel lanes on rows of one column
-    assert cycles.pixel_groups(2, dict(f, out_w=1)).tolist() == [1, 1, 1, 1]
+    assert cycles.pixel_groups(2, dict(f, out_w=1)) == [1, 1, 1, 1]
 
 
 def test_fused_pool():

@@ -86,9 +86,10 @@ def config(data: PlanData) -> dict:
     # (hand-built invocation lists) build what their invocations use
     need = {"add": any(i.kind == "add" or (i.kind == "conv" and i["add_en"]) for i in invs),
             "avgpool": any(i.kind == "avgpool" for i in invs),
+            "maxpool": any(i.kind == "maxpool" for i in invs),
             "mul": any(i.kind == "mul" for i in invs),
             "table": max([i["t_words"] for i in invs if i.kind == "table"], default=0)}
-    units = e.units or need
+    units = {"maxpool": need["maxpool"], **(e.units or need)}     # (plans from before the max pool lanes)
     missing = [u for u in need if need[u] and not units.get(u)]
     if missing:
         raise UserError(f"plan.json: an invocation needs the {missing[0]} unit but engine.units.{missing[0]} is false")
@@ -102,7 +103,7 @@ def config(data: PlanData) -> dict:
         "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
         "al": al, "wl": wl, "cl": _cdiv(8 * po, bw),
         "kind_codes": dict(KIND_CODES),
-        "add": bool(units["add"]), "avgpool": bool(units["avgpool"]), "mul": bool(need["mul"]),
+        "add": bool(units["add"]), "avgpool": bool(units["avgpool"]), "maxpool": bool(units["maxpool"]), "mul": bool(need["mul"]),
         "table": bool(need["table"]), "tbytes": need["table"] * pi * 256,
         "ctab": any(i.kind == "conv" and i["tab_en"] for i in invs),
         "pool": bool(pooled), "pool_w": max(pooled + [1]),

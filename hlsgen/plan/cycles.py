@@ -27,7 +27,7 @@ def _cdiv(a, b):
     return -(-a // b)
 
 
-def _ready(e: Engine, f: dict, nbytes: np.ndarray) -> np.ndarray:
+def _ready(e: Engine, f: dict, nbytes: int) -> int:
     """Cycle at which invocation F's act_rd stream (begun at 0) has delivered ``nbytes`` bytes."""
     return e.ports["act_rd"]["latency"] + _cdiv(nbytes, e.bpc("act_rd", f))
 
@@ -38,25 +38,32 @@ def _row_needs(e: Engine, f: dict, res_row: int = 0) -> tuple:
     With ``res_row`` (residual bytes per output row) the act_rd stream interleaves: residual
     row j follows the input rows output row j needs (need(j) does not decrease with j), so it
     is at byte a(j)*row_bytes + (j+1)*res_row, a(j) = clamp(need(j)+1, 0, rows), and it is
-    what row j waits for."""
+    what row j waits for.  (Plain Python: a tile has tens of rows, and the planner evaluates tens
+    of thousands of invocations.)"""
     row_bytes = f["in_w"] * f["in_cw"] * e.pi
-    nrows = f["iy1"] - f["iy0"]
-    oy = np.arange(f["oy0"], f["oy1"], dtype=np.int64)
-    need = np.minimum(oy * f["stride"] - f["pad_t"] + f["k"] - 1, f["iy1"] - 1) - f["iy0"]
-    if res_row:
-        ahead = np.clip(need + 1, 0, nrows)
-        return _ready(e, f, ahead * row_bytes + (oy - f["oy0"] + 1) * res_row), row_bytes * nrows
-    ready = np.where(need >= 0, _ready(e, f, (need + 1) * row_bytes), 0)
-    return ready, row_bytes * nrows
+    iy0, nrows = f["iy0"], f["iy1"] - f["iy0"]
+    lat, bpc = e.ports["act_rd"]["latency"], e.bpc("act_rd", f)
+    first = f["oy0"] * f["stride"] - f["pad_t"] + f["k"] - 1 - iy0     # need(oy0), before the clamp
+    needs = []
+    for j in range(f["oy1"] - f["oy0"]):
+        need = min(first + j * f["stride"], nrows - 1)
+        if res_row:
+            ahead = min(max(need + 1, 0), nrows)
+            needs.append(lat + _cdiv(ahead * row_bytes + (j + 1) * res_row, bpc))
+        else:
+            needs.append(lat + _cdiv((need + 1) * row_bytes, bpc) if need >= 0 else 0)
+    return needs, row_bytes * nrows
 
 
-def _rows_end(start: int, needs: np.ndarray, row_cycles) -> int:
+def _rows_end(start: int, needs: list, row_cycles) -> int:
     """End of rows run in order, each starting at max(previous end, its need), the first not before
-    start; ``row_cycles`` is every row's length, or an array of them."""
-    n = len(needs)
-    lengths = np.broadcast_to(np.asarray(row_cycles, dtype=np.int64), (n,))
-    tail = needs + np.cumsum(lengths[::-1])[::-1]
-    return int(max(start + int(lengths.sum()), tail.max(initial=0)))
+    start; ``row_cycles`` is every row's length, or a list of them."""
+    lengths = row_cycles if isinstance(row_cycles, list) else [row_cycles] * len(needs)
+    end, after = start + sum(lengths), 0
+    for need, length in zip(reversed(needs), reversed(lengths)):
+        after += length                 # the row's and its successors' cycles
+        end = max(end, need + after)
+    return int(end)
 
 
 def flat_pixels(pp: int, f: dict) -> bool:
@@ -65,16 +72,17 @@ def flat_pixels(pp: int, f: dict) -> bool:
     return f.get("pool_k", 0) <= 1 and f["out_w"] >= pp
 
 
-def pixel_groups(pp: int, f: dict) -> np.ndarray:
+def pixel_groups(pp: int, f: dict) -> list:
     """Per output row of the tile: the conv's pixel groups whose last computed pixel is in that row
     (the groups that wait for that row's input and residual; their sum is all the tile's groups)."""
     rows = f["oy1"] - f["oy0"]
     cols = f["out_w"] * max(f.get("pool_k", 0), 1)
     if not flat_pixels(pp, f):
-        return np.full(rows, _cdiv(cols, pp), dtype=np.int64)
-    done = (np.arange(1, rows + 1, dtype=np.int64) * cols) // pp    # groups ending by each row's end
-    done[-1] = _cdiv(rows * cols, pp)                                 # the last group may be partial
-    return np.diff(done, prepend=0)
+        return [_cdiv(cols, pp)] * rows
+    done = [(i + 1) * cols // pp for i in range(rows)]          # groups ending by each row's end
+    if rows:
+        done[-1] = _cdiv(rows * cols, pp)                        # the last group may be partial
+    return [d - p for d, p in zip(done, [0] + done[:-1])]
 
 
 def conv(e: Engine, f: dict) -> dict:
@@ -86,8 +94,8 @@ def conv(e: Engine, f: dict) -> dict:
     res_bytes = rrow * n_out
     c_px = max(f["k"] * f["k"] * f["tap_cw"], _cdiv(e.pp * e.po, e.bpc("act_wr", f)), e.epi_passes)
     groups_by_row = pixel_groups(e.pp, f)
-    row_cycles = groups_by_row * c_px
-    tile_cycles = int(row_cycles.sum())
+    row_cycles = [n * c_px for n in groups_by_row]
+    tile_cycles = sum(row_cycles)
     wp = e.ports["wgt"]
     load = wp["latency"] + _cdiv(f["w_group_bytes"], wp["bytes_per_cycle"])
     end, load_start = 0, 0
@@ -99,7 +107,7 @@ def conv(e: Engine, f: dict) -> dict:
             end = start + tile_cycles
         load_start = start                             # L(g+1) = S(g)
     total = end + t["pipeline_latency"] + t["invocation_overhead"]
-    mac = f["groups"] * int(groups_by_row.sum()) * f["k"] * f["k"] * f["tap_cw"]
+    mac = f["groups"] * sum(groups_by_row) * f["k"] * f["k"] * f["tap_cw"]
     wr = n_out // pk * f["out_w"] * f["out_words"] * e.pi
     return _result(e, f, total, mac, in_bytes + res_bytes, wr, f["groups"] * f["w_group_bytes"])
 
@@ -111,7 +119,7 @@ def pool(e: Engine, f: dict, kind: str) -> dict:
     if kind == "gavgpool":
         in_bytes = f["in_w"] * f["in_cw"] * e.pi * (f["iy1"] - f["iy0"])
         work = f["in_cw"] * f["in_h"] * f["in_w"]
-        end = int(_ready(e, f, in_bytes)) + work
+        end = _ready(e, f, in_bytes) + work
     else:
         needs, in_bytes = _row_needs(e, f)
         px = _cdiv(f["out_w"], e.pp) if kind == "maxpool" else f["out_w"]   # maxpool: PP pixels at once
@@ -138,8 +146,8 @@ def mul(e: Engine, f: dict) -> dict:
     window), each when its input row is in."""
     t = e.timing
     row_bytes, vec = f["in_w"] * f["in_cw"] * e.pi, f["in_cw"] * e.pi
-    rows = np.arange(f["oy1"] - f["oy0"], dtype=np.int64) + f["oy0"] - f["iy0"]
-    needs = _ready(e, f, vec + (rows + 1) * row_bytes)
+    rows = [oy - f["iy0"] for oy in range(f["oy0"], f["oy1"])]
+    needs = [_ready(e, f, vec + (r + 1) * row_bytes) for r in rows]
     end = _rows_end(0, needs, f["out_w"] * f["in_cw"])
     total = end + t["pipeline_latency"] + t["invocation_overhead"]
     words = len(rows) * f["out_w"] * f["in_cw"]
@@ -149,7 +157,7 @@ def mul(e: Engine, f: dict) -> dict:
 def add(e: Engine, f: dict) -> dict:
     t = e.timing
     rd = 2 * f["words"] * e.pi
-    total = int(_ready(e, f, rd)) + f["words"] + t["pipeline_latency"] + t["invocation_overhead"]
+    total = _ready(e, f, rd) + f["words"] + t["pipeline_latency"] + t["invocation_overhead"]
     return _result(e, f, total, f["words"], rd, f["words"] * e.pi, 0)
 
 

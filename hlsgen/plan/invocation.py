@@ -195,6 +195,10 @@ def _offsets():
 
 
 REGISTER_OFFSETS, REGISTER_BYTES = _offsets()
+# per kind, its fields with their ranges, and their names (an invocation checks its fields against them;
+# the planner makes tens of thousands of invocations while it compares engines)
+_CHECKS = {kind: tuple((f, f.name, f.lo, f.hi) for f in fields) for kind, fields in KINDS.items()}
+_NAMES = {kind: frozenset(f.name for f in fields) for kind, fields in KINDS.items()}
 
 
 @dataclass
@@ -207,17 +211,16 @@ class Invocation:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown invocation kind {self.kind!r}")
-        names = [f.name for f in KINDS[self.kind]]
-        extra = set(self.fields) - set(names)
+        extra = self.fields.keys() - _NAMES[self.kind]
         if extra:
             raise ValueError(f"{self.kind} invocation has no field(s) {sorted(extra)}")
-        full = {}
-        for f in KINDS[self.kind]:
-            v = int(self.fields.get(f.name, 0))
-            if not f.lo <= v <= f.hi:
-                raise UserError(f"layer {self.layer}: {self.kind} field {f.name}={v} does not fit "
+        full, get = {}, self.fields.get
+        for f, name, lo, hi in _CHECKS[self.kind]:
+            v = int(get(name, 0))
+            if not lo <= v <= hi:
+                raise UserError(f"layer {self.layer}: {self.kind} field {name}={v} does not fit "
                                 f"{'signed' if f.signed else 'unsigned'} {f.bits} bits")
-            full[f.name] = v
+            full[name] = v
         self.fields = full
 
     def __getitem__(self, name):

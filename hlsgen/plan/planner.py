@@ -33,16 +33,19 @@ def _has_avgpool(graph) -> bool:
 
 def _units(graph, invocations=None) -> dict:
     """The optional units the engine builds (resource model; the RTL builds the same): the average-pool
-    float path when an avgpool runs, the add unit when an add (standalone or fused, or a standalone
+    float path when an avgpool runs, the max pool's pixel lanes when a max pool runs outside a conv, the add
+    unit when an add (standalone or fused, or a standalone
     clip) runs, the tables' memory (``table``: table words of the largest table layer, 0: none), the
     multiplier of a map by a per-channel vector when a mul runs, the epilogue's tables (``ctab``) when a
     conv runs a table.
     Without a schedule: from the graph (any add or clip; a table layer counts one table word)."""
     if invocations is None:
-        return {"avgpool": _has_avgpool(graph), "add": any(layer.op in ("add", "clip") for layer in graph.layers),
+        return {"avgpool": _has_avgpool(graph), "maxpool": any(layer.op == "maxpool" for layer in graph.layers),
+                "add": any(layer.op in ("add", "clip") for layer in graph.layers),
                 "table": int(any(layer.op == "table" for layer in graph.layers)),
                 "mul": any(layer.op == "mul" for layer in graph.layers), "ctab": False}
     return {"avgpool": any(inv.kind == "avgpool" for inv in invocations),
+            "maxpool": any(inv.kind == "maxpool" for inv in invocations),
             "add": any(inv.kind == "add" or (inv.kind == "conv" and inv["add_en"]) for inv in invocations),
             "table": max([inv["t_words"] for inv in invocations if inv.kind == "table"], default=0),
             "mul": any(inv.kind == "mul" for inv in invocations),
@@ -59,25 +62,31 @@ def _engine_for(target: dict, clock: float, budget: int, pp: int, pi: int, po: i
                       w_buf_bytes=2 * needs["w_block"], pp=pp)
 
 
-def _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes=None, activations="auto"):
+def _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes=None, activations="auto", memo=None):
     """(engine, schedule) of one shape: activations on chip (the CU's PLRAM) when the target has one
     that holds them and it fits beside the engine (``activations`` auto or on-chip), else off chip;
     weights resident on chip when the store fits beside the buffers (``weights`` auto or resident), else
     streamed; tables in the conv epilogues when their memories fit, else in the vector unit; the
-    epilogue's lanes by ``_epilogue_lanes`` (LANES: those); None when the engine does not fit."""
+    epilogue's lanes by ``_epilogue_lanes`` (LANES: those); None when the engine does not fit. MEMO: the
+    schedules of GRAPH lowered so far (shared by the shapes and compute-unit layouts one plan compares)."""
     needs = buffer_needs(graph, pi, po)
     on_chip = {"auto": (True, False), "on-chip": (True,), "off-chip": (False,)}[activations]
     if not target.get("plram"):
         on_chip = (False,)
-    lowered = {}       # the schedule depends on the ports only through the bank count and the block alignment
+    # the schedule depends on the engine only through PI, PO, the input buffer, the conv tables, the bank
+    # count and the block alignment (the ports: only through the last two)
+    lowered = {} if memo is None else memo
     units = None
+    store_may_fit = _store_may_fit(graph, target, pi, po)
     for epilogue_tables in (True, False):
         for act_on_chip in on_chip:
             for resident in ((True, False) if weights == "auto" else (weights == "resident",)):
+                if resident and not store_may_fit:
+                    continue           # the weights alone are more than the store's URAMs can hold
                 e = _engine_for(target, clock, budget, pp, pi, po, needs, eng.store_line(pi, po) if resident else 0,
                                 act_on_chip)
                 e.epilogue_tables = epilogue_tables
-                key = (epilogue_tables, e.act_banks, e.w_align)
+                key = (pi, po, e.in_buf_bytes, epilogue_tables, e.act_banks, e.w_align)
                 sched = lowered[key] = lowered.get(key) or lower(graph, e, pack=False)
                 if act_on_chip:
                     e.act_mem_bytes = eng.plram_bytes(target, sched.act_bytes)
@@ -91,6 +100,14 @@ def _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes=None, acti
         if units is None or not units["ctab"]:
             break                      # no conv ran a table: the vector unit's tables changed nothing
     return None
+
+
+def _store_may_fit(graph, target, pi, po) -> bool:
+    """Whether GRAPH's weights may fit the resident store of a PI x PO engine: its URAMs (resources.estimate)
+    for the weights' own bytes (the store holds each at least once) are within the target's."""
+    raw = sum(layer.params["w"].size for layer in graph.layers if layer.op in ("conv", "gemm"))
+    line = eng.store_line(pi, po)
+    return -(-8 * line // 72) * -(-raw // (line * 4096)) <= target["user"]["uram"]
 
 
 EPILOGUE_SLACK = 0.001    # fewer epilogue lanes when they cost at most this share of the cycles: each lane
@@ -159,8 +176,8 @@ def choose_engine(graph: ir.Graph, target: dict, clock: float, budget: int, prog
 
 
 def _best_engine(graph, target, clock, budget, progress, weights, array, label, lanes=None,
-                 activations="auto") -> tuple:
-    """choose_engine's (engine, its total cycles)."""
+                 activations="auto", memo=None) -> tuple:
+    """choose_engine's (engine, its total cycles); MEMO: as ``_lowered``'s."""
     label = label or f"--dsp-budget {budget}"
     per, add = eng.macs_per_dsp(target), _units(graph)["add"]
     shapes = [parse_array(array, budget, per, add)] if array else eng.candidates(budget, per, add)
@@ -187,7 +204,7 @@ def _best_engine(graph, target, clock, budget, progress, weights, array, label, 
         if best is not None and macs / (pp * pi * po) > best[2]:
             continue
         try:
-            got = _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes, activations)
+            got = _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes, activations, memo)
         except UserError as err:      # e.g. a concat offset this PI cannot address
             failure = failure or err
             continue
@@ -232,14 +249,14 @@ def choose_layout(graph: ir.Graph, target: dict, clock: float, budget: int, prog
             raise UserError(f"--compute-units {compute_units}: {target['name']} takes 1 to {len(layouts)} "
                             "(one per SLR)")
         layouts = [cus for cus in layouts if len(cus) == compute_units]
-    best, failure = None, None
+    best, failure, memo = None, None, {}
     for cus in layouts:
         cu_budget = min(cu["budget"] for cu in cus)
         label = (f"--dsp-budget {budget}" if cu_budget == budget else
                  f"--dsp-budget {budget} ({cu_budget} per compute unit, {len(cus)} in {', '.join(c['slr'] for c in cus)})")
         try:
             e, total = _best_engine(graph, cu_target(target, cus), clock, cu_budget, progress, weights, array, label,
-                                    lanes, activations)
+                                    lanes, activations, memo)
         except UserError as err:
             failure = failure or err
             continue

@@ -17,8 +17,9 @@ standalone add) per epilogue lane (E), the latter only when the model has an add
 the NC-way multiplexers in front of them (accumulator, scale, residual byte: 72 bits, a LUT6 per 4:1);
 with average pooling in the model (the RTL generates its unit only then), a float-path tap
 (``hlsgen_avg_tap``) and an output stage (``hlsgen_avg_out``) per input lane.
-The max pool's PP x PI lanes (``hlsgen_vector``): a 10-bit compare and select each, and their maxima
-delayed to the epilogue's last stage (10 + NC - 1 registers of 10 bits).
+With a max pool outside a conv epilogue in the model (the RTL generates them only then), the max pool's
+PP x PI lanes (``hlsgen_vector``): a 10-bit compare and select each, and their maxima delayed to the
+epilogue's last stage (10 + NC - 1 registers of 10 bits).
 FF, the rest of the vector unit and the control: first-order figures in the style of FINN's estimates.
 """
 from __future__ import annotations
@@ -51,21 +52,21 @@ def _memory(width_bits: int, depth: int, uram: bool = True) -> dict:
     return {"uram": 0, "bram36": cols * -(-depth // 512)}
 
 
-def lane_luts(e: Engine, avgpool: bool = False, add: bool = True) -> int:
+def lane_luts(e: Engine, avgpool: bool = False, add: bool = True, maxpool: bool = False) -> int:
     """LUTs of the per-lane units: requantizer per epilogue lane, add unit per epilogue lane when the
     model has an add (ADD), their pass multiplexers; the average-pool tap and output stage per input
-    lane when the model has an average pool (AVGPOOL)."""
+    lane when the model has an average pool (AVGPOOL); the max pool's PP x PI lanes with MAXPOOL."""
     lanes = e.epilogue_lanes
     mux = MUX_BITS * -(-(e.epi_passes - 1) // 3) * lanes
     return ((LUT_REQUANT + (LUT_ADD if add else 0)) * lanes + mux + LUT_PER_IN_LANE * e.pi
-            + LUT_PER_MAX_LANE * e.pp * e.pi
+            + (LUT_PER_MAX_LANE * e.pp * e.pi if maxpool else 0)
             + ((LUT_AVG_TAP + LUT_AVG_OUT) * e.pi if avgpool else 0))
 
 
 def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0, mul: bool = False,
-             ctab: bool = False) -> dict:
-    """Resources of engine E; AVGPOOL / ADD: the model has an average pool / an add (or clip), so
-    the engine builds that unit; TABLE: table words of the largest table layer (0: no table memory;
+             ctab: bool = False, maxpool: bool = False) -> dict:
+    """Resources of engine E; AVGPOOL / ADD / MAXPOOL: the model has an average pool / an add (or clip) /
+    a max pool outside a conv epilogue, so the engine builds that unit; TABLE: table words of the largest table layer (0: no table memory;
     else PI lane memories of TABLE x 256 bytes, one read port each); MUL: the model multiplies a map by a
     per-channel vector (a ``hlsgen_mul`` per input lane); CTAB: a table runs in a conv's epilogue (three
     banks of 256 bytes per output lane, read in the lane's cycle: distributed RAM)."""
@@ -77,10 +78,10 @@ def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0,
     macs = e.macs_per_cycle
     return {
         "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp, e.pp, add, e.epilogue_lanes) + (DSP_PER_MUL * e.pi if mul else 0),
-        "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool, add) + (LUT_MUL * e.pi if mul else 0)
+        "lut": LUT_FIXED + LUT_PER_MAC * macs + lane_luts(e, avgpool, add, maxpool) + (LUT_MUL * e.pi if mul else 0)
         + (LUT_CTAB_LANE * e.pp * e.po if ctab else 0),
         "ff": FF_FIXED + FF_PER_MAC * macs + FF_PER_OUT_LANE * e.epilogue_lanes + FF_PER_IN_LANE * e.pi
-        + 10 * (10 + e.epi_passes - 1) * e.pp * e.pi
+        + (10 * (10 + e.epi_passes - 1) * e.pp * e.pi if maxpool else 0)
         + (FF_HOLD_PER_OUT * e.pp * e.po + 32 * e.po if e.epi_passes > 1 else 0),
         "bram36": in_buf["bram36"] + w_buf["bram36"] + 3 * BRAM_PER_PORT
         + (e.pi * _memory(8, table * 256, False)["bram36"] if table else 0),

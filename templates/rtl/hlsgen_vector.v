@@ -5,9 +5,9 @@
 // (global average pool), the word itself (add) or with AVGPOOL the float32 tap sum and the count of
 // taps in the map (average pool), and the second operand's value; stage 3: the result, to the
 // requantizers; with AVGPOOL the window's average (hlsgen_avg_out); stages 4-9: a delay to the epilogue.
-// A max pool runs on all PP pixel lanes (ENGINE.md section 1, "Vector unit"): their PP x PI running maxima
+// With MAXPOOL a max pool runs on all PP pixel lanes (ENGINE.md section 1, "Vector unit"): their PP x PI running maxima
 // (stage 2), delayed from stage 3 to the epilogue's last stage 11+NC-1 (vmax), where they bypass it.
-module hlsgen_vector #(parameter PP = 1, PI = 4, NC = 1, AVGPOOL = 0) (
+module hlsgen_vector #(parameter PP = 1, PI = 4, NC = 1, AVGPOOL = 0, MAXPOOL = 1) (
     input  wire                 clk,
     input  wire                 ce,
     input  wire                 is_conv, is_max, is_tab, is_mul, is_add, is_avg,
@@ -75,18 +75,28 @@ module hlsgen_vector #(parameter PP = 1, PI = 4, NC = 1, AVGPOOL = 0) (
             end
         for (vl = 0; vl < PI; vl = vl + 1) begin r_vres[vl] <= vacc[vl]; vresb[vl] <= vb[vl]; end
     end
-    // a max pool's PP x PI lanes: the running maximum of each (lane 0's as vacc), stage 3, then delayed
-    reg signed [9:0] mx [0:PP*PI-1];
-    reg [10*PP*PI-1:0] mx3;
-    integer ml;
-    always @(posedge clk) if (ce) begin
-        if (v && is_max)
-            for (ml = 0; ml < PP * PI; ml = ml + 1)
-                mx[ml] <= (first || (in_l[ml / PI] && $signed(xin[10 * ml +: 10]) > mx[ml])) ?
-                          (in_l[ml / PI] ? $signed(xin[10 * ml +: 10]) : -10'sd512) : mx[ml];
-        for (ml = 0; ml < PP * PI; ml = ml + 1) mx3[10 * ml +: 10] <= mx[ml];
-    end
-    hlsgen_delay #(.W(10 * PP * PI), .N(8 + NC - 1)) d_max (.clk(clk), .ce(ce), .d(mx3), .q(vmax));
+    // a max pool's PP x PI lanes (MAXPOOL: the model has a max pool outside a conv): the running maximum
+    // of each (lane 0's also as vacc), stage 3, then delayed
+    genvar gm;
+    generate if (MAXPOOL) begin : maxp
+        reg signed [9:0] mx [0:PP*PI-1];
+        reg [10*PP*PI-1:0] mx3;
+        integer ml;
+        always @(posedge clk) if (ce) begin
+            if (v && is_max)
+                for (ml = 0; ml < PP * PI; ml = ml + 1)
+                    mx[ml] <= (first || (in_l[ml / PI] && $signed(xin[10 * ml +: 10]) > mx[ml])) ?
+                              (in_l[ml / PI] ? $signed(xin[10 * ml +: 10]) : -10'sd512) : mx[ml];
+            for (ml = 0; ml < PP * PI; ml = ml + 1) mx3[10 * ml +: 10] <= mx[ml];
+        end
+        hlsgen_delay #(.W(10 * PP * PI), .N(8 + NC - 1)) d_max (.clk(clk), .ce(ce), .d(mx3), .q(vmax));
+    end else begin : no_maxp
+        wire unused_l = &{1'b0, in_l};
+        for (gm = PI; gm < PP * PI; gm = gm + 1) begin : unused_x
+            wire unused = &{1'b0, xin[10 * gm +: 10]};
+        end
+        assign vmax = {10*PP*PI{1'b0}};
+    end endgenerate
     // stages 4-9
     reg [9:0] d [0:5][0:PI-1];
     reg [9:0] db [0:5][0:PI-1];
