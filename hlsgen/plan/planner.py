@@ -103,11 +103,9 @@ def _lowered(graph, target, clock, budget, pp, pi, po, weights, lanes=None, acti
 
 
 def _store_may_fit(graph, target, pi, po) -> bool:
-    """Whether GRAPH's weights may fit the resident store of a PI x PO engine: its URAMs (resources.estimate)
-    for the weights' own bytes (the store holds each at least once) are within the target's."""
+    """Whether the store's URAMs for GRAPH's weights' own bytes (it holds each at least once) fit TARGET."""
     raw = sum(layer.params["w"].size for layer in graph.layers if layer.op in ("conv", "gemm"))
-    line = eng.store_line(pi, po)
-    return -(-8 * line // 72) * -(-raw // (line * 4096)) <= target["user"]["uram"]
+    return resources.store_urams(eng.store_line(pi, po), raw) <= target["user"]["uram"]
 
 
 EPILOGUE_SLACK = 0.001    # fewer epilogue lanes when they cost at most this share of the cycles: each lane

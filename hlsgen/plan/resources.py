@@ -74,7 +74,7 @@ def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0,
     in_buf = {k: v * e.pp for k, v in in_buf.items()}
     w_buf = _memory(8 * e.pi * e.po, -(-e.w_buf_bytes // (e.pi * e.po)), not e.resident)
     line = e.bpc("wgt")
-    store = -(-8 * line // 72) * -(-e.w_store_bytes // (line * 4096)) if e.resident else 0
+    store = store_urams(line, e.w_store_bytes) if e.resident else 0
     macs = e.macs_per_cycle
     return {
         "dsp": mac_dsps(e.pi, e.po, e.macs_per_dsp, e.pp, add, e.epilogue_lanes) + (DSP_PER_MUL * e.pi if mul else 0),
@@ -87,6 +87,11 @@ def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0,
         + (e.pi * _memory(8, table * 256, False)["bram36"] if table else 0),
         "uram": in_buf["uram"] + w_buf["uram"] + store + plram_urams(e),
     }
+
+
+def store_urams(line: int, nbytes: int) -> int:
+    """URAMs (72 x 4096) of the resident weight store: NBYTES in lines of LINE bytes."""
+    return -(-8 * line // 72) * -(-nbytes // (line * 4096))
 
 
 def plram_urams(e: Engine) -> int:
