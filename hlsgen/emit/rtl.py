@@ -19,6 +19,7 @@ from ..plan.engine import epilogue_ok, is_pow2
 from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTERS, REGISTER_BYTES, REGISTER_OFFSETS, Invocation,
                                command_offset)
 from ..plan.plan_types import PlanData
+from ..plan.resources import units_used
 
 TEMPLATES = package_data.templates() / "rtl"
 ENGINE_FILE = "hlsgen_engine.v"     # the generated top of the engine
@@ -84,13 +85,9 @@ def config(data: PlanData) -> dict:
     al, wl = max(pi, brs), max(po * pi, bw)     # buffer line bytes
     # optional units: plan.json engine.units (what the resource model counts); plans without it
     # (hand-built invocation lists) build what their invocations use
-    need = {"add": any(i.kind == "add" or (i.kind == "conv" and i["add_en"]) for i in invs),
-            "avgpool": any(i.kind == "avgpool" for i in invs),
-            "maxpool": any(i.kind == "maxpool" for i in invs),
-            "mul": any(i.kind == "mul" for i in invs),
-            "table": max([i["t_words"] for i in invs if i.kind == "table"], default=0)}
+    need = units_used(invs)
     units = {"maxpool": need["maxpool"], **(e.units or need)}     # (plans from before the max pool lanes)
-    missing = [u for u in need if need[u] and not units.get(u)]
+    missing = [u for u in ("add", "avgpool", "maxpool", "mul", "table") if need[u] and not units.get(u)]
     if missing:
         raise UserError(f"plan.json: an invocation needs the {missing[0]} unit but engine.units.{missing[0]} is false")
     pooled = [i["out_w"] for i in invs if i.kind == "conv" and i["pool_k"]]
@@ -103,9 +100,8 @@ def config(data: PlanData) -> dict:
         "pl": int(timing["pipeline_latency"]), "ov": int(timing["invocation_overhead"]),
         "al": al, "wl": wl, "cl": _cdiv(8 * po, bw),
         "kind_codes": dict(KIND_CODES),
-        "add": bool(units["add"]), "avgpool": bool(units["avgpool"]), "maxpool": bool(units["maxpool"]), "mul": bool(need["mul"]),
-        "table": bool(need["table"]), "tbytes": need["table"] * pi * 256,
-        "ctab": any(i.kind == "conv" and i["tab_en"] for i in invs),
+        "add": bool(units["add"]), "avgpool": bool(units["avgpool"]), "maxpool": bool(units["maxpool"]),
+        "mul": bool(need["mul"]), "table": bool(need["table"]), "tbytes": need["table"] * pi * 256, "ctab": need["ctab"],
         "pool": bool(pooled), "pool_w": max(pooled + [1]),
         "pre_lat": int(pre["latency"]), "pre_bpc": int(pre["bytes_per_cycle"]),
         "abuf_lines": _cdiv(stream, al) + 1,

@@ -32,24 +32,14 @@ def _has_avgpool(graph) -> bool:
 
 
 def _units(graph, invocations=None) -> dict:
-    """The optional units the engine builds (resource model; the RTL builds the same): the average-pool
-    float path when an avgpool runs, the max pool's pixel lanes when a max pool runs outside a conv, the add
-    unit when an add (standalone or fused, or a standalone
-    clip) runs, the tables' memory (``table``: table words of the largest table layer, 0: none), the
-    multiplier of a map by a per-channel vector when a mul runs, the epilogue's tables (``ctab``) when a
-    conv runs a table.
-    Without a schedule: from the graph (any add or clip; a table layer counts one table word)."""
+    """The optional units the engine builds: ``resources.units_used`` of the INVOCATIONS; without a
+    schedule from the graph (any add or clip; a table layer counts one table word)."""
     if invocations is None:
         return {"avgpool": _has_avgpool(graph), "maxpool": any(layer.op == "maxpool" for layer in graph.layers),
                 "add": any(layer.op in ("add", "clip") for layer in graph.layers),
                 "table": int(any(layer.op == "table" for layer in graph.layers)),
                 "mul": any(layer.op == "mul" for layer in graph.layers), "ctab": False}
-    return {"avgpool": any(inv.kind == "avgpool" for inv in invocations),
-            "maxpool": any(inv.kind == "maxpool" for inv in invocations),
-            "add": any(inv.kind == "add" or (inv.kind == "conv" and inv["add_en"]) for inv in invocations),
-            "table": max([inv["t_words"] for inv in invocations if inv.kind == "table"], default=0),
-            "mul": any(inv.kind == "mul" for inv in invocations),
-            "ctab": any(inv.kind == "conv" and inv["tab_en"] for inv in invocations)}
+    return resources.units_used(invocations)
 
 
 def _engine_for(target: dict, clock: float, budget: int, pp: int, pi: int, po: int, needs: dict,

@@ -89,6 +89,20 @@ def estimate(e: Engine, avgpool: bool = False, add: bool = True, table: int = 0,
     }
 
 
+def units_used(invocations) -> dict:
+    """The optional units the engine builds for INVOCATIONS (``estimate``'s keywords; the RTL builds the
+    same): the average-pool float path when an avgpool runs, the max pool's pixel lanes when a max pool
+    runs outside a conv, the add unit when an add (standalone or fused, or a standalone clip) runs, the
+    tables' memory (``table``: table words of the largest table layer, 0: none), the multiplier of a map by
+    a per-channel vector when a mul runs, the epilogue's tables (``ctab``) when a conv runs a table."""
+    return {"avgpool": any(inv.kind == "avgpool" for inv in invocations),
+            "maxpool": any(inv.kind == "maxpool" for inv in invocations),
+            "add": any(inv.kind == "add" or (inv.kind == "conv" and inv["add_en"]) for inv in invocations),
+            "table": max([inv["t_words"] for inv in invocations if inv.kind == "table"], default=0),
+            "mul": any(inv.kind == "mul" for inv in invocations),
+            "ctab": any(inv.kind == "conv" and inv["tab_en"] for inv in invocations)}
+
+
 def store_urams(line: int, nbytes: int) -> int:
     """URAMs (72 x 4096) of the resident weight store: NBYTES in lines of LINE bytes."""
     return -(-8 * line // 72) * -(-nbytes // (line * 4096))
