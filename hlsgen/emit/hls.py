@@ -18,6 +18,7 @@ from ..plan.invocation import (CMD_BYTES, KIND_CODES, REGISTER_BYTES, REGISTER_O
                                command_words)
 from ..plan.plan_file import Plan
 from ..plan.plan_types import PlanData
+from ..plan.resources import units_used
 from . import names
 
 TEMPLATES = package_data.templates()
@@ -61,7 +62,9 @@ def kernel_context(engine: dict) -> dict:
     widest conv row, a trip-count hint: it bounds a segment's pixel groups, flat or per row, and rows times it
     a tile's); with resident weights also w_line_bytes (store line); with
     two activation banks act_banks = 2; with table layers t_words (table words of the largest);
-    mul (a map times a per-channel vector runs).
+    mul (a map times a per-channel vector runs); maxpool, avgpool, add (default true: whether the
+    engine builds the max pool lanes, the average pool's float path and the add unit;
+    ``resources.units_used`` decides them for a plan, so the kernel has the units the plan counts).
     """
     pi, po, pp = int(engine["pi"]), int(engine["po"]), int(engine.get("pp", 1))
     line = int(engine.get("w_line_bytes", 0))
@@ -89,6 +92,8 @@ def kernel_context(engine: dict) -> dict:
         "resident": bool(line), "w_line_bytes": line or 64, "act_banks": int(engine.get("act_banks", 1)),
         "w_store_lines": max(1, -(-int(engine["wgt_bytes"]) // line)) if line else 0,
         "t_words": int(engine.get("t_words", 0)), "mul": bool(engine.get("mul", False)),
+        "maxpool": bool(engine.get("maxpool", True)), "avgpool": bool(engine.get("avgpool", True)),
+        "add": bool(engine.get("add", True)),
         "registers": registers(), "kinds": sorted(KIND_CODES.items(), key=lambda kv: kv[1]),
     }
 
@@ -121,6 +126,7 @@ def engine_sizes(plan: PlanData) -> dict:
     invs = plan.invocations
     convs = [i for i in invs if i.kind == "conv"]
     tiled = [i for i in invs if i.kind != "add"]
+    units = units_used(invs)        # the optional units, as the plan's resources count them
     tile = max([(i["iy1"] - i["iy0"]) * i["in_w"] * i["in_cw"] for i in tiled], default=1)
     pp = e.pp
     pooled = [i for i in convs if i["pool_k"] > 1]
@@ -139,8 +145,8 @@ def engine_sizes(plan: PlanData) -> dict:
         "act_bytes": plan.act_bytes, "wgt_bytes": plan.weights_bytes,
         "w_line_bytes": int(e.ports["wgt"]["bytes_per_cycle"]) if "preload" in e.ports else 0,
         "act_banks": len(e.ports["act_rd"]["banks"]),
-        "t_words": max([i["t_words"] for i in invs if i.kind == "table"], default=0),
-        "mul": any(i.kind == "mul" for i in invs),
+        "t_words": units["table"], "mul": units["mul"], "maxpool": units["maxpool"],
+        "avgpool": units["avgpool"], "add": units["add"],
         "max_commands": max(len(invs), len(plan.preload), 1),
     }
 

@@ -79,8 +79,12 @@ commands:
             hlsgen::preload_weights(wgt, regs.w_lines, wstore);
             break;
 {% endif %}
+{% if maxpool %}
         case hlsgen::KIND_MAXPOOL:
+{% endif %}
+{% if avgpool %}
         case hlsgen::KIND_AVGPOOL:
+{% endif %}
         case hlsgen::KIND_GAVGPOOL:
 {% if t_words %}
         case hlsgen::KIND_TABLE:
@@ -90,9 +94,11 @@ commands:
 {% endif %}
             hlsgen::pool_layer(rd, wr, {{ "wstore" if resident else "wgt" }}, regs, regs.kind, tile);
             break;
+{% if add %}
         case hlsgen::KIND_ADD:
             hlsgen::add_layer(rd, wr, regs);
             break;
+{% endif %}
 
         default:
             break;

@@ -28,6 +28,7 @@ inline void epilogue(const word_t *act_rd, Regs r, hls::stream<scale_vec> &scale
     static int16_t rowmax[POOL_COLS][PO];
 #pragma HLS ARRAY_PARTITION variable=rowmax cyclic factor={{ pp }} dim=1
 #pragma HLS ARRAY_PARTITION variable=rowmax complete dim=2
+{% if add %}
     // Fused add: the residual words of the group's PO channels for two rows of the tile (row i in
     // resrow[i % 2]), each read once before the first segment that needs it in one sequential loop (one
     // act_rd read per cycle, runs of PO / PI consecutive words: bursts), not PP * PO / PI reads per
@@ -37,6 +38,10 @@ inline void epilogue(const word_t *act_rd, Regs r, hls::stream<scale_vec> &scale
 #pragma HLS ARRAY_PARTITION variable=resrow complete dim=1
 #pragma HLS ARRAY_PARTITION variable=resrow cyclic factor={{ pp }} dim=2
 #pragma HLS ARRAY_PARTITION variable=resrow complete dim=3
+    const AddFactor ma = add_factor(r.add_ma), mb = add_factor(r.add_mb);
+{% else %}
+    (void)act_rd;  // no conv of this engine has a fused add (no add unit)
+{% endif %}
     // Fused table: the group's PO tables (lane j's at tab[j]), read at the group's start.
     static uint8_t tab[PO][256];
 #pragma HLS ARRAY_PARTITION variable=tab complete dim=1
@@ -44,12 +49,10 @@ inline void epilogue(const word_t *act_rd, Regs r, hls::stream<scale_vec> &scale
     const int cols = conv_cols(r);
     const int rows = (int)r.oy1 - (int)r.oy0;
     const bool flat = flat_pixels(r);
-    const AddFactor ma = add_factor(r.add_ma), mb = add_factor(r.add_mb);
 epilogue_conv_groups:
     for (int group = 0; group < (int)r.groups; ++group) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_groups }}
         const scale_vec scale = scales.read();
-        const int w0 = group * (PO / PI);
         if (r.tab_en) {
         epilogue_table:
             for (int e = 0; e < 256; ++e) {
@@ -64,11 +67,12 @@ epilogue_conv_groups:
 #pragma HLS LOOP_TRIPCOUNT max={{ max_rows }}
             const bool first_row = sj % pk == 0;
             const bool last = sj == rows - 1;
+{% if add %}
             if (r.add_en) {
                 // rows ra .. rb - 1 of the tile not read yet that segment sj needs (one or two)
                 const int ra = flat && sj > 0 ? sj + 1 : sj;
                 const int rb = flat && !last ? sj + 2 : sj + 1;
-                const int n_words = (rb - ra) * cols * (PO / PI);
+                const int n_words = (rb - ra) * cols * (PO / PI), w0 = group * (PO / PI);
                 int rr = ra, ox = 0, s = 0;
             epilogue_residual_row:
                 for (int n = 0; n < n_words; ++n) {
@@ -88,6 +92,7 @@ epilogue_conv_groups:
                     }
                 }
             }
+{% endif %}
             // (pixel group x pass) as one pipelined loop: pass c of a pixel group takes its outputs
             // c*E .. c*E+E-1 through the E lanes; the group's accumulators are held from pass 0, its
             // result bytes collected and written at the last pass.
@@ -120,9 +125,11 @@ epilogue_conv_groups:
                     const int px = ox / pk;
                     const bool first = first_row && ox % pk == 0;
                     int32_t a = requant(held[p][j], scale.v[j], r.zy, r.lo, r.hi);
+{% if add %}
                     if (r.add_en)
                         a = add_fma(a, lane_value(resrow[(sj & 1) ^ (lp.next ? 1 : 0)][ox][j], r.add_signed), ma, mb,
                                     r.add_k, r.add_wsh, r.add_sh, r.add_lo, r.add_hi);
+{% endif %}
                     if (r.tab_en) a = lane_value(tab[j][a & 0xff], r.out_signed);
                     if (pk > 1) {
                         if (!first && rowmax[px][j] > a) a = rowmax[px][j];

@@ -1,5 +1,5 @@
 // {{ banner }}
-// Vector unit: max pool over PP x PI lanes, average pool and global average pool over PI lanes{% if t_words %}, and tables
+// Vector unit: {% if maxpool %}max pool over PP x PI lanes, {% endif %}{% if avgpool %}average pool and {% endif %}global average pool over PI lanes{% if t_words %}, and tables
 // (table_unit.h){% endif %}, one input word per cycle, from rows held in the input buffer (its copy 0).
 // gavgpool: the integer sum, requantized like a conv accumulator (scale = its f32 bits);
 // avgpool: the float32 path in integer logic (avg_tap per tap, avg_out), divisor count,
@@ -16,6 +16,7 @@
 
 namespace hlsgen {
 
+{% if maxpool %}
 // Max pool on PP pixel lanes (ENGINE.md section 1, "Vector unit"): ceil(out_w/PP) groups per row, lane p
 // takes output column x0 + p from copy p of the input buffer; lanes past out_w write nothing.
 inline void max_pool_rows(word_t *act_wr, const Regs &r, uint8_t tile[PP][TILE_WORDS][PI]) {
@@ -63,6 +64,7 @@ max_rows:
         }
     }
 }
+{% endif %}
 
 inline void pool_layer(const word_t *act_rd, word_t *act_wr, const wline_t *src, Regs r, int kind,
                        uint8_t tile[PP][TILE_WORDS][PI]) {
@@ -118,18 +120,22 @@ inline void pool_layer(const word_t *act_rd, word_t *act_wr, const wline_t *src,
         return;
     }
 {% endif %}
+{% if maxpool %}
     if (kind == KIND_MAXPOOL) {
         max_pool_rows(act_wr, r, tile);
         return;
     }
+{% endif %}
     const bool global = kind == KIND_GAVGPOOL;
     const int kh_n = global ? (int)r.in_h : (int)r.k, kw_n = global ? (int)r.in_w : (int)r.k;
     const int stride = global ? 1 : (int)r.stride, pad_t = global ? 0 : (int)r.pad_t,
               pad_l = global ? 0 : (int)r.pad_l;
+{% if avgpool %}
     ap_uint<64> msx;
     int esx;
     f32_parts(r.scale, msx, esx);  // avgpool: the input scale's significand; avg_out adds the exponents
     (void)esx;
+{% endif %}
 pool_rows:
     for (int oy = r.oy0; oy < (int)r.oy1; ++oy) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_rows }}
@@ -140,15 +146,19 @@ pool_rows:
             for (int cw = 0; cw < (int)r.in_cw; ++cw) {
 #pragma HLS LOOP_TRIPCOUNT max={{ max_cw }}
                 int32_t sum[PI];
-                int64_t fsum[PI];
 #pragma HLS ARRAY_PARTITION variable=sum complete
+{% if avgpool %}
+                int64_t fsum[PI];
 #pragma HLS ARRAY_PARTITION variable=fsum complete
                 uint32_t valid = 0;
+{% endif %}
             pool_init:
                 for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
                     sum[i] = 0;
+{% if avgpool %}
                     fsum[i] = 0;
+{% endif %}
                 }
             pool_taps:
                 for (int t = 0; t < kh_n * kw_n; ++t) {
@@ -158,21 +168,29 @@ pool_rows:
                     if (iy < 0 || iy >= (int)r.in_h || ix < 0 || ix >= (int)r.in_w) continue;
                     int16_t x[PI];
                     tile_word(tile[0], r, iy, ix, cw, x);
+{% if avgpool %}
                     ++valid;
+{% endif %}
                 pool_lanes:
                     for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
                         sum[i] += x[i] - r.zx;
+{% if avgpool %}
                         if (kind == KIND_AVGPOOL) fsum[i] = avg_tap(fsum[i], x[i] - r.zx, msx);
+{% endif %}
                     }
                 }
                 word_t y = 0;
             pool_out_lanes:
                 for (int i = 0; i < PI; ++i) {
 #pragma HLS UNROLL
+{% if avgpool %}
                     const int32_t q = kind == KIND_GAVGPOOL ? requant(sum[i], r.scale, r.zy, r.lo, r.hi)
                                       : avg_out(fsum[i], r.count ? r.count : valid, r.scale, r.y_scale, r.y_recip, r.zy,
                                                 r.lo, r.hi);
+{% else %}
+                    const int32_t q = requant(sum[i], r.scale, r.zy, r.lo, r.hi);  // gavgpool: no average pool here
+{% endif %}
                     y.range(8 * i + 7, 8 * i) = (uint8_t)q;
                 }
                 act_wr[r.out_addr / PI + (oy * r.out_w + ox) * r.in_cw + cw] = y;
