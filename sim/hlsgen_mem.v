@@ -2,8 +2,11 @@
 // Read: a request sampled at the end of cycle L delivers beat k (rd_rate <= RB bytes) of one stream during
 // cycle L + LAT + k; a new request abandons the previous stream. The stream is rows of segment 0
 // (rd_len0 bytes at rd_addr0, rows of rd_row bytes) and rows of segment 1 (rd_len1 bytes at
-// rd_addr1, rows of rd_rrow bytes), interleaved as ENGINE.md section 5 step 1 says: segment-1 row
-// j follows the first a(j) = clamp(j*rd_s + rd_c, 0, rows0) rows of segment 0.
+// rd_addr1), interleaved as ENGINE.md section 5 step 1 says: segment 1's first rd_glen bytes are
+// rows of rd_rrow bytes, row j after the first a(j) = clamp(j*rd_s + rd_c, 0, rows0) rows of segment 0;
+// the rest of segment 1 follows segment 0. Segment 1's bytes are groups of rd_chunks chunks, chunk k of
+// group g at rd_addr1 + g*rd_ck + k*rd_pitch, min(rd_ck, rd_pitch - g*rd_ck) bytes (a conv's residual
+// words of one output group per pixel; one contiguous range when rd_ck = rd_pitch).
 // Write: WL lanes (the engine's pixel lanes), each WW words of WB bytes at its own byte address
 // (wr_addr[32l +: 32]), word enables, applied at the clock edge.
 // Bulk access: a rising edge on `load` reads FILE_IN ($readmemh, one byte per line),
@@ -29,6 +32,10 @@ module hlsgen_mem #(
     input  wire [31:0]       rd_len1,
     input  wire [31:0]       rd_row,
     input  wire [31:0]       rd_rrow,
+    input  wire [31:0]       rd_ck,
+    input  wire [31:0]       rd_pitch,
+    input  wire [31:0]       rd_chunks,
+    input  wire [31:0]       rd_glen,
     input  wire signed [31:0] rd_c,
     input  wire [15:0]       rd_s,
     input  wire [15:0]       rd_rate,            // bytes per beat (<= RB)
@@ -43,7 +50,7 @@ module hlsgen_mem #(
     always @(posedge load) $readmemh(FILE_IN, mem);
     always @(posedge dump) $writememh(FILE_OUT, mem);
 
-    reg [31:0] now, first, a0, a1, row, rrow, rows0, rows1, in_row, res_row, off;
+    reg [31:0] now, first, a0, a1, row, rrow, rows0, len1, glen, ck, pitch, chunks, in_row, b1, off;
     reg signed [31:0] c;
     reg [15:0] s, rate;
     reg active, seg;
@@ -60,13 +67,25 @@ module hlsgen_mem #(
         end
     endfunction
 
-    function [1:0] next_seg;              // {more rows, segment} after ir segment-0 and rr segment-1 rows
-        input [31:0] ir, rr;
+    function [1:0] next_seg;              // {more rows, segment} after ir segment-0 rows and bb segment-1 bytes
+        input [31:0] ir, bb;
         begin
-            if (rr < rows1 && ir >= a_of(rr)) next_seg = 2'b11;
+            if (bb < glen && bb < len1 && ir >= a_of(bb / rrow)) next_seg = 2'b11;
             else if (ir < rows0) next_seg = 2'b10;
-            else if (rr < rows1) next_seg = 2'b11;
+            else if (bb < len1) next_seg = 2'b11;
             else next_seg = 2'b00;
+        end
+    endfunction
+
+    function [31:0] addr1_of;             // address of segment 1's byte bb
+        input [31:0] bb;
+        reg [31:0] full, g, r, ckg;
+        begin
+            full = chunks * ck;           // bytes of a whole group (every group's but the last's)
+            g = bb / full;                // (the last group's chunks may be narrower: it is last)
+            r = bb - g * full;
+            ckg = (pitch - g * ck < ck) ? pitch - g * ck : ck;
+            addr1_of = a1 + g * ck + (r / ckg) * pitch + r % ckg;
         end
     endfunction
 
@@ -76,21 +95,28 @@ module hlsgen_mem #(
         if (rd_req) begin
             first <= now + LAT;           // cycle of beat 0
             a0 = rd_addr0; a1 = rd_addr1; row = rd_row; rrow = rd_rrow; c = rd_c; s = rd_s; rate = rd_rate;
+            len1 = rd_len1; glen = rd_glen; ck = rd_ck; pitch = rd_pitch; chunks = rd_chunks;
             rows0 = (rd_row != 0) ? rd_len0 / rd_row : 0;
-            rows1 = (rd_rrow != 0) ? rd_len1 / rd_rrow : 0;
-            in_row = 0; res_row = 0; off = 0;
-            nxt = next_seg(in_row, res_row); active = nxt[1]; seg = nxt[0];
+            in_row = 0; b1 = 0; off = 0;
+            nxt = next_seg(in_row, b1); active = nxt[1]; seg = nxt[0];
         end else if (active && now + 1 >= first) begin
             rd_valid <= 1'b1;
             for (i = 0; i < RB; i = i + 1) begin
                 if (!active || i >= rate) rd_data[8*i +: 8] <= 8'd0;
                 else begin
-                    rd_data[8*i +: 8] <= seg ? mem[a1 + res_row * rrow + off] : mem[a0 + in_row * row + off];
-                    off = off + 1;
-                    if (off == (seg ? rrow : row)) begin
-                        if (seg) res_row = res_row + 1; else in_row = in_row + 1;
-                        off = 0;
-                        nxt = next_seg(in_row, res_row); active = nxt[1]; seg = nxt[0];
+                    rd_data[8*i +: 8] <= seg ? mem[addr1_of(b1)] : mem[a0 + in_row * row + off];
+                    if (seg) begin
+                        b1 = b1 + 1;
+                        if (b1 % rrow == 0 || b1 == len1) begin
+                            nxt = next_seg(in_row, b1); active = nxt[1]; seg = nxt[0];
+                        end
+                    end else begin
+                        off = off + 1;
+                        if (off == row) begin
+                            in_row = in_row + 1;
+                            off = 0;
+                            nxt = next_seg(in_row, b1); active = nxt[1]; seg = nxt[0];
+                        end
                     end
                 end
             end

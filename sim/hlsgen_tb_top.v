@@ -55,7 +55,7 @@ module hlsgen_tb_top #(
     end
 
     wire ar_req, ar_valid, wr_req, wr_valid, aw_en;
-    wire [31:0] ar_addr0, ar_len0, ar_addr1, ar_len1, ar_row, ar_rrow, wr_addr, wr_len;
+    wire [31:0] ar_addr0, ar_len0, ar_addr1, ar_len1, ar_row, ar_rrow, ar_ck, ar_pitch, ar_chunks, ar_glen, wr_addr, wr_len;
     wire [32*PP-1:0] aw_addr;
     wire signed [31:0] ar_c;
     wire [15:0] ar_s, ar_rate;
@@ -68,7 +68,8 @@ module hlsgen_tb_top #(
         .clk(clk), .ce(1'b1), .rst(rst), .reg_we(reg_we), .reg_addr(reg_addr), .reg_wdata(reg_wdata),
         .start(start), .busy(busy), .done(done), .cycles(cycles),
         .ar_req(ar_req), .ar_addr0(ar_addr0), .ar_len0(ar_len0), .ar_addr1(ar_addr1), .ar_len1(ar_len1),
-        .ar_row(ar_row), .ar_rrow(ar_rrow), .ar_c(ar_c), .ar_s(ar_s), .ar_rate(ar_rate), .ar_valid(ar_valid), .ar_data(ar_data),
+        .ar_row(ar_row), .ar_rrow(ar_rrow), .ar_ck(ar_ck), .ar_pitch(ar_pitch), .ar_chunks(ar_chunks), .ar_glen(ar_glen),
+        .ar_c(ar_c), .ar_s(ar_s), .ar_rate(ar_rate), .ar_valid(ar_valid), .ar_data(ar_data),
         .wr_req(wr_req), .wr_addr(wr_addr), .wr_len(wr_len), .wr_valid(wr_valid), .wr_data(wr_data),
         .aw_en(aw_en), .aw_addr(aw_addr), .aw_data(aw_data), .aw_wen(aw_wen));
 
@@ -76,14 +77,16 @@ module hlsgen_tb_top #(
                  .FILE_IN("act_in.hex"), .FILE_OUT("act_out.hex")) act (
         .clk(clk), .load(load), .dump(dump),
         .rd_req(ar_req), .rd_addr0(ar_addr0), .rd_len0(ar_len0), .rd_addr1(ar_addr1), .rd_len1(ar_len1),
-        .rd_row(ar_row), .rd_rrow(ar_rrow), .rd_c(ar_c), .rd_s(ar_s), .rd_rate(ar_rate), .rd_valid(ar_valid), .rd_data(ar_data),
+        .rd_row(ar_row), .rd_rrow(ar_rrow), .rd_ck(ar_ck), .rd_pitch(ar_pitch), .rd_chunks(ar_chunks), .rd_glen(ar_glen),
+        .rd_c(ar_c), .rd_s(ar_s), .rd_rate(ar_rate), .rd_valid(ar_valid), .rd_data(ar_data),
         .wr_en(aw_en), .wr_addr(aw_addr), .wr_data(aw_data), .wr_wen(aw_wen));
 
     hlsgen_mem #(.SIZE(WGT_SIZE), .RB(BW), .LAT(LW), .WB(PI), .WW(1),
                  .FILE_IN("wgt_in.hex"), .FILE_OUT("wgt_out.hex")) wgt (
         .clk(clk), .load(load), .dump(1'b0),
         .rd_req(wr_req), .rd_addr0(wr_addr), .rd_len0(wr_len), .rd_addr1(32'd0), .rd_len1(32'd0),
-        .rd_row(wr_len), .rd_rrow(32'd0), .rd_c(32'sd0), .rd_s(16'd0), .rd_rate(BW),
+        .rd_row(wr_len), .rd_rrow(32'd0), .rd_ck(32'd0), .rd_pitch(32'd0), .rd_chunks(32'd0), .rd_glen(32'd0),
+        .rd_c(32'sd0), .rd_s(16'd0), .rd_rate(BW),
         .rd_valid(wr_valid), .rd_data(wr_data),
         .wr_en(1'b0), .wr_addr(32'd0), .wr_data({(8*PI){1'b0}}), .wr_wen(1'b0));
 endmodule

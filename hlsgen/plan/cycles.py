@@ -3,8 +3,8 @@
 Notation as there: BR, LR (act_rd), BW, LW (wgt), BO (act_wr), PL, OV; BR and BO
 are a whole bank's when the invocation reads and writes different activation banks,
 else the shared figure (``Engine.bpc``). Conv: one
-act_rd stream of the input rows, each residual row right after the input rows its
-output row needs; weight block g streams
+act_rd stream of the input rows, each of output group 0's residual rows right after the input rows
+its output row needs, then the residual rows of group 1, 2, ... (each group's words only); weight block g streams
 from the start of group g-1's first pixel group (double buffer); every pixel group of every
 group starts at max(previous pixel group's end, its weight block, the input row and residual row of
 its last pixel's row) and takes c_px = max(k*k*tap_cw, ceil(PP*PO/BO), NC) (NC: the epilogue's
@@ -85,13 +85,22 @@ def pixel_groups(pp: int, f: dict) -> list:
     return [d - p for d, p in zip(done, [0] + done[:-1])]
 
 
+def _residual_rows(e: Engine, f: dict) -> list:
+    """Per output group: the bytes of one residual row it reads (its words of out_w pixels; 0 without
+    a fused add). ENGINE.md section 5, step 1: group g's residual rows stream only for group g."""
+    nwo = e.po // e.pi
+    if not f["add_en"]:
+        return [0] * f["groups"]
+    return [f["out_w"] * min(nwo, f["out_words"] - g * nwo) * e.pi for g in range(f["groups"])]
+
+
 def conv(e: Engine, f: dict) -> dict:
     t = e.timing
     n_out = f["oy1"] - f["oy0"]
     pk = max(f.get("pool_k", 0), 1)
-    rrow = f["out_w"] * f["out_words"] * e.pi if f["add_en"] else 0
-    needs, in_bytes = _row_needs(e, f, rrow)
-    res_bytes = rrow * n_out
+    rrows = _residual_rows(e, f)
+    needs, in_bytes = _row_needs(e, f, rrows[0])
+    res_bytes = sum(rrows) * n_out
     c_px = max(f["k"] * f["k"] * f["tap_cw"], _cdiv(e.pp * e.po, e.bpc("act_wr", f)), e.epi_passes)
     groups_by_row = pixel_groups(e.pp, f)
     row_cycles = [n * c_px for n in groups_by_row]
@@ -103,6 +112,9 @@ def conv(e: Engine, f: dict) -> dict:
         start = max(end, load_start + load)          # S(g): first row of group g
         if g == 0:
             end = _rows_end(start, needs, row_cycles)
+        elif rrows[g]:                                 # group g's residual rows follow the input's
+            before = in_bytes + n_out * sum(rrows[:g])
+            end = _rows_end(start, [_ready(e, f, before + (j + 1) * rrows[g]) for j in range(n_out)], row_cycles)
         else:                                          # every input row is present by now
             end = start + tile_cycles
         load_start = start                             # L(g+1) = S(g)

@@ -1,12 +1,15 @@
 // hlsgen RTL kernel: an engine read stream (act_rd or wgt) over an AXI4 read master.
 // The engine asks for one stream per request (ENGINE.md sections 3 and 5): rows of segment 0
-// (len0 bytes at addr0, rows of `row` bytes) and rows of segment 1 (len1 bytes at addr1, rows of
-// `rrow` bytes), segment-1 row j after the first a(j) = clamp(j*s + c, 0, rows0) rows of
-// segment 0, delivered as beats of `rate` bytes (the last one zero-padded).  Each segment is one
-// contiguous range, so it is fetched as one: bursts of at most BL beats that never cross a
-// BL*DW-byte boundary (so never a 4 KB one), into its own FIFO of DEPTH units (U bytes: every
-// address, length, row and rate is a multiple of U), a burst issued only when its units have room
-// (so RREADY stays high).  The merger takes the stream's units from the two FIFOs in row order.
+// (len0 bytes at addr0, rows of `row` bytes) and segment 1 (len1 bytes from addr1): its first `glen`
+// bytes are rows of `rrow` bytes, row j after the first a(j) = clamp(j*s + c, 0, rows0) rows of
+// segment 0, the rest follows segment 0; delivered as beats of `rate` bytes (the last one zero-padded).
+// Segment 0 is one contiguous range; segment 1 is groups of `chunks` chunks, chunk k of group g at
+// addr1 + g*ck + k*pitch, min(ck, pitch - g*ck) bytes (a conv's residual words of one output group
+// per pixel), one contiguous range when ck = pitch.  Each range (segment 0, a chunk) is fetched in
+// bursts of at most BL beats that never cross a BL*DW-byte boundary (so never a 4 KB one), one burst
+// per cycle at most, into its segment's FIFO of DEPTH units (U bytes: every address, length, row,
+// chunk and rate is a multiple of U), a burst issued only when its units have room (so RREADY stays
+// high).  The merger takes the stream's units from the two FIFOs in row order.
 // Beat k of a stream requested in cycle L is valid in cycle L + LAT + k at the earliest (the cycle
 // model's read latency, ENGINE.md section 5), later only when the memory has not delivered yet;
 // the engine waits for what it needs, so a slow memory costs cycles, never bytes.
@@ -34,6 +37,10 @@ module hlsgen_axi_rd #(
     input  wire [31:0]          len1,
     input  wire [31:0]          row,
     input  wire [31:0]          rrow,
+    input  wire [31:0]          ck,
+    input  wire [31:0]          pitch,
+    input  wire [31:0]          chunks,
+    input  wire [31:0]          glen,
     input  wire signed [31:0]   c,
     input  wire [15:0]          s,
     input  wire [15:0]          rate,
@@ -66,7 +73,12 @@ module hlsgen_axi_rd #(
 
     // ---------------- segment fetchers ----------------
     reg [63:0] nxt0, nxt1;              // next byte to request
-    reg [63:0] fin0, fin1;              // end of the segment
+    reg [63:0] fin0, fin1;              // end of the segment (segment 1: of the chunk)
+    // segment 1's chunks: the chunk's start, chunks left in its group after it, the group's offset g*ck
+    // and chunk bytes, the segment's start; chunked = (ck != pitch)
+    reg [63:0] cb1, a1;
+    reg [31:0] k1_left, goff1, ckg1, r_ck, r_pitch, r_chunks;
+    reg chunked;
     reg [31:0] occ0, occ1;              // units in the FIFO
     reg [31:0] resv0, resv1;            // units reserved for bursts in flight
     reg [31:0] wp0, wp1, rp0, rp1;
@@ -91,7 +103,7 @@ module hlsgen_axi_rd #(
     wire fit1 = more1 && (occ1 + resv1 + {23'd0, nb1} * UB32 <= DEPTH32);
     wire q_full = (q_wp - q_rp) == QD32;
     wire pick1 = fit1 && (!fit0 || (occ1 + resv1 < occ0 + resv0));    // the emptier segment first
-    wire issue = !req && !m_arvalid && !q_full && (fit0 || fit1);
+    wire issue = !req && (!m_arvalid || m_arready) && !q_full && (fit0 || fit1);
     wire [63:0] i_ba = pick1 ? ba1 : ba0;
     wire [31:0] i_off = pick1 ? nxt1[31:0] : nxt0[31:0];             // low bits: the first beat's offset
     wire [63:0] i_fin = pick1 ? fin1 : fin0;
@@ -100,6 +112,11 @@ module hlsgen_axi_rd #(
     wire [63:0] i_rem = i_fin - i_last;
     wire [31:0] i_keep = (i_rem >= DW64) ? UB32 : i_rem[31:0] / U;
     wire [31:0] i_skip = (i_off - i_ba[31:0]) / U;                      // < UB
+    wire [63:0] i_next = i_ba + {55'd0, i_nb} * DW64;                    // after the burst
+    // segment 1's next chunk once this one is issued: the group's next, or the next group's first
+    wire [31:0] goff_n = goff1 + r_ck;
+    wire [31:0] ckg_n = (r_pitch - goff_n < r_ck) ? r_pitch - goff_n : r_ck;
+    wire more_k = (k1_left != 32'd0), more_g = (goff_n < r_pitch);
 
     // R: the head burst's beat, units [r_lo, r_hi) of it, into its segment's FIFO
     wire r_take = !req && m_rvalid && (q_wp != q_rp);
@@ -114,7 +131,7 @@ module hlsgen_axi_rd #(
     wire [31:0] push1 = (r_take && r_seg) ? r_hi - r_lo : 32'd0;
 
     // ---------------- merger ----------------
-    reg [31:0] now, first, in_row, off, c0, c1, r_row, r_rrow, r_rate, r_len0, r_len1;
+    reg [31:0] now, first, in_row, off, c0, c1, r_row, r_rrow, r_rate, r_len0, r_len1, r_glen;
     reg signed [47:0] aj;               // j*s + c for the next segment-1 row j
     reg [15:0] r_s;
     reg active, seg;
@@ -139,11 +156,12 @@ module hlsgen_axi_rd #(
                     n0 = n0 + 32'd1; t_c0 = t_c0 + U;
                 end
                 t_off = t_off + U;
-                if (t_off == (t_seg ? r_rrow : r_row)) begin
+                if (t_off == (t_seg ? r_rrow : r_row) || (t_seg && t_c1 == r_len1)) begin
                     t_off = 32'd0;
                     if (t_seg) t_aj = t_aj + $signed({32'd0, r_s}); else t_in = t_in + 32'd1;
                     d0 = (t_c0 == r_len0); d1 = (t_c1 == r_len1);
-                    if (!d1 && (d0 || $signed({16'd0, t_in}) >= t_aj)) t_seg = 1'b1;
+                    // segment 1's first glen bytes interleave with segment 0's rows, the rest follows it
+                    if (!d1 && (d0 || (t_c1 < r_glen && $signed({16'd0, t_in}) >= t_aj))) t_seg = 1'b1;
                     else if (!d0) t_seg = 1'b0;
                     else t_act = 1'b0;
                 end
@@ -167,8 +185,12 @@ module hlsgen_axi_rd #(
         end else if (req) begin         // a new stream (the previous one is complete: idle)
             first <= now + LAT;
             nxt0 <= base + {32'd0, addr0}; fin0 <= base + {32'd0, addr0} + {32'd0, len0};
-            nxt1 <= base + {32'd0, addr1}; fin1 <= base + {32'd0, addr1} + {32'd0, len1};
+            nxt1 <= base + {32'd0, addr1};
+            fin1 <= base + {32'd0, addr1} + {32'd0, (len1 == 32'd0) ? 32'd0 : (ck != pitch) ? ck : len1};
+            chunked <= (ck != pitch); cb1 <= base + {32'd0, addr1}; a1 <= base + {32'd0, addr1};
+            k1_left <= chunks - 32'd1; goff1 <= 32'd0; ckg1 <= ck; r_ck <= ck; r_pitch <= pitch; r_chunks <= chunks;
             r_row <= row; r_rrow <= rrow; r_s <= s; r_rate <= {16'd0, rate}; r_len0 <= len0; r_len1 <= len1;
+            r_glen <= glen;
             in_row <= 32'd0; off <= 32'd0; c0 <= 32'd0; c1 <= 32'd0; aj <= {{16{c[31]}}, c};
             active <= (len0 != 32'd0) || (len1 != 32'd0);
             seg <= req_seg1;
@@ -179,7 +201,15 @@ module hlsgen_axi_rd #(
                 q_seg[q_wp % QD32] <= pick1; q_beats[q_wp % QD32] <= i_nb;
                 q_skip[q_wp % QD32] <= i_skip; q_keep[q_wp % QD32] <= i_keep;
                 q_wp <= q_wp + 32'd1;
-                if (pick1) nxt1 <= i_ba + {55'd0, i_nb} * DW64; else nxt0 <= i_ba + {55'd0, i_nb} * DW64;
+                if (!pick1) nxt0 <= i_next;
+                else if (!chunked || i_next < fin1) nxt1 <= i_next;
+                else if (more_k) begin                  // the group's next chunk
+                    k1_left <= k1_left - 32'd1; cb1 <= cb1 + {32'd0, r_pitch};
+                    nxt1 <= cb1 + {32'd0, r_pitch}; fin1 <= cb1 + {32'd0, r_pitch} + {32'd0, ckg1};
+                end else if (more_g) begin              // the next group's first chunk
+                    k1_left <= r_chunks - 32'd1; goff1 <= goff_n; ckg1 <= ckg_n; cb1 <= a1 + {32'd0, goff_n};
+                    nxt1 <= a1 + {32'd0, goff_n}; fin1 <= a1 + {32'd0, goff_n} + {32'd0, ckg_n};
+                end else nxt1 <= i_next;                 // the segment is issued
             end
             if (r_take) begin
                 for (k = 0; k < UB; k = k + 1)

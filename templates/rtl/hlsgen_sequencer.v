@@ -29,7 +29,7 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     // act_rd: one stream of two segments (see hlsgen_engine's ports)
     input  wire [31:0]          a_rcv,
     output reg                  ar_req,
-    output reg  [31:0]          ar_addr0, ar_len0, ar_addr1, ar_len1, ar_row, ar_rrow,
+    output reg  [31:0]          ar_addr0, ar_len0, ar_addr1, ar_len1, ar_row, ar_rrow, ar_ck, ar_pitch, ar_chunks, ar_glen,
     output reg  signed [31:0]   ar_c,
     output reg  [15:0]          ar_s, ar_rate,
     // wgt: one block per group
@@ -92,7 +92,7 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     wire [31:0] row_words = umul({16'd0, f_in_w}, f_in_cw);
     wire [31:0] row_bytes = row_words * PI;
     wire [31:0] tile_words = umul(row_words, f_iy1 - f_iy0);
-    wire [31:0] res_row_bytes = umul({16'd0, f_out_w}, f_out_words) * PI;
+    wire [31:0] res_row_bytes = umul({16'd0, f_out_w}, f_out_words) * PI;   // a residual row, every group's words
     wire [31:0] tile_bytes = tile_words * PI;
     wire [31:0] pre_words = is_mul ? {16'd0, f_in_cw} : 32'd0;  // mul: the vector's words lead the stream
 
@@ -141,11 +141,32 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
             a_of = (raw < 0) ? 16'd0 : (raw > $signed({16'd0, n_in})) ? n_in : raw[15:0];
         end
     endfunction
-    wire [31:0] res_row_words = fused ? umul({16'd0, f_out_w}, f_out_words) : 32'd0;
+    // the residual words of output group g stream for group g only (ENGINE.md section 5, step 1): group 0's
+    // rows interleaved with the input rows, then groups 1, 2, ... after them; wg words per pixel
+    localparam [15:0] NWO16 = NWO;
+    function [15:0] wg_of;
+        input [15:0] gg;
+        reg [31:0] left;
+        begin
+            left = {16'd0, f_out_words} - umul({16'd0, gg}, NWO16);
+            wg_of = (left < {16'd0, NWO16}) ? left[15:0] : NWO16;
+        end
+    endfunction
+    wire [15:0] wg0 = wg_of(16'd0);
+    wire [15:0] wg = wg_of(g);
+    wire [15:0] n_out = f_oy1 - f_oy0;
+    wire [31:0] res_row_words = fused ? umul({16'd0, f_out_w}, wg0) : 32'd0;   // group 0's, between input rows
+    wire [31:0] rw_g = umul({16'd0, f_out_w}, wg);                            // group g's residual row
+    wire [31:0] rbase = (g == 16'd0) ? 32'd0 : tile_words + umul(umul({16'd0, f_out_w}, n_out), g) * NWO;
+    function [31:0] r_row_of;                                 // stream word of group g's residual row j
+        input [15:0] j;
+        begin
+            r_row_of = rbase + ((g == 16'd0) ? umul(row_words, a_of(j)) : 32'd0) + umul(rw_g, j);
+        end
+    endfunction
     wire [15:0] jj = oy - f_oy0;                              // output row within the tile
-    wire [15:0] aj = a_of(jj);
     wire [15:0] jj_r = jj + {15'd0, wrap_last};               // the group's last row
-    wire res_ok = !fused || (a_rcv >= umul(row_bytes, a_of(jj_r)) + umul(res_row_bytes, jj_r + 16'd1));
+    wire res_ok = !fused || (a_rcv >= (r_row_of(jj_r) + rw_g) * PI);
     wire w_ok = !(is_conv || is_tab) || (w_done_n > g);
     wire add_ok = (a_rcv >= 2 * f_words * PI);
     wire ready = is_add ? add_ok : (in_ok && res_ok && w_ok);
@@ -193,7 +214,11 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
                             f_add_addr + umul(res_row_bytes, f_oy0);
                 ar_len1 <= is_add ? f_words * PI : is_mul ? tile_bytes : fused ? umul(res_row_bytes, f_oy1 - f_oy0) : 32'd0;
                 ar_row <= is_add ? f_words * PI : is_mul ? pre_words * PI : row_bytes;
-                ar_rrow <= is_add ? f_words * PI : is_mul ? tile_bytes : res_row_bytes;
+                ar_rrow <= is_add ? f_words * PI : is_mul ? tile_bytes : umul({16'd0, f_out_w}, wg0) * PI;
+                ar_ck <= is_add ? f_words * PI : is_mul ? tile_bytes : {16'd0, fused ? wg0 : f_out_words} * PI;
+                ar_pitch <= is_add ? f_words * PI : is_mul ? tile_bytes : {16'd0, f_out_words} * PI;
+                ar_chunks <= (is_add || is_mul) ? 32'd1 : umul({16'd0, f_out_w}, n_out);
+                ar_glen <= is_add ? f_words * PI : is_mul ? tile_bytes : fused ? umul(umul({16'd0, f_out_w}, wg0) * PI, n_out) : 32'd0;
                 ar_c <= (is_add || is_mul) ? 32'sd1 : ic;
                 ar_s <= (is_add || is_mul) ? 16'd0 : {12'd0, f_stride};
                 ar_rate <= shared ? BRS[15:0] : BR[15:0];
@@ -296,12 +321,12 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
     // output word address, write mask, residual word index of the pixel (conv: of lane 0) or word
     wire [31:0] pix = umul({16'd0, py}, f_out_w) + {16'd0, q0};
     wire [31:0] o_word0 = g * NWO;
-    wire [31:0] r_row_w = umul(row_words, a_of(jj + 16'd1)) + umul(res_row_words, jj + 16'd1) + o_word0;
+    wire [31:0] r_row_w = r_row_of(jj + 16'd1);
     wire [31:0] o_addr = is_conv ? f_out_addr + (umul(pix, f_out_cw) + {16'd0, f_out_c0w} + o_word0) * PI :
                          is_add  ? f_out_addr + ox * PI :
                          is_tab  ? f_out_addr + (umul(pix, f_out_cw) + {16'd0, f_out_c0w} + {16'd0, cw}) * PI :
                                    f_out_addr + (umul(pix, f_in_cw) + {16'd0, cw}) * PI;
-    wire [31:0] r_idx = umul(row_words, aj) + umul(res_row_words, jj) + umul(ox, f_out_words) + o_word0;
+    wire [31:0] r_idx = r_row_of(jj) + umul(ox, wg);
     wire unused_wrap = &{1'b0, iy_tw[17:16], wrap_cols[31:18]};
     integer oi;
     always @* for (oi = 0; oi < NWO; oi = oi + 1) o_wen[oi] = is_conv ? (o_word0 + oi < {16'd0, f_out_words}) : (oi == 0);
@@ -328,6 +353,6 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
         assign l_rp[4 * gp +: 4] = rp[3:0];
         // the pixel's output address: with pk = 1 (every flat group) pixel + gp, also across the row's end
         assign l_oaddr[32 * gp +: 32] = o_addr + umul({16'd0, is_max ? f_in_cw : f_out_cw}, {11'd0, dq}) * PI;
-        assign l_ridx[32 * gp +: 32] = wrapped ? r_row_w + umul(ox_w, f_out_words) : r_idx + f_out_words * gp;
+        assign l_ridx[32 * gp +: 32] = wrapped ? r_row_w + umul(ox_w, wg) : r_idx + umul(gp, wg);
     end endgenerate
 endmodule
