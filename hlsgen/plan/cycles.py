@@ -112,10 +112,12 @@ def conv(e: Engine, f: dict) -> dict:
         start = max(end, load_start + load)          # S(g): first row of group g
         if g == 0:
             end = _rows_end(start, needs, row_cycles)
-        elif rrows[g]:                                 # group g's residual rows follow the input's
-            before = in_bytes + n_out * sum(rrows[:g])
-            end = _rows_end(start, [_ready(e, f, before + (j + 1) * rrows[g]) for j in range(n_out)], row_cycles)
-        else:                                          # every input row is present by now
+        elif rrows[g] and start < _ready(e, f, in_bytes + n_out * sum(rrows[:g + 1])):
+            # group g's residual rows follow the input's (and the groups' before it); it may wait for them
+            before, rg = in_bytes + n_out * sum(rrows[:g]), rrows[g]
+            lat, bpc = e.ports["act_rd"]["latency"], e.bpc("act_rd", f)
+            end = _rows_end(start, [lat - (-(before + (j + 1) * rg) // bpc) for j in range(n_out)], row_cycles)
+        else:                                          # every input (and residual) row is present by now
             end = start + tile_cycles
         load_start = start                             # L(g+1) = S(g)
     total = end + t["pipeline_latency"] + t["invocation_overhead"]
