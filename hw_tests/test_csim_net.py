@@ -47,6 +47,9 @@ def csim_vs_ort(model, out, tmp_path, n=2) -> int:
 def test_resnet_qdq_pruned_matches_onnxruntime(tmp_path):
     model = testnets.make("resnet", tmp_path / "resnet.onnx", fmt="qdq", prune=0.5)
     out = build(model, tmp_path / "out")
+    # its max pool and adds: the kernel has the max pool lanes and the add unit (resources.units_used)
+    assert "max_pool_rows(" in (out / "kernel" / "pool_unit.h").read_text()
+    assert "add_fma(" in (out / "kernel" / "epilogue.h").read_text()
     assert csim_vs_ort(model, out, tmp_path, n=3) == 0
     # the host program's own golden check agrees
     exe = csim.build(out)

@@ -206,6 +206,14 @@ def test_every_op_family_matches_tiled_golden_and_cycle_model(tmp_path, lanes):
 
 
 @pytest.mark.hw
+def test_residual_streams_per_output_group(tmp_path):
+    """act_rd beats of one word (4 bytes): the fused add's residual chunks (PO = 8 bytes, a pixel's 12) are
+    whole beats, so each output group's residual words stream for it alone (ENGINE.md section 5, step 1),
+    the last group's one word of two; with 32-byte beats (the test above) they stream with group 0."""
+    _check(tmp_path, 4, 8, _ports(4, 64, 32), pp=2)
+
+
+@pytest.mark.hw
 @pytest.mark.slow
 @pytest.mark.parametrize("pp", [1, 4, 8])
 def test_op_families_with_1_4_8_pixel_lanes(tmp_path, pp):

@@ -86,11 +86,14 @@ def pixel_groups(pp: int, f: dict) -> list:
 
 
 def _residual_rows(e: Engine, f: dict) -> list:
-    """Per output group: the bytes of one residual row it reads (its words of out_w pixels; 0 without
-    a fused add). ENGINE.md section 5, step 1: group g's residual rows stream only for group g."""
-    nwo = e.po // e.pi
+    """Per output group: the bytes of one residual row streamed for it (0 without a fused add).
+    ENGINE.md section 5, step 1: group g's words of out_w pixels, when every such chunk is whole beats
+    of the act_rd port; else every group's words with group 0."""
+    nwo, br = e.po // e.pi, e.ports["act_rd"]["bytes_per_cycle"]
     if not f["add_en"]:
         return [0] * f["groups"]
+    if e.po % br or f["out_words"] * e.pi % br or f["add_addr"] % br:
+        return [f["out_w"] * f["out_words"] * e.pi] + [0] * (f["groups"] - 1)
     return [f["out_w"] * min(nwo, f["out_words"] - g * nwo) * e.pi for g in range(f["groups"])]
 
 

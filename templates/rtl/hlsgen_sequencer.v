@@ -142,7 +142,7 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
         end
     endfunction
     // the residual words of output group g stream for group g only (ENGINE.md section 5, step 1): group 0's
-    // rows interleaved with the input rows, then groups 1, 2, ... after them; wg words per pixel
+    // rows interleaved with the input rows, then groups 1, 2, ... after them; wg_of(g) words per pixel
     localparam [15:0] NWO16 = NWO;
     function [15:0] wg_of;
         input [15:0] gg;
@@ -152,16 +152,22 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
             wg_of = (left < {16'd0, NWO16}) ? left[15:0] : NWO16;
         end
     endfunction
-    wire [15:0] wg0 = wg_of(16'd0);
-    wire [15:0] wg = wg_of(g);
+    // per group only when every chunk is whole beats of the port (PO bytes and the pixel pitch multiples
+    // of BR, add_addr aligned): else every group's words stream with group 0, as one row per output row
+    localparam [31:0] PO_BYTES = NWO * PI;
+    wire pg = fused && (PO_BYTES % BR == 0) && ((({16'd0, f_out_words} * PI) & (BR - 1)) == 0) &&
+              ((f_add_addr & (BR - 1)) == 0);
+    wire [15:0] wg0 = pg ? wg_of(16'd0) : f_out_words;        // words per pixel of group 0's stream rows
+    wire [15:0] wg = pg ? wg_of(g) : f_out_words;             // of the stream rows group g reads
+    wire first_rows = (g == 16'd0) || !pg;                    // rows interleaved with the input rows
     wire [15:0] n_out = f_oy1 - f_oy0;
     wire [31:0] res_row_words = fused ? umul({16'd0, f_out_w}, wg0) : 32'd0;   // group 0's, between input rows
     wire [31:0] rw_g = umul({16'd0, f_out_w}, wg);                            // group g's residual row
-    wire [31:0] rbase = (g == 16'd0) ? 32'd0 : tile_words + umul(umul({16'd0, f_out_w}, n_out), g) * NWO;
+    wire [31:0] rbase = first_rows ? 32'd0 : tile_words + umul(umul({16'd0, f_out_w}, n_out), g) * NWO;
     function [31:0] r_row_of;                                 // stream word of group g's residual row j
         input [15:0] j;
         begin
-            r_row_of = rbase + ((g == 16'd0) ? umul(row_words, a_of(j)) : 32'd0) + umul(rw_g, j);
+            r_row_of = rbase + (first_rows ? umul(row_words, a_of(j)) : 32'd0) + umul(rw_g, j);
         end
     endfunction
     wire [15:0] jj = oy - f_oy0;                              // output row within the tile
@@ -326,7 +332,8 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
                          is_add  ? f_out_addr + ox * PI :
                          is_tab  ? f_out_addr + (umul(pix, f_out_cw) + {16'd0, f_out_c0w} + {16'd0, cw}) * PI :
                                    f_out_addr + (umul(pix, f_in_cw) + {16'd0, cw}) * PI;
-    wire [31:0] r_idx = r_row_of(jj) + umul(ox, wg);
+    wire [31:0] woff = pg ? 32'd0 : o_word0;                  // the group's first word in a stream pixel
+    wire [31:0] r_idx = r_row_of(jj) + umul(ox, wg) + woff;
     wire unused_wrap = &{1'b0, iy_tw[17:16], wrap_cols[31:18]};
     integer oi;
     always @* for (oi = 0; oi < NWO; oi = oi + 1) o_wen[oi] = is_conv ? (o_word0 + oi < {16'd0, f_out_words}) : (oi == 0);
@@ -353,6 +360,6 @@ module hlsgen_sequencer #(parameter PP = 2, PI = 4, NWO = 1, BR = 64, BRS = 64, 
         assign l_rp[4 * gp +: 4] = rp[3:0];
         // the pixel's output address: with pk = 1 (every flat group) pixel + gp, also across the row's end
         assign l_oaddr[32 * gp +: 32] = o_addr + umul({16'd0, is_max ? f_in_cw : f_out_cw}, {11'd0, dq}) * PI;
-        assign l_ridx[32 * gp +: 32] = wrapped ? r_row_w + umul(ox_w, wg) : r_idx + umul(gp, wg);
+        assign l_ridx[32 * gp +: 32] = wrapped ? r_row_w + umul(ox_w, wg) + woff : r_idx + umul(gp, wg);
     end endgenerate
 endmodule
